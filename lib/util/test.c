@@ -1,0 +1,75 @@
+/*
+ * NAME
+ *	test - unit test harness
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "util/log.h"
+#include "util/test.h"
+
+int test_failures;
+int test_checks;
+jmp_buf test_fatal_jmp;
+char test_fatal_text[1024];
+
+static const char *test_name;
+static int test_name_failures;
+static int tests_passed, tests_failed;
+
+void
+test_begin(const char *name)
+{
+	test_name = name;
+	test_name_failures = 0;
+}
+
+void
+test_end(void)
+{
+	if (test_name_failures == 0)
+		tests_passed++;
+	else
+		tests_failed++;
+	printf("%-60s %s\n", test_name, test_name_failures == 0 ? "ok" :
+	    "FAILED");
+	test_name = NULL;
+}
+
+void
+test_fail(const char *file, int line, const char *what)
+{
+	test_failures++;
+	test_name_failures++;
+	printf("  %s:%d: check failed: %s\n", file, line, what);
+}
+
+/* fatal_jump - msg_fatal/msg_panic land here while armed */
+static void
+fatal_jump(const char *text)
+{
+	snprintf(test_fatal_text, 1024, "%s", text);
+	log_test_fatal_hook = NULL;
+	longjmp(test_fatal_jmp, 1);
+}
+
+bool
+test_arm_fatal(void)
+{
+	test_fatal_text[0] = '\0';
+	log_test_fatal_hook = fatal_jump;
+	return true;
+}
+
+void
+test_disarm_fatal(void)
+{
+	log_test_fatal_hook = NULL;
+}
+
+int
+test_exit(void)
+{
+	printf("%d passed, %d failed\n", tests_passed, tests_failed);
+	return tests_failed == 0 ? 0 : 1;
+}
