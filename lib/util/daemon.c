@@ -1,0 +1,412 @@
+/*
+ * NAME
+ *	daemon - the skeleton every Postern daemon runs in
+ * DESCRIPTION
+ *	Fixed order (STYLE 2): arguments, configuration, logging, pre_jail,
+ *	chroot + chdir("/"), setgroups/setresgid/setresuid, check that root
+ *	cannot be regained, post_jail, event loop.
+ *
+ *	Accepting: every child of a service watches the same listeners with
+ *	EPOLLEXCLUSIVE and accepts non-blocking.  At client_limit it stops
+ *	watching them and tells master it is full, so master starts another
+ *	child (up to process_limit) when connections wait.
+ * SECURITY
+ *	Runs with the privileges master started it with until the jail step;
+ *	nothing before it reads network input.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "paths.h"
+#include "util/daemon.h"
+#include "util/ev.h"
+#include "util/log.h"
+#include "util/master_fds.h"
+#include "util/mem.h"
+#include "util/strnum.h"
+
+uint64_t var_client_limit;
+uint64_t var_max_use;
+uint64_t var_idle_timeout;
+uint64_t var_default_process_limit;
+uint64_t var_process_min;
+uint64_t var_memory_limit;
+uint64_t var_fd_limit;
+uint64_t var_stop_timeout;
+uint64_t var_throttle_time;
+char *var_config_dir;
+char *var_daemon_dir;
+char *var_run_dir;
+char *var_socket_dir;
+char *var_maillog_file;
+
+const struct conf_def daemon_params[] = {
+	{ "config_directory", CONF_STR, POSTERN_CONFIG_DIR, &var_config_dir,
+	    0, 0, "directory of postern.conf and master.conf (set by -c)" },
+	{ "daemon_directory", CONF_STR, POSTERN_DAEMON_DIR, &var_daemon_dir,
+	    0, 0, "directory of the daemon programs" },
+	{ "run_directory", CONF_STR, POSTERN_RUN_DIR, &var_run_dir, 0, 0,
+	    "master's lock file, pid file and control socket" },
+	{ "socket_directory", CONF_STR, "$run_directory/private",
+	    &var_socket_dir, 0, 0,
+	    "private directory of the internal service sockets" },
+	{ "maillog_file", CONF_STR, "", &var_maillog_file, 0, 0,
+	    "log to this file instead of syslog (empty: syslog)" },
+	{ "client_limit", CONF_INT, "100", &var_client_limit, 1, 100000,
+	    "connections one child process serves at once" },
+	{ "max_use", CONF_INT, "1000", &var_max_use, 0, 100000000,
+	    "connections a child serves before it exits (0: no limit)" },
+	{ "idle_timeout", CONF_TIME, "100s", &var_idle_timeout, 0, 86400,
+	    "a child without connections exits after this (0: never)" },
+	{ "default_process_limit", CONF_INT, "100",
+	    &var_default_process_limit, 1, 100000,
+	    "process_limit of services whose master.conf limit is -" },
+	{ "process_min", CONF_INT, "0", &var_process_min, 0, 1000,
+	    "children master keeps running even without connections" },
+	{ "memory_limit", CONF_SIZE, "1g", &var_memory_limit, 0,
+	    (uint64_t)1 << 44, "address space limit per child (0: none)" },
+	{ "fd_limit", CONF_INT, "4096", &var_fd_limit, 64, 1048576,
+	    "open file limit per child" },
+	{ "stop_timeout", CONF_TIME, "10s", &var_stop_timeout, 1, 3600,
+	    "how long a stopping process may finish its work" },
+	{ "service_throttle_time", CONF_TIME, "60s", &var_throttle_time, 1,
+	    3600, "longest pause before restarting a crashing service" },
+	CONF_END
+};
+
+static const struct daemon_spec *spec;
+static const char *service = "unknown";
+static struct conf *conf;
+static uint32_t gen;
+static int *listen_fds;
+static unsigned n_listen;
+static bool listening;
+static bool stopping, retiring;
+static uint64_t conns, served;
+static uint32_t limit_hits;
+static uint32_t last_state;
+static struct ev_timer *idle_timer, *stop_timer;
+
+/* report - tell master our state (only when it changes) */
+static void
+report(uint32_t state)
+{
+	struct master_status st = {
+		.pid = (int32_t)getpid(), .gen = gen, .state = state,
+		.conns = (uint32_t)conns, .limit_hits = limit_hits,
+		.served = (uint32_t)served,
+	};
+
+	if (state == last_state && state != MASTER_ST_FULL)
+		return;
+	last_state = state;
+	if (write(MASTER_STATUS_FD, &st, sizeof(st)) < 0 && errno != EAGAIN)
+		msg_warn("status report to master: %m");
+}
+
+static void on_listen(int fd, int events, void *ctx);
+
+/* set_listening - start or stop watching the listeners */
+static void
+set_listening(bool on)
+{
+	if (on == listening)
+		return;
+	for (unsigned i = 0; i < n_listen; i++) {
+		if (on)
+			ev_io_exclusive(listen_fds[i], on_listen,
+			    (void *)(uintptr_t)i);
+		else
+			ev_io_del(listen_fds[i]);
+	}
+	listening = on;
+}
+
+/* idle_expired - no connection for idle_timeout: make room for others */
+static void
+idle_expired(void *ctx)
+{
+	idle_timer = NULL;
+	if (conns == 0) {
+		msg_debug("idle for %llus, exiting",
+		    (unsigned long long)var_idle_timeout);
+		exit(0);
+	}
+}
+
+/* maybe_exit - leave once stopping/retiring and nothing is in hand */
+static void
+maybe_exit(void)
+{
+	if ((stopping || retiring) && conns == 0)
+		exit(0);
+}
+
+/* update - re-evaluate listening, state and timers */
+static void
+update(void)
+{
+	bool want = !stopping && !retiring && conns < var_client_limit;
+
+	set_listening(want);
+	if (stopping || retiring)
+		report(MASTER_ST_RETIRING);
+	else
+		report(want ? MASTER_ST_AVAIL : MASTER_ST_FULL);
+	ev_timer_del(&idle_timer);
+	if (conns == 0 && var_idle_timeout > 0 && !stopping)
+		idle_timer = ev_timer_add(var_idle_timeout * 1000,
+		    idle_expired, NULL);
+	maybe_exit();
+}
+
+/* on_listen - accept what waits, up to client_limit */
+static void
+on_listen(int fd, int events, void *ctx)
+{
+	unsigned li = (unsigned)(uintptr_t)ctx;
+
+	while (conns < var_client_limit && !stopping && !retiring) {
+		int c = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+		if (c < 0) {
+			if (errno != EAGAIN && errno != EWOULDBLOCK &&
+			    errno != EINTR && errno != ECONNABORTED)
+				msg_warn("accept: %m");
+			break;
+		}
+		conns++;
+		served++;
+		if (conns == var_client_limit) {
+			limit_hits++;
+			msg_info("service %s: this process reached its "
+			    "client_limit of %llu connections", service,
+			    (unsigned long long)var_client_limit);
+		}
+		if (var_max_use > 0 && served >= var_max_use)
+			retiring = true;
+		spec->on_accept(c, li);
+	}
+	update();
+}
+
+void
+daemon_conn_done(void)
+{
+	if (conns == 0)
+		msg_panic("%s: no connection to end", __func__);
+	conns--;
+	update();
+}
+
+/* stop_expired - stop_timeout passed with work still in hand */
+static void
+stop_expired(void *ctx)
+{
+	msg_warn("stop_timeout of %llus passed with %llu connection(s) "
+	    "open; exiting", (unsigned long long)var_stop_timeout,
+	    (unsigned long long)conns);
+	exit(0);
+}
+
+/* begin_stop - SIGTERM or master gone: finish, then exit */
+static void
+begin_stop(void)
+{
+	if (stopping)
+		return;
+	stopping = true;
+	if (spec->on_stop != NULL)
+		spec->on_stop();
+	stop_timer = ev_timer_add(var_stop_timeout * 1000, stop_expired, NULL);
+	update();
+}
+
+/* on_signal - SIGTERM stops, SIGHUP retires */
+static void
+on_signal(int signo, void *ctx)
+{
+	if (signo == SIGTERM) {
+		begin_stop();
+	} else if (signo == SIGHUP && !retiring) {
+		retiring = true;
+		update();
+	}
+}
+
+/* on_chan - the master channel; EOF means master is gone */
+static void
+on_chan(int fd, int events, void *ctx)
+{
+	char b[256];
+	ssize_t n = read(fd, b, sizeof(b));
+
+	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+		ev_io_del(fd);
+		msg_info("master is gone; stopping");
+		begin_stop();
+	}
+}
+
+void
+daemon_drop_privileges(const char *user, const char *dir)
+{
+	struct passwd *pw;
+	uid_t uid;
+	gid_t gid;
+
+	if (geteuid() != 0)
+		return;
+	if (user != NULL) {
+		pw = getpwnam(user);
+		if (pw == NULL)
+			msg_fatal("unknown user '%s' (create it, or run postern "
+			    "init as root)", user);
+		if (pw->pw_uid == 0)
+			msg_fatal("user '%s' must not be root", user);
+		uid = pw->pw_uid;
+		gid = pw->pw_gid;
+	}
+	if (dir != NULL) {
+		if (chroot(dir) < 0)
+			msg_fatal("chroot %s: %m", dir);
+		if (chdir("/") < 0)
+			msg_fatal("chdir / in %s: %m", dir);
+	}
+	if (user == NULL)
+		return;
+	if (setgroups(1, &gid) < 0)
+		msg_fatal("setgroups: %m");
+	if (setresgid(gid, gid, gid) < 0)
+		msg_fatal("setresgid %ld: %m", (long)gid);
+	if (setresuid(uid, uid, uid) < 0)
+		msg_fatal("setresuid %ld: %m", (long)uid);
+	if (setuid(0) == 0 || seteuid(0) == 0)
+		msg_fatal("root privileges could be regained after dropping "
+		    "them");
+}
+
+/* usage - master started us wrongly */
+static void
+usage(const char *prog)
+{
+	msg_fatal("usage: %s -c config_dir -n service -t inet|unix -l count "
+	    "-g generation [-u] [-j] [-v] [-o name=value] (this program is "
+	    "started by master, not by hand)", prog);
+}
+
+void
+daemon_main(int argc, char **argv, const struct daemon_spec *s)
+{
+	const char *prog = strrchr(argv[0], '/') != NULL ?
+	    strrchr(argv[0], '/') + 1 : argv[0];
+	const char *config_dir = NULL, *why;
+	char **ov = xcalloc((size_t)argc + 1, sizeof(char *));
+	size_t n_ov = 0;
+	bool drop = false, jail = false;
+	uint64_t v;
+	char *path, fdtext[16];
+	int ch;
+
+	spec = s;
+	/* Children log through master until the configuration says more. */
+	snprintf(fdtext, sizeof(fdtext), "%d", MASTER_LOG_FD);
+	if (log_open(prog, LOG_TO_PIPE, fdtext) < 0)
+		(void)log_open(prog, LOG_TO_STDERR, NULL);
+	while ((ch = getopt(argc, argv, "c:n:t:l:g:ujvo:")) != -1) {
+		switch (ch) {
+		case 'c':
+			config_dir = optarg;
+			break;
+		case 'n':
+			service = optarg;
+			break;
+		case 't':
+			break;
+		case 'l':
+			if (strnum_u64(optarg, 0, 64, &v, &why) < 0)
+				usage(prog);
+			n_listen = (unsigned)v;
+			break;
+		case 'g':
+			if (strnum_u64(optarg, 0, UINT32_MAX, &v, &why) < 0)
+				usage(prog);
+			gen = (uint32_t)v;
+			break;
+		case 'u':
+			drop = true;
+			break;
+		case 'j':
+			jail = true;
+			break;
+		case 'v':
+			log_verbose++;
+			break;
+		case 'o':
+			ov[n_ov++] = optarg;
+			break;
+		default:
+			usage(prog);
+		}
+	}
+	if (config_dir == NULL)
+		usage(prog);
+	path = xasprintf("%s/postern.conf", config_dir);
+	{
+		char *cd = xasprintf("config_directory=%s", config_dir);
+
+		ov[n_ov++] = cd;
+		conf = conf_load_simple(path, ov, n_ov);
+		free(cd);
+	}
+	free(path);
+	free(ov);
+	ev_init();
+	if (spec->pre_jail != NULL)
+		spec->pre_jail();
+	daemon_drop_privileges(drop && spec->user_param != NULL ?
+	    conf_value(conf, spec->user_param) : NULL,
+	    jail && spec->chroot_param != NULL ?
+	    conf_value(conf, spec->chroot_param) : NULL);
+	/* Children of a dumpable root process must not be ptrace-able. */
+	(void)prctl(PR_SET_DUMPABLE, 0);
+	if (spec->post_jail != NULL)
+		spec->post_jail();
+	listen_fds = xcalloc(n_listen + 1, sizeof(int));
+	for (unsigned i = 0; i < n_listen; i++)
+		listen_fds[i] = MASTER_LISTEN_FD + (int)i;
+	signal(SIGPIPE, SIG_IGN);
+	ev_signal(SIGTERM, on_signal, NULL);
+	ev_signal(SIGHUP, on_signal, NULL);
+	ev_io_set(MASTER_CHAN_FD, EV_READ, on_chan, NULL);
+	update();
+	ev_run();
+	exit(0);
+}
+
+const char *
+daemon_service(void)
+{
+	return service;
+}
+
+const struct conf *
+daemon_conf(void)
+{
+	return conf;
+}
+
+bool
+daemon_stopping(void)
+{
+	return stopping || retiring;
+}

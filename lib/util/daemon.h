@@ -1,0 +1,78 @@
+/*
+ * daemon.h - the one skeleton every daemon runs in (see Postfix
+ * single_server.c, STYLE 2).
+ *
+ * daemon_main() parses master's arguments (master_fds.h), loads the
+ * configuration, opens the log, calls pre_jail, chroots and drops
+ * privileges, calls post_jail, then runs the event loop: it accepts on the
+ * listeners, hands each connection to on_accept, and enforces client_limit,
+ * max_use and idle_timeout, reporting its state to master.
+ *
+ * A daemon calls daemon_conn_done() once for each connection it was given,
+ * when that connection ends.  Daemons never chroot or setuid themselves.
+ */
+#ifndef POSTERN_DAEMON_H
+#define POSTERN_DAEMON_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "util/conf.h"
+
+struct daemon_spec {
+	/* Parameter naming the user this daemon runs as, e.g. "mail_owner". */
+	const char *user_param;
+	/* Parameter naming its chroot directory, e.g. "queue_directory". */
+	const char *chroot_param;
+	/* Before the jail: open keys and files (optional). */
+	void (*pre_jail)(void);
+	/* After the jail, before the loop (optional). */
+	void (*post_jail)(void);
+	/* A new connection on listener index li (0-based); fd non-blocking. */
+	void (*on_accept)(int fd, unsigned li);
+	/* Stop requested: finish the transaction in hand, start no new one
+	 * (optional).  The skeleton exits once every connection is done or
+	 * stop_timeout passes. */
+	void (*on_stop)(void);
+};
+
+/* Settings every service has (postern.conf, -o per service). */
+extern uint64_t var_client_limit;
+extern uint64_t var_max_use;
+extern uint64_t var_idle_timeout;
+extern uint64_t var_default_process_limit;
+extern uint64_t var_process_min;
+extern uint64_t var_memory_limit;
+extern uint64_t var_fd_limit;
+extern uint64_t var_stop_timeout;
+extern uint64_t var_throttle_time;
+extern char *var_config_dir;
+extern char *var_daemon_dir;
+extern char *var_run_dir;
+extern char *var_socket_dir;
+extern char *var_maillog_file;
+
+/* The table above, registered by params_register() in lib/mail. */
+extern const struct conf_def daemon_params[];
+
+/* daemon_main - run the daemon; does not return. */
+__attribute__((noreturn))
+void daemon_main(int argc, char **argv, const struct daemon_spec *spec);
+/* daemon_conn_done - one connection handed to on_accept has ended. */
+void daemon_conn_done(void);
+/* daemon_service - this service's name from master.conf. */
+const char *daemon_service(void);
+/* daemon_conf - the loaded configuration. */
+const struct conf *daemon_conf(void);
+/* daemon_stopping - true once stop or retire was requested. */
+bool daemon_stopping(void);
+
+/*
+ * daemon_drop_privileges - the jail sequence, used by daemon_main and by
+ * master's tests: when running as root, resolve user, chroot to dir (if
+ * not NULL), setgroups/setresgid/setresuid, and check that root cannot be
+ * regained.  Not root: does nothing.  Fatal on any failure.
+ */
+void daemon_drop_privileges(const char *user, const char *dir);
+
+#endif

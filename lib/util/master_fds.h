@@ -1,0 +1,46 @@
+/*
+ * master_fds.h - what master hands each child (see Postfix master_proto.h).
+ *
+ * Descriptors at fixed numbers:
+ *   3  status pipe, child -> master: struct master_status records
+ *   4  log pipe, child -> master: log records (lib/util/log.c)
+ *   5  master channel, a socketpair; EOF means master is gone
+ *   6  first listening socket; -l N says how many follow
+ *
+ * Arguments: command -c CONFIG_DIR -n SERVICE -t inet|unix -l N -g GEN
+ *            [-u] [-j] [-o name=value ...] [-- extra args]
+ *   -u  drop privileges to the daemon's user (when started as root)
+ *   -j  chroot to the daemon's directory (when started as root)
+ *
+ * Signals from master: SIGTERM stop gracefully (finish the work in hand
+ * within stop_timeout), SIGHUP retire (stop accepting, exit when the last
+ * connection ends).
+ */
+#ifndef POSTERN_MASTER_FDS_H
+#define POSTERN_MASTER_FDS_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#define MASTER_STATUS_FD	3
+#define MASTER_LOG_FD		4
+#define MASTER_CHAN_FD		5
+#define MASTER_LISTEN_FD	6
+
+enum master_state {
+	MASTER_ST_AVAIL = 1,	/* can take more connections */
+	MASTER_ST_FULL = 2,	/* at client_limit */
+	MASTER_ST_RETIRING = 3,	/* accepts no more; exits when done */
+};
+
+/* One record per state change; host byte order, written atomically. */
+struct master_status {
+	int32_t pid;
+	uint32_t gen;
+	uint32_t state;
+	uint32_t conns;		/* connections being served */
+	uint32_t limit_hits;	/* times client_limit was reached */
+	uint32_t served;	/* connections accepted so far */
+};
+
+#endif
