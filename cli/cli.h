@@ -1,0 +1,31 @@
+/*
+ * cli.h - shared by the sub-commands of `postern`.
+ */
+#ifndef POSTERN_CLI_H
+#define POSTERN_CLI_H
+
+#include <stdbool.h>
+
+#include "util/conf.h"
+#include "util/svc.h"
+
+/* The instance named by -c (or the installed default). */
+extern const char *cli_config_dir;
+
+/*
+ * cli_load - load and apply the instance's configuration; on errors print
+ * each "file:line: text" and exit 1 (or return -1 if soft).
+ */
+int cli_load(struct conf **cp, struct svc_table *t, bool soft);
+/* cli_master_pid - pid of the running master of the instance, or 0. */
+long cli_master_pid(void);
+
+int cmd_init(int argc, char **argv);
+int cmd_start(int argc, char **argv);
+int cmd_stop(int argc, char **argv);
+int cmd_reload(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+int cmd_config(int argc, char **argv);
+
+#endif

@@ -1,0 +1,167 @@
+/*
+ * NAME
+ *	cmd_check - postern check: configuration, permissions and keys
+ * DESCRIPTION
+ *	Reports every problem it finds, each as "where: what is wrong",
+ *	where being the file:line that set the value (or "default"), and
+ *	exits 1 if there was any.  The configuration is read exactly as
+ *	master reads it (lib/mail/instance.c).
+ */
+#include <errno.h>
+#include <openssl/ssl.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "mail/params.h"
+#include "util/daemon.h"
+#include "util/mem.h"
+#include "util/tls.h"
+
+static int problems;
+
+/* problem - report one finding */
+static void
+problem(const struct conf *c, const char *param, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+problem(const struct conf *c, const char *param, const char *fmt, ...)
+{
+	const char *origin = param != NULL ? conf_origin(c, param) : NULL;
+	va_list ap;
+
+	fprintf(stderr, "%s: ", origin != NULL ? origin : "default");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	problems++;
+}
+
+/* check_dir - a directory exists, with at most mode's permissions */
+static void
+check_dir(const struct conf *c, const char *param, unsigned max_mode,
+    const char *owner_param)
+{
+	const char *path = conf_value(c, param);
+	struct stat st;
+
+	if (stat(path, &st) < 0) {
+		problem(c, param, "%s %s: %s", param, path, strerror(errno));
+		return;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		problem(c, param, "%s %s: not a directory", param, path);
+		return;
+	}
+	if ((st.st_mode & 07777 & ~max_mode) != 0)
+		problem(c, param, "%s %s: mode %04o is too open (at most "
+		    "%04o: it holds secrets)", param, path,
+		    (unsigned)(st.st_mode & 07777), max_mode);
+	if (geteuid() == 0 && owner_param != NULL) {
+		struct passwd *pw = getpwnam(conf_value(c, owner_param));
+
+		if (pw == NULL)
+			problem(c, owner_param, "%s: user '%s' does not exist",
+			    owner_param, conf_value(c, owner_param));
+		else if (st.st_uid != pw->pw_uid)
+			problem(c, param, "%s %s: owned by uid %ld, should be "
+			    "%s (%s)", param, path, (long)st.st_uid,
+			    pw->pw_name, owner_param);
+	}
+}
+
+/* check_tls - the certificate and key load, match, and the key is private */
+static void
+check_tls(const struct conf *c)
+{
+	struct tls_settings ts = {
+		.cert_file = var_tls_cert_file,
+		.key_file = var_tls_key_file,
+		.ciphers = var_tls_ciphers,
+		.ciphersuites = var_tls_ciphersuites,
+		.min_version = var_tls_min_version,
+	};
+	const char *why;
+	struct stat st;
+	SSL_CTX *ctx;
+
+	ctx = tls_server_ctx_new(&ts, &why);
+	if (ctx == NULL)
+		problem(c, "tls_cert_file", "TLS: %s", why);
+	else
+		SSL_CTX_free(ctx);
+	if (stat(var_tls_key_file, &st) == 0 && (st.st_mode & 077) != 0)
+		problem(c, "tls_key_file", "tls_key_file %s: mode %04o lets "
+		    "others read the private key (chmod 600)",
+		    var_tls_key_file, (unsigned)(st.st_mode & 07777));
+}
+
+/* check_file_private - config files must not be writable by others */
+static void
+check_config_file(const struct conf *c, const char *name)
+{
+	char *path = xasprintf("%s/%s", cli_config_dir, name);
+	struct stat st;
+
+	if (stat(path, &st) == 0 && (st.st_mode & 022) != 0)
+		problem(c, NULL, "%s: mode %04o: writable by others, who could "
+		    "then run commands as root", path,
+		    (unsigned)(st.st_mode & 07777));
+	free(path);
+}
+
+/* check_commands - every service's program exists and is executable */
+static void
+check_commands(const struct svc_table *t)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		const struct svc *s = &t->svcs[i];
+		char *path = s->command[0] == '/' ? xstrdup(s->command) :
+		    xasprintf("%s/%s", var_daemon_dir, s->command);
+
+		if (access(path, X_OK) < 0) {
+			fprintf(stderr, "%s: service '%s': command %s: %s\n",
+			    s->origin, s->name, path, strerror(errno));
+			problems++;
+		}
+		free(path);
+	}
+}
+
+int
+cmd_check(int argc, char **argv)
+{
+	struct conf *c;
+	struct svc_table t;
+
+	if (cli_load(&c, &t, true) < 0) {
+		fprintf(stderr, "postern check: the configuration has errors "
+		    "(above)\n");
+		return 1;
+	}
+	check_config_file(c, "postern.conf");
+	check_config_file(c, "master.conf");
+	check_dir(c, "daemon_directory", 07777, NULL);
+	check_dir(c, "queue_directory", 0755, "mail_owner");
+	check_dir(c, "store_directory", 0700, "store_owner");
+	check_dir(c, "auth_directory", 0700, "auth_owner");
+	check_dir(c, "key_directory", 0700, "crypt_owner");
+	check_tls(c);
+	check_commands(&t);
+	svc_table_free(&t);
+	conf_free(&c);
+	if (problems > 0) {
+		fprintf(stderr, "postern check: %d problem%s found\n",
+		    problems, problems == 1 ? "" : "s");
+		return 1;
+	}
+	printf("postern check: %s is OK\n", cli_config_dir);
+	return 0;
+}

@@ -1,0 +1,287 @@
+/*
+ * NAME
+ *	stream - non-blocking line I/O with limits and timeouts
+ * DESCRIPTION
+ *	Input is read only while the consumer keeps up: at most max_line + 2
+ *	bytes plus one read chunk are ever buffered, whatever the peer sends.
+ *	The stream is freed only from the event loop's point of view safely:
+ *	a close requested inside on_input is carried out when on_input
+ *	returns.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util/buf.h"
+#include "util/ev.h"
+#include "util/log.h"
+#include "util/mem.h"
+#include "util/stream.h"
+
+#define STREAM_CHUNK	4096
+
+struct stream {
+	int fd;
+	size_t max_line;
+	uint64_t timeout_ms;
+	struct buf in, out;
+	size_t consumed;	/* bytes of in already returned as lines */
+	bool discarding;	/* skipping the rest of an overlong line */
+	bool close_after_flush;
+	bool in_callback;
+	const char *close_reason;
+	struct ev_timer *timer;
+	stream_input_fn *on_input;
+	stream_close_fn *on_close;
+	void *ctx;
+};
+
+static void on_io(int fd, int events, void *ctx);
+
+/* finish - run on_close and free */
+static void
+finish(struct stream *s)
+{
+	ev_timer_del(&s->timer);
+	ev_io_del(s->fd);
+	close(s->fd);
+	s->on_close(s, s->close_reason, s->ctx);
+	buf_free(&s->in);
+	buf_free(&s->out);
+	free(s);
+}
+
+/* timed_out - nothing came in for timeout_ms */
+static void
+timed_out(void *ctx)
+{
+	struct stream *s = ctx;
+
+	s->timer = NULL;
+	stream_close(s, "timeout");
+}
+
+/* arm - restart the inactivity timer */
+static void
+arm(struct stream *s)
+{
+	ev_timer_del(&s->timer);
+	if (s->timeout_ms > 0)
+		s->timer = ev_timer_add(s->timeout_ms, timed_out, s);
+}
+
+/* watch - read unless closing; write while output waits */
+static void
+watch(struct stream *s)
+{
+	int ev = 0;
+
+	if (!s->close_after_flush)
+		ev |= EV_READ;
+	if (s->out.len > 0)
+		ev |= EV_WRITE;
+	ev_io_set(s->fd, ev, on_io, s);
+}
+
+struct stream *
+stream_new(int fd, size_t max_line, uint64_t timeout_ms,
+    stream_input_fn *on_input, stream_close_fn *on_close, void *ctx)
+{
+	struct stream *s = xcalloc(1, sizeof(*s));
+
+	s->fd = fd;
+	s->max_line = max_line;
+	s->timeout_ms = timeout_ms;
+	s->on_input = on_input;
+	s->on_close = on_close;
+	s->ctx = ctx;
+	buf_init(&s->in, 0);
+	buf_init(&s->out, 0);
+	arm(s);
+	watch(s);
+	return s;
+}
+
+int
+stream_line(struct stream *s, const char **line, size_t *len)
+{
+	for (;;) {
+		uint8_t *start = s->in.data + s->consumed;
+		size_t avail = s->in.len - s->consumed;
+		uint8_t *lf = avail > 0 ? memchr(start, '\n', avail) : NULL;
+		size_t n;
+
+		if (s->discarding) {
+			if (lf == NULL) {
+				s->consumed = s->in.len;
+				return 0;
+			}
+			s->consumed += (size_t)(lf - start) + 1;
+			s->discarding = false;
+			continue;
+		}
+		if (lf == NULL) {
+			if (avail > s->max_line + 1) {
+				s->discarding = true;
+				s->consumed = s->in.len;
+				return STREAM_LINE_TOO_LONG;
+			}
+			return 0;
+		}
+		n = (size_t)(lf - start);
+		s->consumed += n + 1;
+		if (n > 0 && start[n - 1] == '\r')
+			n--;
+		if (n > s->max_line)
+			return STREAM_LINE_TOO_LONG;
+		start[n] = '\0';
+		*line = (const char *)start;
+		*len = n;
+		return 1;
+	}
+}
+
+/* flush - write what we can */
+static int
+flush(struct stream *s)
+{
+	while (s->out.len > 0) {
+		ssize_t n = write(s->fd, s->out.data, s->out.len);
+
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				return 0;
+			return -1;
+		}
+		buf_consume(&s->out, (size_t)n);
+	}
+	return 0;
+}
+
+/* on_io - the loop says we can read and/or write */
+static void
+on_io(int fd, int events, void *ctx)
+{
+	struct stream *s = ctx;
+
+	if ((events & EV_WRITE) && flush(s) < 0) {
+		stream_close(s, "write error");
+		return;
+	}
+	if (s->close_after_flush && s->out.len == 0) {
+		stream_close(s, "done");
+		return;
+	}
+	if (events & EV_READ) {
+		ssize_t n;
+
+		/* Drop what was consumed before reading more. */
+		buf_consume(&s->in, s->consumed);
+		s->consumed = 0;
+		if (buf_reserve(&s->in, STREAM_CHUNK) < 0) {
+			stream_close(s, "input buffer limit");
+			return;
+		}
+		n = read(fd, s->in.data + s->in.len, STREAM_CHUNK);
+		if (n == 0) {
+			stream_close(s, "eof");
+			return;
+		}
+		if (n < 0) {
+			if (errno != EAGAIN && errno != EINTR)
+				stream_close(s, "read error");
+			return;
+		}
+		s->in.len += (size_t)n;
+		arm(s);
+		s->in_callback = true;
+		s->on_input(s, s->ctx);
+		s->in_callback = false;
+		if (s->close_reason != NULL) {
+			finish(s);
+			return;
+		}
+	}
+	/* Answer at once: most replies fit the socket buffer. */
+	if (s->out.len > 0 && flush(s) < 0) {
+		stream_close(s, "write error");
+		return;
+	}
+	if (s->close_after_flush && s->out.len == 0) {
+		stream_close(s, "done");
+		return;
+	}
+	watch(s);
+}
+
+void
+stream_write(struct stream *s, const void *data, size_t len)
+{
+	if (s->close_reason != NULL)
+		return;
+	if (buf_append(&s->out, data, len) < 0)
+		msg_panic("%s: unbounded buffer refused data", __func__);
+	if (!s->in_callback)
+		watch(s);
+}
+
+void
+stream_printf(struct stream *s, const char *fmt, ...)
+{
+	char small[1024], *p = small;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(small, sizeof(small), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(small)) {
+		p = xmalloc((size_t)n + 1);
+		va_start(ap, fmt);
+		vsnprintf(p, (size_t)n + 1, fmt, ap);
+		va_end(ap);
+	}
+	stream_write(s, p, (size_t)n);
+	if (p != small)
+		free(p);
+}
+
+void
+stream_set_timeout(struct stream *s, uint64_t timeout_ms)
+{
+	s->timeout_ms = timeout_ms;
+	arm(s);
+}
+
+void
+stream_close_after_flush(struct stream *s)
+{
+	s->close_after_flush = true;
+	if (!s->in_callback) {
+		if (s->out.len == 0)
+			stream_close(s, "done");
+		else
+			watch(s);
+	}
+}
+
+void
+stream_close(struct stream *s, const char *reason)
+{
+	if (s->close_reason != NULL)
+		return;
+	s->close_reason = reason;
+	if (!s->in_callback)
+		finish(s);
+}
+
+int
+stream_fd(const struct stream *s)
+{
+	return s->fd;
+}

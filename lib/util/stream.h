@@ -1,0 +1,48 @@
+/*
+ * stream.h - a non-blocking connection with bounded line input, buffered
+ * output and an inactivity timeout, driven by the event loop.
+ *
+ * on_input runs when new bytes have arrived; it takes complete lines with
+ * stream_line() until that returns 0.  A line longer than max_line is
+ * reported once as STREAM_LINE_TOO_LONG, and its remaining bytes up to the
+ * next LF are discarded, so the protocol can answer "line too long" and go
+ * on.  on_close runs once, with the reason, when the peer closes, an error
+ * occurs, or nothing was read for timeout_ms; the stream is freed after.
+ */
+#ifndef POSTERN_STREAM_H
+#define POSTERN_STREAM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define STREAM_LINE_TOO_LONG	(-1)
+
+struct stream;
+
+typedef void stream_input_fn(struct stream *s, void *ctx);
+typedef void stream_close_fn(struct stream *s, const char *reason,
+    void *ctx);
+
+struct stream *stream_new(int fd, size_t max_line, uint64_t timeout_ms,
+    stream_input_fn *on_input, stream_close_fn *on_close, void *ctx);
+/*
+ * stream_line - the next complete line without its line end (CRLF or a
+ * bare LF), valid until the next stream call.  Returns 1, 0 when no whole
+ * line is buffered, or STREAM_LINE_TOO_LONG.
+ */
+int stream_line(struct stream *s, const char **line, size_t *len);
+/* stream_write / stream_printf - queue output; flushed by the loop. */
+void stream_write(struct stream *s, const void *data, size_t len);
+void stream_printf(struct stream *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* stream_set_timeout - change the inactivity timeout (0: none). */
+void stream_set_timeout(struct stream *s, uint64_t timeout_ms);
+/* stream_close_after_flush - close (with reason "done") once output is
+ * written. */
+void stream_close_after_flush(struct stream *s);
+/* stream_close - close now; on_close runs. */
+void stream_close(struct stream *s, const char *reason);
+int stream_fd(const struct stream *s);
+
+#endif

@@ -1,0 +1,76 @@
+/*
+ * master.h - state shared by the files of master (not a public API).
+ */
+#ifndef POSTERN_MASTER_H
+#define POSTERN_MASTER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "util/conf.h"
+#include "util/master_fds.h"
+#include "util/svc.h"
+
+struct child {
+	pid_t pid;
+	uint32_t gen;
+	uint32_t state;		/* enum master_state */
+	uint32_t conns;
+	uint32_t served;
+	uint32_t limit_hits;
+	uint64_t started_ms;
+	bool retired;		/* told to go; not counted against limits */
+	struct service *svc;	/* NULL once the service is gone */
+	int chan;		/* master channel, our end */
+	struct child *next;
+};
+
+struct service {
+	const struct svc *cfg;	/* its line in the current service table */
+	int *fds;		/* listeners */
+	unsigned n_fds;
+	bool watching;		/* master watches the listeners */
+	unsigned n_children;	/* not retired */
+	unsigned n_avail;	/* not retired, can take connections */
+	long limit;		/* effective process_limit (0: unlimited) */
+	uint64_t process_min;
+	uint32_t gen;
+	unsigned fails;		/* early crashes in a row */
+	bool throttled;
+	struct ev_timer *throttle_timer;
+	uint64_t limit_hits;	/* times process_limit stopped a spawn */
+	uint64_t last_limit_log_ms;
+	uint64_t spawned;
+	struct ev_timer *pause_timer;	/* after a process_limit hit */
+};
+
+/* service.c */
+extern struct service **services;
+extern size_t n_services;
+extern struct child *children;
+extern bool master_unprivileged;
+int services_start(struct svc_table *t, struct buf *errors);
+int services_reload(struct svc_table *t, bool conf_changed,
+    struct buf *errors);
+extern bool master_stopping;
+void services_stop(void);
+void services_reaped(pid_t pid, int status);
+void services_status(const struct master_status *rec);
+void services_check(struct service *s);
+unsigned children_alive(void);
+
+/* ctl.c */
+int ctl_start(const char *path);
+void ctl_stop(void);
+
+/* notify.c */
+void notify_systemd(const char *state);
+
+/* main.c */
+extern const char *master_config_dir;
+extern struct conf *master_conf;
+extern int master_status_pipe[2];
+extern int master_log_pipe[2];
+
+#endif

@@ -1,0 +1,632 @@
+/*
+ * NAME
+ *	service - master's services: listeners, children, limits, reload
+ * DESCRIPTION
+ *	Each service owns its listening sockets for as long as its listen
+ *	address stays the same, across reloads, so that no connection is
+ *	refused while children are replaced.
+ *
+ *	Spawning follows Postfix: a new child counts as available; when no
+ *	child of a service is available, master watches the service's
+ *	listeners itself and starts one more child when a connection waits,
+ *	up to process_limit.  At the limit it logs once a minute, with the
+ *	setting to raise, and looks again a second later.
+ *
+ *	A child that dies abnormally within two seconds of its start counts
+ *	as an early crash; two in a row throttle the service's restarts with
+ *	a back-off doubling from one second up to service_throttle_time.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "master/master.h"
+#include "util/daemon.h"
+#include "util/ev.h"
+#include "util/log.h"
+#include "util/mem.h"
+#include "util/sock.h"
+
+#define EARLY_CRASH_MS		2000
+#define LIMIT_LOG_INTERVAL_MS	60000
+#define LIMIT_PAUSE_MS		1000
+#define LISTEN_BACKLOG		511
+
+struct service **services;
+size_t n_services;
+struct child *children;
+bool master_unprivileged;
+bool master_stopping;
+
+static void on_listener(int fd, int events, void *ctx);
+
+/* unix_path - where a unix service listens */
+static char *
+unix_path(const struct svc *cfg)
+{
+	if (cfg->listen[0] == '/')
+		return xstrdup(cfg->listen);
+	return xasprintf("%s/%s", var_socket_dir, cfg->listen);
+}
+
+/* open_listener - the one socket of a service, or -1 with an error */
+static int
+open_listener(const struct svc *cfg, struct buf *errors)
+{
+	const char *why;
+	char *path;
+	int fd;
+
+	if (cfg->listen == NULL)
+		return -2;
+	if (cfg->type == SVC_INET) {
+		fd = sock_listen_inet(cfg->listen, LISTEN_BACKLOG, &why);
+		if (fd < 0 && buf_appendf(errors, "%s: service '%s': cannot "
+		    "listen on %s: %s\n", cfg->origin, cfg->name, cfg->listen,
+		    why) < 0)
+			return -1;
+		return fd;
+	}
+	path = unix_path(cfg);
+	fd = sock_listen_unix(path, master_unprivileged ? 0600 : 0660,
+	    LISTEN_BACKLOG, &why);
+	if (fd < 0 && buf_appendf(errors, "%s: service '%s': cannot listen on "
+	    "%s: %s\n", cfg->origin, cfg->name, path, why) < 0)
+		fd = -1;
+	free(path);
+	return fd;
+}
+
+/* close_listeners - stop listening (unix sockets are removed) */
+static void
+close_listeners(struct service *s)
+{
+	for (unsigned i = 0; i < s->n_fds; i++) {
+		ev_io_del(s->fds[i]);
+		close(s->fds[i]);
+	}
+	if (s->n_fds > 0 && s->cfg->type == SVC_UNIX) {
+		char *path = unix_path(s->cfg);
+
+		(void)unlink(path);
+		free(path);
+	}
+	free(s->fds);
+	s->fds = NULL;
+	s->n_fds = 0;
+	s->watching = false;
+}
+
+/* effective_limit - the service's process_limit */
+static long
+effective_limit(const struct svc *cfg)
+{
+	return cfg->process_limit >= 0 ? cfg->process_limit :
+	    (long)var_default_process_limit;
+}
+
+/* override_u64 - a limit from the service's -o list, else the global */
+static uint64_t
+override_u64(const struct svc *cfg, const char *name, uint64_t global)
+{
+	size_t len = strlen(name);
+	const struct conf_def *d = conf_def_find(name);
+
+	for (size_t i = 0; i < cfg->n_overrides; i++) {
+		const char *ov = cfg->overrides[i], *why;
+		uint64_t v;
+
+		if (strncmp(ov, name, len) == 0 && ov[len] == '=' &&
+		    d != NULL && conf_parse_value(d, ov + len + 1, &v,
+		    &why) == 0)
+			return v;
+	}
+	return global;
+}
+
+/* service_new - state for one master.conf line */
+static struct service *
+service_new(const struct svc *cfg)
+{
+	struct service *s = xcalloc(1, sizeof(*s));
+
+	s->cfg = cfg;
+	s->limit = effective_limit(cfg);
+	s->process_min = override_u64(cfg, "process_min", var_process_min);
+	return s;
+}
+
+/* recount - children and available children of s */
+static void
+recount(struct service *s)
+{
+	s->n_children = s->n_avail = 0;
+	for (struct child *c = children; c != NULL; c = c->next) {
+		if (c->svc != s || c->retired)
+			continue;
+		s->n_children++;
+		if (c->state == MASTER_ST_AVAIL)
+			s->n_avail++;
+	}
+}
+
+/* set_watch - master watches the listeners, or not */
+static void
+set_watch(struct service *s, bool on)
+{
+	if (s->watching == on)
+		return;
+	for (unsigned i = 0; i < s->n_fds; i++) {
+		if (on)
+			ev_io_set(s->fds[i], EV_READ, on_listener, s);
+		else
+			ev_io_del(s->fds[i]);
+	}
+	s->watching = on;
+}
+
+/* move_fd - dup fd to a descriptor above the ones children get */
+static int
+move_fd(int fd)
+{
+	int n = fcntl(fd, F_DUPFD_CLOEXEC, 64);
+
+	if (n < 0)
+		_exit(127);
+	return n;
+}
+
+/* exec_child - in the forked child: set up descriptors, exec */
+__attribute__((noreturn))
+static void
+exec_child(struct service *s, int chan, char **argv)
+{
+	int status_fd, log_fd, *fds = xcalloc(s->n_fds + 1, sizeof(int));
+	struct rlimit rl;
+
+	ev_fork_child();
+	status_fd = move_fd(master_status_pipe[1]);
+	log_fd = move_fd(master_log_pipe[1]);
+	chan = move_fd(chan);
+	for (unsigned i = 0; i < s->n_fds; i++)
+		fds[i] = move_fd(s->fds[i]);
+	if (dup2(status_fd, MASTER_STATUS_FD) < 0 ||
+	    dup2(log_fd, MASTER_LOG_FD) < 0 ||
+	    dup2(chan, MASTER_CHAN_FD) < 0)
+		_exit(127);
+	for (unsigned i = 0; i < s->n_fds; i++)
+		if (dup2(fds[i], MASTER_LISTEN_FD + (int)i) < 0)
+			_exit(127);
+	(void)close_range(MASTER_LISTEN_FD + s->n_fds, ~0U, 0);
+	rl.rlim_cur = rl.rlim_max = override_u64(s->cfg, "fd_limit",
+	    var_fd_limit);
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+		msg_warn("service %s: setrlimit RLIMIT_NOFILE: %m",
+		    s->cfg->name);
+#ifndef POSTERN_SANITIZE
+	/* ASan reserves terabytes of address space: no RLIMIT_AS there. */
+	rl.rlim_cur = rl.rlim_max = override_u64(s->cfg, "memory_limit",
+	    var_memory_limit);
+	if (rl.rlim_cur > 0 && setrlimit(RLIMIT_AS, &rl) < 0)
+		msg_warn("service %s: setrlimit RLIMIT_AS: %m", s->cfg->name);
+#endif
+	execv(argv[0], argv);
+	msg_error("service %s: cannot run %s: %m", s->cfg->name, argv[0]);
+	_exit(127);
+}
+
+/* child_argv - the command line of a child of s (master_fds.h) */
+static char **
+child_argv(struct service *s)
+{
+	const struct svc *cfg = s->cfg;
+	size_t n = 0, max = 24 + 2 * cfg->n_overrides + cfg->n_args;
+	char **argv = xcalloc(max, sizeof(char *));
+
+	argv[n++] = cfg->command[0] == '/' ? xstrdup(cfg->command) :
+	    xasprintf("%s/%s", var_daemon_dir, cfg->command);
+	argv[n++] = xstrdup("-c");
+	argv[n++] = xstrdup(master_config_dir);
+	argv[n++] = xstrdup("-n");
+	argv[n++] = xstrdup(cfg->name);
+	argv[n++] = xstrdup("-t");
+	argv[n++] = xstrdup(cfg->type == SVC_INET ? "inet" : "unix");
+	argv[n++] = xasprintf("-l%u", s->n_fds);
+	argv[n++] = xasprintf("-g%u", s->gen);
+	if (!master_unprivileged && cfg->unpriv)
+		argv[n++] = xstrdup("-u");
+	if (!master_unprivileged && cfg->chroot)
+		argv[n++] = xstrdup("-j");
+	for (int v = 0; v < log_verbose && v < 3; v++)
+		argv[n++] = xstrdup("-v");
+	for (size_t i = 0; i < cfg->n_overrides; i++) {
+		argv[n++] = xstrdup("-o");
+		argv[n++] = xstrdup(cfg->overrides[i]);
+	}
+	argv[n++] = xstrdup("--");
+	for (size_t i = 0; i < cfg->n_args; i++)
+		argv[n++] = xstrdup(cfg->args[i]);
+	return argv;
+}
+
+/* spawn - start one child of s */
+static void
+spawn(struct service *s)
+{
+	char **argv = child_argv(s);
+	struct child *c;
+	int chan[2];
+	pid_t pid;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, chan) < 0) {
+		msg_error("service %s: socketpair: %m", s->cfg->name);
+		goto out;
+	}
+	pid = fork();
+	if (pid < 0) {
+		msg_error("service %s: fork: %m", s->cfg->name);
+		close(chan[0]);
+		close(chan[1]);
+		goto out;
+	}
+	if (pid == 0)
+		exec_child(s, chan[1], argv);
+	close(chan[1]);
+	c = xcalloc(1, sizeof(*c));
+	c->pid = pid;
+	c->gen = s->gen;
+	c->state = MASTER_ST_AVAIL;
+	c->started_ms = ev_now_ms();
+	c->svc = s;
+	c->chan = chan[0];
+	c->next = children;
+	children = c;
+	s->spawned++;
+	msg_debug("service %s: started child pid %ld", s->cfg->name,
+	    (long)pid);
+out:
+	for (size_t i = 0; argv[i] != NULL; i++)
+		free(argv[i]);
+	free(argv);
+	recount(s);
+}
+
+/* can_spawn - below process_limit and not throttled */
+static bool
+can_spawn(const struct service *s)
+{
+	return !master_stopping && !s->throttled &&
+	    (s->limit == 0 || (long)s->n_children < s->limit);
+}
+
+/* unpause - look at a service again after a limit pause or throttle */
+static void
+unpause(void *ctx)
+{
+	struct service *s = ctx;
+
+	s->pause_timer = NULL;
+	services_check(s);
+}
+
+/* on_listener - a connection waits and no child is available */
+static void
+on_listener(int fd, int events, void *ctx)
+{
+	struct service *s = ctx;
+	uint64_t now = ev_now_ms();
+
+	set_watch(s, false);
+	if (s->n_avail > 0)
+		return;
+	if (can_spawn(s)) {
+		spawn(s);
+		return;
+	}
+	if (s->throttled)
+		return;		/* throttle_done will look again */
+	s->limit_hits++;
+	if (s->last_limit_log_ms == 0 ||
+	    now - s->last_limit_log_ms >= LIMIT_LOG_INTERVAL_MS) {
+		s->last_limit_log_ms = now;
+		msg_warn("service %s: all %ld processes are busy: "
+		    "process_limit reached (%s); connections wait. Raise the "
+		    "process limit column in master.conf or client_limit "
+		    "(-o client_limit=N)", s->cfg->name, s->limit,
+		    s->cfg->origin);
+	}
+	s->pause_timer = ev_timer_add(LIMIT_PAUSE_MS, unpause, s);
+}
+
+void
+services_check(struct service *s)
+{
+	if (master_stopping)
+		return;
+	recount(s);
+	while (s->n_children < s->process_min && can_spawn(s))
+		spawn(s);
+	set_watch(s, s->n_fds > 0 && s->n_avail == 0 && !s->throttled &&
+	    s->pause_timer == NULL);
+}
+
+/* throttle_done - the back-off after early crashes is over */
+static void
+throttle_done(void *ctx)
+{
+	struct service *s = ctx;
+
+	s->throttle_timer = NULL;
+	s->throttled = false;
+	services_check(s);
+}
+
+/* exit_text - "exit status 1" / "killed by signal 9" */
+static const char *
+exit_text(int status, char *out, size_t size)
+{
+	if (WIFSIGNALED(status))
+		snprintf(out, size, "killed by signal %d%s", WTERMSIG(status),
+		    WCOREDUMP(status) ? " (core dumped)" : "");
+	else
+		snprintf(out, size, "exit status %d", WEXITSTATUS(status));
+	return out;
+}
+
+void
+services_reaped(pid_t pid, int status)
+{
+	struct child **pp, *c;
+	struct service *s;
+	char why[64];
+	bool bad = !(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+
+	for (pp = &children; *pp != NULL && (*pp)->pid != pid;
+	    pp = &(*pp)->next)
+		;
+	if ((c = *pp) == NULL)
+		return;
+	*pp = c->next;
+	close(c->chan);
+	s = c->svc;
+	if (s == NULL) {
+		if (bad)
+			msg_warn("lost retired child pid %ld: %s", (long)pid,
+			    exit_text(status, why, sizeof(why)));
+		free(c);
+		return;
+	}
+	if (bad) {
+		msg_warn("lost child %s pid %ld: %s", s->cfg->name, (long)pid,
+		    exit_text(status, why, sizeof(why)));
+		if (ev_now_ms() - c->started_ms < EARLY_CRASH_MS)
+			s->fails++;
+		else
+			s->fails = 0;
+	} else {
+		s->fails = 0;
+	}
+	if (s->fails >= 2 && !s->throttled && !master_stopping) {
+		uint64_t delay = 1000ULL << (s->fails - 2 > 16 ? 16 :
+		    s->fails - 2);
+
+		if (delay > var_throttle_time * 1000)
+			delay = var_throttle_time * 1000;
+		s->throttled = true;
+		msg_warn("service %s: child crashed %u times in a row right "
+		    "after starting; throttling restarts for %llus (see the "
+		    "errors above; service_throttle_time caps the pause)",
+		    s->cfg->name, s->fails, (unsigned long long)delay / 1000);
+		s->throttle_timer = ev_timer_add(delay, throttle_done, s);
+	}
+	free(c);
+	services_check(s);
+}
+
+void
+services_status(const struct master_status *rec)
+{
+	struct child *c;
+
+	for (c = children; c != NULL; c = c->next)
+		if (c->pid == rec->pid)
+			break;
+	if (c == NULL)
+		return;
+	c->state = rec->state;
+	c->conns = rec->conns;
+	c->served = rec->served;
+	c->limit_hits = rec->limit_hits;
+	if (c->svc != NULL) {
+		if (rec->state == MASTER_ST_RETIRING && !c->retired)
+			c->retired = true;
+		services_check(c->svc);
+	}
+}
+
+/* retire_children - tell every child of s to finish and go */
+static void
+retire_children(struct service *s, bool forget)
+{
+	for (struct child *c = children; c != NULL; c = c->next) {
+		if (c->svc != s)
+			continue;
+		if (!c->retired)
+			(void)kill(c->pid, SIGHUP);
+		c->retired = true;
+		if (forget)
+			c->svc = NULL;
+	}
+}
+
+/* service_free - forget s (children must already be detached) */
+static void
+service_free(struct service *s)
+{
+	close_listeners(s);
+	ev_timer_del(&s->throttle_timer);
+	ev_timer_del(&s->pause_timer);
+	free(s);
+}
+
+int
+services_start(struct svc_table *t, struct buf *errors)
+{
+	int rc = 0;
+
+	services = xcalloc(t->n + 1, sizeof(*services));
+	for (size_t i = 0; i < t->n; i++) {
+		struct service *s = service_new(&t->svcs[i]);
+		int fd = open_listener(s->cfg, errors);
+
+		if (fd == -1)
+			rc = -1;
+		if (fd >= 0) {
+			s->fds = xcalloc(1, sizeof(int));
+			s->fds[s->n_fds++] = fd;
+		}
+		services[n_services++] = s;
+	}
+	if (rc < 0)
+		return -1;
+	for (size_t i = 0; i < n_services; i++)
+		services_check(services[i]);
+	return 0;
+}
+
+/* find_old - the running service called name */
+static struct service *
+find_old(const char *name)
+{
+	for (size_t i = 0; i < n_services; i++)
+		if (services[i] != NULL &&
+		    strcmp(services[i]->cfg->name, name) == 0)
+			return services[i];
+	return NULL;
+}
+
+/* same_listener - whether a service keeps its socket across a reload */
+static bool
+same_listener(const struct svc *a, const struct svc *b)
+{
+	if (a->type != b->type)
+		return false;
+	if (a->listen == NULL || b->listen == NULL)
+		return a->listen == b->listen;
+	return strcmp(a->listen, b->listen) == 0;
+}
+
+int
+services_reload(struct svc_table *t, bool conf_changed, struct buf *errors)
+{
+	struct service **next = xcalloc(t->n + 1, sizeof(*next));
+	int *new_fds = xcalloc(t->n + 1, sizeof(int));
+	size_t i;
+
+	/* First open every new socket, so a failure changes nothing. */
+	for (i = 0; i < t->n; i++) {
+		struct service *old = find_old(t->svcs[i].name);
+
+		new_fds[i] = -2;
+		if (old == NULL || !same_listener(old->cfg, &t->svcs[i])) {
+			new_fds[i] = open_listener(&t->svcs[i], errors);
+			if (new_fds[i] == -1)
+				goto fail;
+		}
+	}
+	for (i = 0; i < t->n; i++) {
+		const struct svc *cfg = &t->svcs[i];
+		struct service *old = find_old(cfg->name), *s;
+
+		if (old != NULL && !conf_changed &&
+		    strcmp(old->cfg->signature, cfg->signature) == 0) {
+			old->cfg = cfg;		/* unchanged */
+			next[i] = old;
+			for (size_t j = 0; j < n_services; j++)
+				if (services[j] == old)
+					services[j] = NULL;
+			continue;
+		}
+		s = service_new(cfg);
+		if (old != NULL) {
+			for (size_t j = 0; j < n_services; j++)
+				if (services[j] == old)
+					services[j] = NULL;
+			s->gen = old->gen + 1;
+			retire_children(old, true);
+			if (new_fds[i] == -2) {
+				/* Hand the open socket to the new service. */
+				s->fds = old->fds;
+				s->n_fds = old->n_fds;
+				set_watch(old, false);
+				old->fds = NULL;
+				old->n_fds = 0;
+			}
+			service_free(old);
+			msg_info("service %s changed: new children will "
+			    "replace the old ones", cfg->name);
+		} else {
+			msg_info("service %s added", cfg->name);
+		}
+		if (new_fds[i] >= 0) {
+			s->fds = xcalloc(1, sizeof(int));
+			s->fds[0] = new_fds[i];
+			s->n_fds = 1;
+		}
+		next[i] = s;
+	}
+	/* What is left of the old table is gone from master.conf. */
+	for (i = 0; i < n_services; i++) {
+		if (services[i] == NULL)
+			continue;
+		msg_info("service %s removed: its children finish their "
+		    "connections and exit", services[i]->cfg->name);
+		retire_children(services[i], true);
+		service_free(services[i]);
+	}
+	free(services);
+	free(new_fds);
+	services = next;
+	n_services = t->n;
+	for (i = 0; i < n_services; i++)
+		services_check(services[i]);
+	return 0;
+fail:
+	for (size_t j = 0; j < i; j++)
+		if (new_fds[j] >= 0)
+			close(new_fds[j]);
+	free(new_fds);
+	free(next);
+	return -1;
+}
+
+void
+services_stop(void)
+{
+	master_stopping = true;
+	for (size_t i = 0; i < n_services; i++) {
+		close_listeners(services[i]);
+		ev_timer_del(&services[i]->throttle_timer);
+		ev_timer_del(&services[i]->pause_timer);
+	}
+	for (struct child *c = children; c != NULL; c = c->next)
+		(void)kill(c->pid, SIGTERM);
+}
+
+unsigned
+children_alive(void)
+{
+	unsigned n = 0;
+
+	for (struct child *c = children; c != NULL; c = c->next)
+		n++;
+	return n;
+}

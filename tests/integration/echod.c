@@ -1,0 +1,83 @@
+/*
+ * NAME
+ *	echod - a line echo service for testing master and the skeleton
+ * DESCRIPTION
+ *	Greets with "echod <service> pid=<pid> uid=<uid>", then answers each
+ *	line: "PID" with its pid, "QUIT" by closing, "CRASH" by aborting,
+ *	anything else echoed back.  Lines over 200 bytes get "ERR line too
+ *	long".  Built only for the tests; never installed.
+ * SECURITY
+ *	Runs as mail_owner in queue_directory when master is root.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "mail/params.h"
+#include "util/daemon.h"
+#include "util/log.h"
+#include "util/stream.h"
+
+/* on_input - answer each complete line */
+static void
+on_input(struct stream *s, void *ctx)
+{
+	const char *line;
+	size_t len;
+	int rc;
+
+	while ((rc = stream_line(s, &line, &len)) != 0) {
+		if (rc == STREAM_LINE_TOO_LONG) {
+			stream_printf(s, "ERR line too long\r\n");
+			continue;
+		}
+		if (strcmp(line, "QUIT") == 0) {
+			stream_printf(s, "BYE\r\n");
+			stream_close_after_flush(s);
+			return;
+		}
+		if (strcmp(line, "PID") == 0)
+			stream_printf(s, "%ld\r\n", (long)getpid());
+		else if (strcmp(line, "CRASH") == 0)
+			abort();
+		else
+			stream_printf(s, "%.*s\r\n", (int)len, line);
+	}
+}
+
+/* on_close - a client went away */
+static void
+on_close(struct stream *s, const char *reason, void *ctx)
+{
+	msg_info("disconnect: %s", reason);
+	daemon_conn_done();
+}
+
+/* on_accept - a new client */
+static void
+on_accept(int fd, unsigned li)
+{
+	struct stream *s = stream_new(fd, 200, 60000, on_input, on_close,
+	    NULL);
+
+	stream_printf(s, "echod %s pid=%ld uid=%ld\r\n", daemon_service(),
+	    (long)getpid(), (long)getuid());
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct daemon_spec spec = {
+		.user_param = "mail_owner",
+		.chroot_param = "queue_directory",
+		.on_accept = on_accept,
+	};
+
+	/* A test may ask for a daemon that dies at once (crash loop). */
+	if (getenv("ECHOD_CRASH_AT_START") != NULL)
+		return 1;
+	params_register();
+	daemon_main(argc, argv, &spec);
+}
