@@ -310,7 +310,12 @@ conf_read_file(struct conf *c, const char *path, struct buf *errors)
 		n = getline(&line, &cap, fp);
 		if (n >= 0)
 			lineno++;
-		p = n > 0 ? line : "";
+		if (n > 0 && memchr(line, '\0', (size_t)n) != NULL) {
+			origin = xasprintf("%s:%zu", path, lineno);
+			rc = add_error(errors, origin, "NUL byte in line");
+			free(origin);
+			continue;
+		}
 		/* A line that starts with white space continues the last. */
 		if (n > 0 && (line[0] == ' ' || line[0] == '\t') &&
 		    *trim(line) != '\0' && *trim(line) != '#' && start > 0) {
@@ -333,12 +338,6 @@ conf_read_file(struct conf *c, const char *path, struct buf *errors)
 		}
 		if (n < 0)
 			break;
-		if (memchr(line, '\0', (size_t)n) != NULL) {
-			origin = xasprintf("%s:%zu", path, lineno);
-			rc = add_error(errors, origin, "NUL byte in line");
-			free(origin);
-			continue;
-		}
 		p = trim(line);
 		if (*p == '\0' || *p == '#')
 			continue;

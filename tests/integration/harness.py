@@ -1,0 +1,172 @@
+"""Start and drive a real Postern instance for the integration tests.
+
+Everything runs on 127.0.0.1 with ports the kernel says are free, in a
+temporary directory, and only processes this harness started are ever
+signalled, by PID.
+"""
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+
+SBIN = os.environ.get("POSTERN_SBIN", "")
+LIBEXEC = os.environ.get("POSTERN_LIBEXEC", "")
+ECHOD = os.environ.get("POSTERN_ECHOD", "")
+POSTERN = os.path.join(SBIN, "postern")
+IS_ROOT = os.geteuid() == 0
+
+
+def free_port():
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(cond, timeout=5.0, step=0.02):
+    """Poll cond() until it is true or timeout passes; return its value."""
+    end = time.monotonic() + timeout
+    while True:
+        v = cond()
+        if v or time.monotonic() >= end:
+            return v
+        time.sleep(step)
+
+
+def pid_alive(pid):
+    """Whether pid exists and is not a zombie."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def children_of(ppid):
+    """PIDs whose parent is ppid."""
+    out = []
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open(f"/proc/{d}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == ppid and fields[0] != "Z":
+            out.append(int(d))
+    return sorted(out)
+
+
+def postern(confdir, *args, input=None, check=False):
+    """Run the postern command against an instance."""
+    cmd = [POSTERN] + (["-c", confdir] if confdir else []) + list(args)
+    return subprocess.run(cmd, input=input, capture_output=True, text=True,
+                          timeout=60, check=check)
+
+
+class Line:
+    """A line-oriented client connection."""
+
+    def __init__(self, port, timeout=5.0):
+        self.sock = socket.create_connection(("127.0.0.1", port),
+                                             timeout=timeout)
+        self.f = self.sock.makefile("rb")
+
+    def read(self):
+        return self.f.readline().decode().rstrip("\r\n")
+
+    def send(self, line):
+        self.sock.sendall(line.encode() + b"\r\n")
+
+    def ask(self, line):
+        self.send(line)
+        return self.read()
+
+    def close(self):
+        self.f.close()
+        self.sock.close()
+
+
+class Instance:
+    """A Postern instance made by `postern init` in a temporary directory."""
+
+    def __init__(self, testcase=None):
+        self.dir = tempfile.mkdtemp(prefix="postern-test-")
+        if IS_ROOT:
+            os.chmod(self.dir, 0o755)
+        r = postern(None, "init", self.dir, "--domain", "example.test",
+                    "--port-base", str(20000 + os.getpid() % 20000))
+        if r.returncode != 0:
+            raise RuntimeError("postern init failed: " + r.stderr)
+        self.proc = None
+        self.stderr_path = os.path.join(self.dir, "master.stderr")
+
+    def write(self, name, text):
+        with open(os.path.join(self.dir, name), "w") as f:
+            f.write(text)
+
+    def append(self, name, text):
+        with open(os.path.join(self.dir, name), "a") as f:
+            f.write(text)
+
+    def set_services(self, lines):
+        self.write("master.conf", "\n".join(lines) + "\n")
+
+    def start(self, expect_ok=True):
+        """master in the foreground, its log on master.stderr."""
+        err = open(self.stderr_path, "ab")
+        self.proc = subprocess.Popen(
+            [os.path.join(LIBEXEC, "master"), "-f", "-c", self.dir],
+            stdout=subprocess.DEVNULL, stderr=err)
+        err.close()
+        if expect_ok:
+            ok = wait_for(lambda: "daemon started" in self.log()
+                          or self.proc.poll() is not None, 10)
+            if self.proc.poll() is not None or not ok:
+                raise RuntimeError("master did not start:\n" + self.log())
+        return self.proc
+
+    def log(self):
+        try:
+            with open(self.stderr_path, errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""
+
+    def wait_log(self, pattern, timeout=5.0):
+        """Wait until the log matches the regex; return the match."""
+        rx = re.compile(pattern)
+        return wait_for(lambda: rx.search(self.log()), timeout)
+
+    def children(self):
+        return children_of(self.proc.pid) if self.proc else []
+
+    def reload(self):
+        self.proc.send_signal(signal.SIGHUP)
+
+    def stop(self):
+        """SIGTERM master; return its exit status."""
+        if self.proc is None or self.proc.poll() is not None:
+            return self.proc.returncode if self.proc else None
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            return self.proc.wait(30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            return self.proc.wait()
+
+    def cleanup(self):
+        kids = self.children()
+        self.stop()
+        for pid in kids:
+            if pid_alive(pid):
+                os.kill(pid, signal.SIGKILL)
+        sanitizer = [l for l in self.log().splitlines()
+                     if "Sanitizer" in l or "runtime error:" in l]
+        shutil.rmtree(self.dir, ignore_errors=True)
+        return sanitizer
