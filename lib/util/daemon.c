@@ -94,9 +94,10 @@ static bool stopping, retiring;
 static uint64_t conns, served;
 static uint32_t limit_hits;
 static uint32_t last_state;
+static uint64_t last_conns = UINT64_MAX;
 static struct ev_timer *idle_timer, *stop_timer;
 
-/* report - tell master our state (only when it changes) */
+/* report - tell master our state when it or the connection count changes */
 static void
 report(uint32_t state)
 {
@@ -106,9 +107,11 @@ report(uint32_t state)
 		.served = (uint32_t)served,
 	};
 
-	if (state == last_state && state != MASTER_ST_FULL)
+	if (state == last_state && conns == last_conns &&
+	    state != MASTER_ST_FULL)
 		return;
 	last_state = state;
+	last_conns = conns;
 	if (write(MASTER_STATUS_FD, &st, sizeof(st)) < 0 && errno != EAGAIN)
 		msg_warn("status report to master: %m");
 }

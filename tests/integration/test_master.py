@@ -196,7 +196,8 @@ class MasterTest(unittest.TestCase):
         c.close()
 
     def test_sigterm_leaves_no_process(self):
-        self.start(echo_line("echo", self.port, 5, "-o process_min=3"))
+        self.start(echo_line("echo", self.port, 5,
+                             "-o process_min=3 -o stop_timeout=1s"))
         kids = wait_for(lambda: len(self.inst.children()) == 3
                         and self.inst.children())
         c = Line(self.port)
@@ -205,7 +206,10 @@ class MasterTest(unittest.TestCase):
         self.assertTrue(wait_for(lambda: not any(map(pid_alive, kids)), 3))
         self.assertFalse(os.path.exists(
             os.path.join(self.inst.dir, "run", "master.pid")))
-        self.assertIn("stopped", self.inst.log())
+        log = self.inst.log()
+        self.assertIn("stopped", log)
+        # The child with a client waited stop_timeout for it, then left.
+        self.assertIn("stop_timeout of 1s passed with 1 connection(s)", log)
         c.close()
 
     def test_second_master_is_refused(self):
