@@ -386,6 +386,8 @@ main(int argc, char **argv)
 		close(ready_fd);
 		detach_stdio();
 	}
+	/* Children start only now, so that none holds the terminal. */
+	services_run();
 	notify_systemd("READY=1");
 	ev_run();
 	return 0;

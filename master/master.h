@@ -50,7 +50,9 @@ extern struct service **services;
 extern size_t n_services;
 extern struct child *children;
 extern bool master_unprivileged;
+/* services_start - open every listener; services_run - start children. */
 int services_start(struct svc_table *t, struct buf *errors);
+void services_run(void);
 int services_reload(struct svc_table *t, bool conf_changed,
     struct buf *errors);
 extern bool master_stopping;

@@ -495,11 +495,14 @@ services_start(struct svc_table *t, struct buf *errors)
 		}
 		services[n_services++] = s;
 	}
-	if (rc < 0)
-		return -1;
+	return rc;
+}
+
+void
+services_run(void)
+{
 	for (size_t i = 0; i < n_services; i++)
 		services_check(services[i]);
-	return 0;
 }
 
 /* find_old - the running service called name */

@@ -37,7 +37,8 @@ int test_exit(void);
 	test_fail(__FILE__, __LINE__, _w); } } while (0)
 #define CHECK_STR_EQ(a, b) do { const char *_a = (a), *_b = (b); \
 	test_checks++; if (_a == NULL || _b == NULL || strcmp(_a, _b) != 0) { \
-	char _w[1024]; snprintf(_w, sizeof(_w), "%s == %s (\"%s\" vs \"%s\")", \
+	char _w[1024]; snprintf(_w, sizeof(_w), \
+	"%.100s == %.100s (\"%.350s\" vs \"%.350s\")", \
 	#a, #b, _a ? _a : "(null)", _b ? _b : "(null)"); \
 	test_fail(__FILE__, __LINE__, _w); } } while (0)
 /* test_expect_fatal - stmt must end in msg_fatal/msg_panic. */

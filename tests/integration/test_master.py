@@ -60,6 +60,17 @@ class MasterTest(unittest.TestCase):
         self.assertIn(f"pids={self.inst.children()[0]}", row[0])
         c.close()
 
+    def test_children_get_their_resource_limits(self):
+        self.start(echo_line("echo", self.port, 5, "-o process_min=1 "
+                             "-o fd_limit=333 -o memory_limit=700m"))
+        kids = wait_for(lambda: self.inst.children())
+        with open(f"/proc/{kids[0]}/limits") as f:
+            limits = f.read()
+        self.assertRegex(limits, r"Max open files\s+333\s+333")
+        if not os.environ.get("POSTERN_SANITIZE"):
+            self.assertRegex(limits, r"Max address space\s+%d\s+%d"
+                             % (700 << 20, 700 << 20))
+
     def test_kill9_child_is_replaced_within_a_second(self):
         self.start(echo_line("echo", self.port, 5, "-o process_min=1"))
         old = wait_for(lambda: self.inst.children())
