@@ -17,6 +17,9 @@ extern const char *cli_config_dir;
  * each "file:line: text" and exit 1 (or return -1 if soft).
  */
 int cli_load(struct conf **cp, struct svc_table *t, bool soft);
+/* cli_load_lenient - as cli_load, but on errors warn and apply what is
+ * good (for stop and status, which must work with a broken file). */
+void cli_load_lenient(void);
 /* cli_master_pid - pid of the running master of the instance, or 0. */
 long cli_master_pid(void);
 

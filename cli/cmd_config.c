@@ -6,12 +6,52 @@
  *	no flag prints every effective value, -d the defaults, -n only what
  *	postern.conf changes.  Names may be given to print only those.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
 #include "util/conf.h"
+
+/* scaled - a number with the largest unit that divides it */
+static const char *
+scaled(const struct conf_def *d, uint64_t v, char *out, size_t size)
+{
+	if (d->type == CONF_SIZE && v > 0 && v % 1073741824 == 0)
+		snprintf(out, size, "%llug", (unsigned long long)(v >> 30));
+	else if (d->type == CONF_SIZE && v > 0 && v % 1048576 == 0)
+		snprintf(out, size, "%llum", (unsigned long long)(v >> 20));
+	else if (d->type == CONF_TIME)
+		snprintf(out, size, "%llus", (unsigned long long)v);
+	else
+		snprintf(out, size, "%llu", (unsigned long long)v);
+	return out;
+}
+
+/* print_man - the PARAMETERS entries of postern.conf(5) */
+static void
+print_man(void)
+{
+	static const char *const kinds[] = {
+		[CONF_STR] = "text", [CONF_INT] = "number",
+		[CONF_BOOL] = "yes or no", [CONF_TIME] = "time",
+		[CONF_SIZE] = "size",
+	};
+	char lo[32], hi[32];
+
+	for (const struct conf_def *d = conf_def_next(NULL); d != NULL;
+	    d = conf_def_next(d)) {
+		printf(".TP\n.BR %s \" (%s, default: %s)\"\n", d->name,
+		    kinds[d->type], d->def[0] != '\0' ? d->def : "(empty)");
+		printf("%c%s.", toupper((unsigned char)d->doc[0]), d->doc + 1);
+		if (d->type == CONF_INT || d->type == CONF_TIME ||
+		    d->type == CONF_SIZE)
+			printf(" From %s to %s.", scaled(d, d->min, lo,
+			    sizeof(lo)), scaled(d, d->max, hi, sizeof(hi)));
+		printf("\n");
+	}
+}
 
 /* wanted - whether name was asked for */
 static bool
@@ -33,7 +73,12 @@ cmd_config(int argc, char **argv)
 	struct svc_table t;
 	int ch, rc = 0;
 
-	while ((ch = getopt(argc, argv, "dn")) != -1) {
+	while ((ch = getopt(argc, argv, "dnm")) != -1) {
+		if (ch == 'm') {
+			/* For maintainers: regenerate postern.conf(5). */
+			print_man();
+			return 0;
+		}
 		if (ch == 'd')
 			defaults = true;
 		else if (ch == 'n')

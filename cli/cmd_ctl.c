@@ -42,17 +42,6 @@ cli_master_pid(void)
 	return pid;
 }
 
-/* load_quiet - configuration for the control commands */
-static void
-load_quiet(void)
-{
-	struct conf *c;
-	struct svc_table t;
-
-	(void)cli_load(&c, &t, false);
-	svc_table_free(&t);
-}
-
 int
 cmd_start(int argc, char **argv)
 {
@@ -62,7 +51,14 @@ cmd_start(int argc, char **argv)
 	int n = 0, status;
 	pid_t child;
 
-	load_quiet();
+	{
+		struct conf *c;
+		struct svc_table t;
+
+		(void)cli_load(&c, &t, false);
+		svc_table_free(&t);
+		conf_free(&c);
+	}
 	if ((pid = cli_master_pid()) != 0) {
 		fprintf(stderr, "postern: master is already running (pid %ld) "
 		    "for %s\n", pid, cli_config_dir);
@@ -112,7 +108,7 @@ signal_master(int signo, long *pid_r)
 {
 	long pid;
 
-	load_quiet();
+	cli_load_lenient();
 	pid = cli_master_pid();
 	if (pid == 0) {
 		fprintf(stderr, "postern: master is not running for %s\n",
@@ -203,7 +199,7 @@ cmd_status(int argc, char **argv)
 	int fd, rc = 1;
 	bool unpriv = false;
 
-	load_quiet();
+	cli_load_lenient();
 	if (cli_master_pid() == 0) {
 		printf("postern: master is not running for %s\n",
 		    cli_config_dir);
@@ -237,8 +233,9 @@ cmd_status(int argc, char **argv)
 			break;
 		}
 		if (m.type == MASTER_CTL_T_MASTER) {
-			(void)ipc_get_bool(&m, "unprivileged", IPC_OPTIONAL,
-			    &unpriv);
+			if (ipc_get_bool(&m, "unprivileged", IPC_OPTIONAL,
+			    &unpriv) < 0)
+				unpriv = false;
 			printf("master pid %llu, version %s, up %llus, %s\n",
 			    (unsigned long long)get_u64(&m, "pid"),
 			    get_str(&m, "version"),
@@ -251,7 +248,9 @@ cmd_status(int argc, char **argv)
 		} else if (m.type == MASTER_CTL_T_SERVICE) {
 			bool thr = false;
 
-			(void)ipc_get_bool(&m, "throttled", IPC_OPTIONAL, &thr);
+			if (ipc_get_bool(&m, "throttled", IPC_OPTIONAL,
+			    &thr) < 0)
+				thr = false;
 			printf("%-12s %-5s %-22s %5llu %5llu %5llu %6llu %7llu "
 			    "process_limit=%llu client_limit=%llu%s%s%s\n",
 			    get_str(&m, "name"), get_str(&m, "type"),

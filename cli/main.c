@@ -76,6 +76,35 @@ cli_load(struct conf **cp, struct svc_table *t, bool soft)
 	return 0;
 }
 
+void
+cli_load_lenient(void)
+{
+	struct buf errors = BUF_INIT;
+	struct conf *c;
+	struct svc_table t;
+	char *path;
+
+	if (instance_load(cli_config_dir, &c, &t, &errors) == 0) {
+		conf_apply(c);
+		svc_table_free(&t);
+		conf_free(&c);
+		return;
+	}
+	/* Stopping must not depend on a configuration someone just broke:
+	 * warn, and use whatever values are good. */
+	fprintf(stderr, "postern: warning: the configuration has errors "
+	    "(master runs with the one it accepted):\n%s", buf_cstr(&errors));
+	buf_free(&errors);
+	c = conf_new();
+	path = xasprintf("%s/postern.conf", cli_config_dir);
+	(void)conf_set(c, "config_directory", cli_config_dir, "-c", NULL);
+	(void)conf_read_file(c, path, NULL);
+	(void)conf_finish(c, NULL);
+	conf_apply(c);
+	conf_free(&c);
+	free(path);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -101,7 +130,9 @@ main(int argc, char **argv)
 		if (strcmp(c->name, argv[optind]) == 0) {
 			argc -= optind;
 			argv += optind;
-			optind = 1;	/* sub-commands parse their own options */
+			/* Sub-commands parse their own options; 0 makes
+			 * glibc getopt start afresh. */
+			optind = 0;
 			return c->fn(argc, argv);
 		}
 	}

@@ -39,6 +39,7 @@ const char *master_config_dir;
 struct conf *master_conf;
 int master_status_pipe[2] = { -1, -1 };
 int master_log_pipe[2] = { -1, -1 };
+char *master_snapshot;
 
 static struct svc_table table;
 static bool foreground;
@@ -60,6 +61,16 @@ conf_differs(const struct conf *a, const struct conf *b)
 			return true;
 	}
 	return false;
+}
+
+/* write_snapshot - the accepted configuration, for the children */
+static void
+write_snapshot(void)
+{
+	free(master_snapshot);
+	master_snapshot = xasprintf("%s/active.conf", var_run_dir);
+	if (conf_write_snapshot(master_conf, master_snapshot) < 0)
+		msg_fatal("cannot write %s: %m", master_snapshot);
 }
 
 /* reload - SIGHUP: take the new configuration only if all of it is good */
@@ -93,6 +104,7 @@ reload(void)
 	} else {
 		conf_free(&master_conf);
 		master_conf = nc;
+		write_snapshot();
 		svc_table_free(&table);
 		table = nt;
 		msg_info("reload done: %zu services", n_services);
@@ -336,6 +348,7 @@ main(int argc, char **argv)
 	make_dir(var_run_dir, 0755);
 	make_dir(var_socket_dir, 0700);
 	take_lock();
+	write_snapshot();
 	master_unprivileged = geteuid() != 0;
 	if (master_unprivileged)
 		msg_info("running as uid %ld, not root: children will not "

@@ -74,5 +74,6 @@ extern const char *master_config_dir;
 extern struct conf *master_conf;
 extern int master_status_pipe[2];
 extern int master_log_pipe[2];
+extern char *master_snapshot;
 
 #endif

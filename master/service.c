@@ -235,6 +235,8 @@ child_argv(struct service *s)
 	    xasprintf("%s/%s", var_daemon_dir, cfg->command);
 	argv[n++] = xstrdup("-c");
 	argv[n++] = xstrdup(master_config_dir);
+	argv[n++] = xstrdup("-s");
+	argv[n++] = xstrdup(master_snapshot);
 	argv[n++] = xstrdup("-n");
 	argv[n++] = xstrdup(cfg->name);
 	argv[n++] = xstrdup("-t");

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "util/conf.h"
 #include "util/log.h"
@@ -479,6 +480,10 @@ parse_scaled(const char *text, const char *units, const uint64_t *scale,
 		return -1;
 	}
 	memcpy(num, text, len + 1);
+	if (!isdigit((unsigned char)num[0])) {
+		*error_r = "is not a number";
+		return -1;
+	}
 	if (!isdigit((unsigned char)num[len - 1])) {
 		u = strchr(units, tolower((unsigned char)num[len - 1]));
 		if (u == NULL) {
@@ -613,6 +618,42 @@ conf_origin(const struct conf *c, const char *name)
 	long i = def_index(name, strlen(name));
 
 	return i < 0 ? NULL : c->e[i].origin;
+}
+
+int
+conf_write_snapshot(const struct conf *c, const char *path)
+{
+	char *tmp = xasprintf("%s.tmp", path);
+	FILE *fp = fopen(tmp, "we");
+	int rc = 0;
+
+	if (fp == NULL) {
+		free(tmp);
+		return -1;
+	}
+	fprintf(fp, "# The configuration master runs with; written by master, "
+	    "not to be edited.\n");
+	for (size_t i = 0; i < n_defs; i++) {
+		if (c->e[i].origin == NULL || c->e[i].value == NULL)
+			continue;
+		fprintf(fp, "%s = ", defs[i]->name);
+		for (const char *p = c->e[i].value; *p != '\0'; p++) {
+			if (*p == '$')
+				fputc('$', fp);
+			fputc(*p, fp);
+		}
+		fputc('\n', fp);
+	}
+	if (fflush(fp) != 0 || fsync(fileno(fp)) < 0)
+		rc = -1;
+	if (fclose(fp) != 0)
+		rc = -1;
+	if (rc == 0 && rename(tmp, path) < 0)
+		rc = -1;
+	if (rc < 0)
+		(void)unlink(tmp);
+	free(tmp);
+	return rc;
 }
 
 struct conf *

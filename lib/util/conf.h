@@ -75,6 +75,16 @@ const char *conf_value(const struct conf *c, const char *name);
 const char *conf_origin(const struct conf *c, const char *name);
 
 /*
+ * conf_write_snapshot - write every value that is not a default, expanded
+ * ('$' written as "$$"), as a postern.conf that reads back to the same
+ * configuration.  Written to a temporary file, fsync'ed and renamed into
+ * place.  master hands this file to its children, so that a child started
+ * after someone broke postern.conf still runs the configuration master
+ * accepted.  Returns 0, or -1 with errno set.
+ */
+int conf_write_snapshot(const struct conf *c, const char *path);
+
+/*
  * conf_parse_value - check text against a definition and convert it
  * (*out for INT/TIME/SIZE/BOOL).  Returns 0 or -1 with a static reason.
  */

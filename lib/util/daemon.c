@@ -161,6 +161,13 @@ update(void)
 	bool want = !stopping && !retiring && conns < var_client_limit;
 
 	set_listening(want);
+	if ((stopping || retiring) && n_listen > 0) {
+		/* Our copies would keep the sockets listening after master
+		 * closed its own (a removed service must refuse). */
+		for (unsigned i = 0; i < n_listen; i++)
+			close(listen_fds[i]);
+		n_listen = 0;
+	}
 	if (stopping || retiring)
 		report(MASTER_ST_RETIRING);
 	else
@@ -302,7 +309,7 @@ daemon_drop_privileges(const char *user, const char *dir)
 static void
 usage(const char *prog)
 {
-	msg_fatal("usage: %s -c config_dir -n service -t inet|unix -l count "
+	msg_fatal("usage: %s -c config_dir [-s snapshot] -n service -t inet|unix -l count "
 	    "-g generation [-u] [-j] [-v] [-o name=value] (this program is "
 	    "started by master, not by hand)", prog);
 }
@@ -312,7 +319,7 @@ daemon_main(int argc, char **argv, const struct daemon_spec *s)
 {
 	const char *prog = strrchr(argv[0], '/') != NULL ?
 	    strrchr(argv[0], '/') + 1 : argv[0];
-	const char *config_dir = NULL, *why;
+	const char *config_dir = NULL, *snapshot = NULL, *why;
 	char **ov = xcalloc((size_t)argc + 1, sizeof(char *));
 	size_t n_ov = 0;
 	bool drop = false, jail = false;
@@ -325,10 +332,13 @@ daemon_main(int argc, char **argv, const struct daemon_spec *s)
 	snprintf(fdtext, sizeof(fdtext), "%d", MASTER_LOG_FD);
 	if (log_open(prog, LOG_TO_PIPE, fdtext) < 0)
 		(void)log_open(prog, LOG_TO_STDERR, NULL);
-	while ((ch = getopt(argc, argv, "c:n:t:l:g:ujvo:")) != -1) {
+	while ((ch = getopt(argc, argv, "c:s:n:t:l:g:ujvo:")) != -1) {
 		switch (ch) {
 		case 'c':
 			config_dir = optarg;
+			break;
+		case 's':
+			snapshot = optarg;
 			break;
 		case 'n':
 			service = optarg;
@@ -363,7 +373,8 @@ daemon_main(int argc, char **argv, const struct daemon_spec *s)
 	}
 	if (config_dir == NULL)
 		usage(prog);
-	path = xasprintf("%s/postern.conf", config_dir);
+	path = snapshot != NULL ? xstrdup(snapshot) :
+	    xasprintf("%s/postern.conf", config_dir);
 	{
 		char *cd = xasprintf("config_directory=%s", config_dir);
 

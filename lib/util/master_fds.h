@@ -7,8 +7,10 @@
  *   5  master channel, a socketpair; EOF means master is gone
  *   6  first listening socket; -l N says how many follow
  *
- * Arguments: command -c CONFIG_DIR -n SERVICE -t inet|unix -l N -g GEN
- *            [-u] [-j] [-o name=value ...] [-- extra args]
+ * Arguments: command -c CONFIG_DIR -s SNAPSHOT -n SERVICE -t inet|unix
+ *            -l N -g GEN [-u] [-j] [-o name=value ...] [-- extra args]
+ *   -s  the configuration master accepted (conf_write_snapshot), read
+ *       instead of CONFIG_DIR/postern.conf
  *   -u  drop privileges to the daemon's user (when started as root)
  *   -j  chroot to the daemon's directory (when started as root)
  *

@@ -93,6 +93,11 @@ class Line:
     def read(self):
         return self.f.readline().decode().rstrip("\r\n")
 
+    def readable(self, timeout):
+        """Whether the server has sent something within timeout."""
+        import select
+        return bool(select.select([self.sock], [], [], timeout)[0])
+
     def send(self, line):
         self.sock.sendall(line.encode() + b"\r\n")
 
