@@ -690,6 +690,8 @@ conf_load_simple(const char *path, char *const *overrides,
 			msg_error("%s", p);
 			p = nl + 1;
 		}
+		buf_free(&errors);
+		conf_free(&c);
 		msg_fatal("configuration errors; not starting");
 	}
 	buf_free(&errors);
