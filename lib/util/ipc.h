@@ -82,7 +82,7 @@ int ipc_put_bytes(struct ipc_msg *m, const char *name, const void *value,
     size_t len) __attribute__((warn_unused_result));
 
 /*
- * ipc_get_* - find name.  Returns 1 found, 0 absent and IPC_OPTIONAL, -1
+ * ipc_get_* - find name in a received (decoded) message.  Returns 1 found, 0 absent and IPC_OPTIONAL, -1
  * absent and IPC_REQUIRED, wrong kind, a str with an embedded NUL, or a
  * bool/u64 of the wrong length.  Pointers stay valid while m lives.
  */
