@@ -181,6 +181,18 @@ class Instance:
     def cleanup(self):
         kids = self.children()
         self.stop()
+        # A master this test started in the background (postern start).
+        try:
+            with open(os.path.join(self.dir, "run", "master.pid")) as f:
+                pid = int(f.read())
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                ours = self.dir.encode() in f.read()
+            if ours and pid_alive(pid):
+                kids += children_of(pid)
+                os.kill(pid, signal.SIGTERM)
+                wait_for(lambda: not pid_alive(pid), 15)
+        except (OSError, ValueError):
+            pass
         for pid in kids:
             if pid_alive(pid):
                 os.kill(pid, signal.SIGKILL)
