@@ -5,14 +5,15 @@ the echod test service, and talks to it over real sockets.
 """
 import os
 import pwd
+import shutil
 import signal
 import socket
 import subprocess
 import time
 import unittest
 
-from harness import (ECHOD, IS_ROOT, Instance, Line, children_of, free_port,
-                     pid_alive, postern, wait_for)
+from harness import (ECHOD, IS_ROOT, LIBEXEC, POSTERN, Instance, Line,
+                     children_of, free_port, pid_alive, postern, wait_for)
 
 
 def echo_line(name, port, limit="-", opts=""):
@@ -248,6 +249,24 @@ class MasterTest(unittest.TestCase):
         with self.assertRaises(ConnectionRefusedError):
             socket.create_connection(("127.0.0.1", self.port), timeout=2)
 
+    def test_systemd_readiness_notification(self):
+        path = os.path.join(self.inst.dir, "notify.sock")
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        sock.bind(path)
+        sock.settimeout(10)
+        os.environ["NOTIFY_SOCKET"] = path
+        try:
+            self.start(echo_line("echo", self.port, 5))
+        finally:
+            del os.environ["NOTIFY_SOCKET"]
+        self.assertEqual(sock.recv(256), b"READY=1")
+        self.inst.reload()
+        self.assertEqual(sock.recv(256), b"RELOADING=1")
+        self.assertEqual(sock.recv(256), b"READY=1")
+        self.inst.stop()
+        self.assertEqual(sock.recv(256), b"STOPPING=1")
+        sock.close()
+
     @unittest.skipUnless(IS_ROOT, "needs root: privilege drop and chroot")
     def test_children_run_as_their_user_in_their_chroot(self):
         self.start(echo_line("echo", self.port, 5, "-o process_min=2"))
@@ -274,6 +293,53 @@ class MasterTest(unittest.TestCase):
         else:
             self.assertEqual(log.count("not root: children will not "
                                        "chroot or change user"), 1)
+
+
+@unittest.skipUnless(IS_ROOT and shutil.which("setpriv"),
+                     "needs root and setpriv to become another user")
+class UnprivilegedTest(unittest.TestCase):
+    """As an ordinary user, everything works without setuid and chroot."""
+
+    def test_master_as_an_ordinary_user(self):
+        import tempfile
+        top = tempfile.mkdtemp(prefix="postern-unpriv-")
+        os.chmod(top, 0o777)
+        inst = os.path.join(top, "inst")
+        as_nobody = ["setpriv", "--reuid=nobody", "--regid=nogroup",
+                     "--clear-groups", "--"]
+        if subprocess.run(as_nobody + ["test", "-x", POSTERN]).returncode:
+            shutil.rmtree(top)
+            self.skipTest("the build tree is not reachable by nobody")
+        port = free_port()
+        env = dict(os.environ, ASAN_OPTIONS="detect_leaks=0")
+        r = subprocess.run(as_nobody + [POSTERN, "init", inst],
+                           capture_output=True, text=True, env=env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(os.path.join(inst, "master.conf"), "w") as f:
+            f.write(echo_line("echo", port, 2, "-o process_min=1") + "\n")
+        log = os.path.join(top, "master.log")
+        with open(log, "wb") as err:
+            proc = subprocess.Popen(
+                as_nobody + [os.path.join(LIBEXEC, "master"), "-f", "-c",
+                             inst], stderr=err, env=env)
+        try:
+            kids = wait_for(lambda: children_of(proc.pid), 10)
+            self.assertTrue(kids, "master did not start a child")
+            with open(f"/proc/{kids[0]}/status") as f:
+                uid = [l for l in f if l.startswith("Uid:")][0].split()
+            self.assertEqual(uid[1:], ["65534"] * 4)
+            self.assertEqual(os.readlink(f"/proc/{kids[0]}/root"), "/")
+            c = Line(port)
+            self.assertIn("uid=65534", c.read())
+            c.close()
+            with open(log) as f:
+                text = f.read()
+            self.assertEqual(text.count("not root: children will not "
+                                        "chroot or change user"), 1, text)
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            self.assertEqual(proc.wait(20), 0)
+            shutil.rmtree(top, ignore_errors=True)
 
 
 if __name__ == "__main__":
