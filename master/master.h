@@ -9,6 +9,7 @@
 #include <sys/types.h>
 
 #include "util/conf.h"
+#include "util/ipc.h"
 #include "util/master_fds.h"
 #include "util/svc.h"
 
@@ -22,7 +23,7 @@ struct child {
 	uint64_t started_ms;
 	bool retired;		/* told to go; not counted against limits */
 	struct service *svc;	/* NULL once the service is gone */
-	int chan;		/* master channel, our end */
+	struct ipc_conn *conn;	/* master channel, our end */
 	struct child *next;
 };
 

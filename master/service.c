@@ -132,6 +132,124 @@ override_u64(const struct svc *cfg, const char *name, uint64_t global)
 	return global;
 }
 
+/* override_str - a text setting from the service's -o list, else the
+ * global value */
+static const char *
+override_str(const struct svc *cfg, const char *name, const char *global)
+{
+	size_t len = strlen(name);
+
+	for (size_t i = 0; i < cfg->n_overrides; i++)
+		if (strncmp(cfg->overrides[i], name, len) == 0 &&
+		    cfg->overrides[i][len] == '=')
+			return cfg->overrides[i] + len + 1;
+	return global;
+}
+
+/* in_list - whether word is in a comma/space-separated list */
+static bool
+in_list(const char *list, const char *word)
+{
+	size_t len = strlen(word);
+
+	for (const char *p = list; *p != '\0';) {
+		size_t n = strcspn(p, ", ");
+
+		if (n == len && strncmp(p, word, len) == 0)
+			return true;
+		p += n;
+		p += strspn(p, ", ");
+	}
+	return false;
+}
+
+/* find_service - the running service called name, or NULL */
+static struct service *
+find_service(const char *name)
+{
+	for (size_t i = 0; i < n_services; i++)
+		if (services[i] != NULL &&
+		    strcmp(services[i]->cfg->name, name) == 0)
+			return services[i];
+	return NULL;
+}
+
+/* connect_for - connect to target on behalf of a child of from */
+static int
+connect_for(const struct service *from, const char *target,
+    const char **error_r)
+{
+	struct service *t = find_service(target);
+	const char *allowed;
+	char *path;
+	int fd;
+
+	if (t == NULL || t->cfg->type != SVC_UNIX || t->n_fds == 0) {
+		*error_r = "no such unix service";
+		return -1;
+	}
+	allowed = override_str(t->cfg, "allowed_clients", var_allowed_clients);
+	if (allowed[0] != '\0' && !in_list(allowed, from->cfg->name)) {
+		msg_warn("service %s: connection to %s refused: not in its "
+		    "allowed_clients (%s)", from->cfg->name, target,
+		    t->cfg->origin);
+		*error_r = "not allowed (allowed_clients)";
+		return -1;
+	}
+	path = unix_path(t->cfg);
+	fd = ipc_sync_connect(path);
+	free(path);
+	if (fd < 0) {
+		*error_r = strerror(errno);
+		return -1;
+	}
+	return fd;
+}
+
+/* chan_msg - a request from a child on its master channel */
+static void
+chan_msg(struct ipc_conn *conn, struct ipc_msg *m, void *ctx)
+{
+	struct child *c = ctx;
+	const char *target, *why = "malformed request";
+	struct ipc_msg r;
+	uint64_t id = 0;
+	int fd = -1;
+
+	if (m->type != MASTER_CHAN_T_CONNECT ||
+	    ipc_get_u64(m, "id", IPC_REQUIRED, &id) < 0 ||
+	    ipc_get_str(m, "service", IPC_REQUIRED, &target) < 0) {
+		msg_warn("child pid %ld: malformed request on the master "
+		    "channel", (long)c->pid);
+		return;
+	}
+	if (c->svc == NULL)
+		why = "service retired";
+	else
+		fd = connect_for(c->svc, target, &why);
+	ipc_msg_init(&r, MASTER_CHAN_T_REPLY);
+	r.fd = fd;
+	if (ipc_put_u64(&r, "id", id) < 0 ||
+	    ipc_put_u64(&r, "status", fd >= 0 ? IPC_OK : IPC_EFAIL) < 0 ||
+	    (fd < 0 && ipc_put_str(&r, "error", why) < 0) ||
+	    ipc_conn_send(conn, &r) < 0)
+		msg_warn("child pid %ld: cannot answer on the master channel",
+		    (long)c->pid);
+	ipc_msg_free(&r);	/* closes our copy of fd */
+}
+
+/* chan_close - a child's channel ended (it exited, or misbehaved) */
+static void
+chan_close(struct ipc_conn *conn, const char *reason, void *ctx)
+{
+	struct child *c = ctx;
+
+	if (strcmp(reason, "eof") != 0)
+		msg_warn("child pid %ld: master channel: %s", (long)c->pid,
+		    reason);
+	c->conn = NULL;
+}
+
 /* service_new - state for one master.conf line */
 static struct service *
 service_new(const struct svc *cfg)
@@ -288,7 +406,8 @@ spawn(struct service *s)
 	c->state = MASTER_ST_AVAIL;
 	c->started_ms = ev_now_ms();
 	c->svc = s;
-	c->chan = chan[0];
+	c->conn = ipc_conn_new(chan[0], MASTER_CHAN_PROTO, MASTER_CHAN_MAJOR,
+	    MASTER_CHAN_MINOR, 0, chan_msg, chan_close, c);
 	c->next = children;
 	children = c;
 	s->spawned++;
@@ -397,7 +516,7 @@ services_reaped(pid_t pid, int status)
 	if ((c = *pp) == NULL)
 		return;
 	*pp = c->next;
-	close(c->chan);
+	ipc_conn_close(&c->conn);
 	s = c->svc;
 	if (s == NULL) {
 		if (bad)
@@ -507,17 +626,6 @@ services_run(void)
 		services_check(services[i]);
 }
 
-/* find_old - the running service called name */
-static struct service *
-find_old(const char *name)
-{
-	for (size_t i = 0; i < n_services; i++)
-		if (services[i] != NULL &&
-		    strcmp(services[i]->cfg->name, name) == 0)
-			return services[i];
-	return NULL;
-}
-
 /* same_listener - whether a service keeps its socket across a reload */
 static bool
 same_listener(const struct svc *a, const struct svc *b)
@@ -538,7 +646,7 @@ services_reload(struct svc_table *t, bool conf_changed, struct buf *errors)
 
 	/* First open every new socket, so a failure changes nothing. */
 	for (i = 0; i < t->n; i++) {
-		struct service *old = find_old(t->svcs[i].name);
+		struct service *old = find_service(t->svcs[i].name);
 
 		new_fds[i] = -2;
 		if (old == NULL || !same_listener(old->cfg, &t->svcs[i])) {
@@ -549,7 +657,7 @@ services_reload(struct svc_table *t, bool conf_changed, struct buf *errors)
 	}
 	for (i = 0; i < t->n; i++) {
 		const struct svc *cfg = &t->svcs[i];
-		struct service *old = find_old(cfg->name), *s;
+		struct service *old = find_service(cfg->name), *s;
 
 		if (old != NULL && !conf_changed &&
 		    strcmp(old->cfg->signature, cfg->signature) == 0) {

@@ -29,6 +29,7 @@
 #include "paths.h"
 #include "util/daemon.h"
 #include "util/ev.h"
+#include "util/ipc.h"
 #include "util/log.h"
 #include "util/master_fds.h"
 #include "util/mem.h"
@@ -48,6 +49,7 @@ char *var_daemon_dir;
 char *var_run_dir;
 char *var_socket_dir;
 char *var_maillog_file;
+char *var_allowed_clients;
 
 const struct conf_def daemon_params[] = {
 	{ "config_directory", CONF_STR, POSTERN_CONFIG_DIR, &var_config_dir,
@@ -61,6 +63,9 @@ const struct conf_def daemon_params[] = {
 	    "private directory of the internal service sockets" },
 	{ "maillog_file", CONF_STR, "", &var_maillog_file, 0, 0,
 	    "log to this file instead of syslog (empty: syslog)" },
+	{ "allowed_clients", CONF_STR, "", &var_allowed_clients, 0, 0,
+	    "services whose children may connect to this unix service "
+	    "(comma-separated; empty: any)" },
 	{ "client_limit", CONF_INT, "100", &var_client_limit, 1, 100000,
 	    "connections one child process serves at once" },
 	{ "max_use", CONF_INT, "1000", &var_max_use, 0, 100000000,
@@ -267,6 +272,54 @@ on_chan(int fd, int events, void *ctx)
 	}
 }
 
+int
+daemon_connect(const char *name, const char **error_r)
+{
+	static uint64_t next_id = 1;
+	static char why[160];
+	struct ipc_msg m;
+	uint64_t id = next_id++, got, status;
+	const char *err;
+	int fd;
+
+	ipc_msg_init(&m, MASTER_CHAN_T_CONNECT);
+	if (ipc_put_u64(&m, "id", id) < 0 ||
+	    ipc_put_str(&m, "service", name) < 0 ||
+	    ipc_sync_send(MASTER_CHAN_FD, &m, 10000) < 0) {
+		ipc_msg_free(&m);
+		*error_r = "cannot ask master";
+		return -1;
+	}
+	ipc_msg_free(&m);
+	/* Only replies come on this channel, in order. */
+	for (;;) {
+		if (ipc_sync_recv(MASTER_CHAN_FD, &m, IPC_MAX_FRAME, 10000,
+		    &err) < 0) {
+			snprintf(why, sizeof(why), "master channel: %s", err);
+			*error_r = why;
+			return -1;
+		}
+		if (m.type == MASTER_CHAN_T_REPLY &&
+		    ipc_get_u64(&m, "id", IPC_REQUIRED, &got) == 1 &&
+		    got == id)
+			break;
+		ipc_msg_free(&m);
+	}
+	if (ipc_get_u64(&m, "status", IPC_REQUIRED, &status) < 0 ||
+	    status != IPC_OK || m.fd < 0) {
+		if (ipc_get_str(&m, "error", IPC_OPTIONAL, &err) <= 0)
+			err = "refused";
+		snprintf(why, sizeof(why), "connect to %s: %s", name, err);
+		*error_r = why;
+		ipc_msg_free(&m);
+		return -1;
+	}
+	fd = m.fd;
+	m.fd = -1;
+	ipc_msg_free(&m);
+	return fd;
+}
+
 void
 daemon_drop_privileges(const char *user, const char *dir)
 {
@@ -399,6 +452,10 @@ daemon_main(int argc, char **argv, const struct daemon_spec *s)
 	for (unsigned i = 0; i < n_listen; i++)
 		listen_fds[i] = MASTER_LISTEN_FD + (int)i;
 	signal(SIGPIPE, SIG_IGN);
+	if (ipc_sync_hello(MASTER_CHAN_FD, MASTER_CHAN_PROTO,
+	    MASTER_CHAN_MAJOR, MASTER_CHAN_MINOR, 10000, &why) < 0)
+		msg_fatal("master channel: %s (this program is started by "
+		    "master)", why);
 	ev_signal(SIGTERM, on_signal, NULL);
 	ev_signal(SIGHUP, on_signal, NULL);
 	ev_io_set(MASTER_CHAN_FD, EV_READ, on_chan, NULL);

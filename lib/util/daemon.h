@@ -51,6 +51,7 @@ extern char *var_daemon_dir;
 extern char *var_run_dir;
 extern char *var_socket_dir;
 extern char *var_maillog_file;
+extern char *var_allowed_clients;
 
 /* The table above, registered by params_register() in lib/mail. */
 extern const struct conf_def daemon_params[];
@@ -60,6 +61,13 @@ __attribute__((noreturn))
 void daemon_main(int argc, char **argv, const struct daemon_spec *spec);
 /* daemon_conn_done - one connection handed to on_accept has ended. */
 void daemon_conn_done(void);
+/*
+ * daemon_connect - a connection to the unix service called name, made by
+ * master on our behalf (we may be in a chroot that does not contain the
+ * socket).  Blocks up to 10 seconds.  Returns the connected descriptor,
+ * or -1 with *error_r (no such service, not allowed, not answering).
+ */
+int daemon_connect(const char *name, const char **error_r);
 /* daemon_service - this service's name from master.conf. */
 const char *daemon_service(void);
 /* daemon_conf - the loaded configuration. */

@@ -14,6 +14,13 @@
  *   -u  drop privileges to the daemon's user (when started as root)
  *   -j  chroot to the daemon's directory (when started as root)
  *
+ * The master channel speaks framed attributes (doc/ipc/master-chan.md),
+ * protocol "master-chan": a child asks master to connect it to a unix
+ * service (CONNECT {id, service}); master answers {id, status, error}
+ * with the connected socket attached.  Children inside a chroot reach
+ * every internal service this way, and master enforces which services
+ * may talk to which (allowed_clients).
+ *
  * Signals from master: SIGTERM stop gracefully (finish the work in hand
  * within stop_timeout), SIGHUP retire (stop accepting, exit when the last
  * connection ends).
@@ -28,6 +35,12 @@
 #define MASTER_LOG_FD		4
 #define MASTER_CHAN_FD		5
 #define MASTER_LISTEN_FD	6
+
+#define MASTER_CHAN_PROTO	"master-chan"
+#define MASTER_CHAN_MAJOR	1
+#define MASTER_CHAN_MINOR	0
+#define MASTER_CHAN_T_CONNECT	16	/* child: id, service */
+#define MASTER_CHAN_T_REPLY	17	/* master: id, status, error; fd */
 
 enum master_state {
 	MASTER_ST_AVAIL = 1,	/* can take more connections */

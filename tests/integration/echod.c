@@ -4,11 +4,14 @@
  * DESCRIPTION
  *	Greets with "echod <service> pid=<pid> uid=<uid>", then answers each
  *	line: "PID" with its pid, "QUIT" by closing, "CRASH" by aborting,
- *	anything else echoed back.  Lines over 200 bytes get "ERR line too
+ *	"CONNECT <service>" by connecting to that unix service through
+ *	master and answering with its greeting ("CONNECTED <greeting>" or
+ *	"ERR <why>"), anything else echoed back.  Lines over 200 bytes get "ERR line too
  *	long".  Built only for the tests; never installed.
  * SECURITY
  *	Runs as mail_owner in queue_directory when master is root.
  */
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +22,32 @@
 #include "util/daemon.h"
 #include "util/log.h"
 #include "util/stream.h"
+
+/* connect_to - reach another service through master; relay its greeting */
+static void
+connect_to(struct stream *s, const char *service)
+{
+	const char *why;
+	char greeting[256];
+	ssize_t n;
+	int fd = daemon_connect(service, &why);
+
+	if (fd < 0) {
+		stream_printf(s, "ERR %s\r\n", why);
+		return;
+	}
+	/* A test helper: blocking for the peer's greeting is fine. */
+	{
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+
+		n = poll(&p, 1, 5000) == 1 ? read(fd, greeting,
+		    sizeof(greeting) - 1) : -1;
+	}
+	close(fd);
+	greeting[n > 0 ? n : 0] = '\0';
+	greeting[strcspn(greeting, "\r\n")] = '\0';
+	stream_printf(s, "CONNECTED %s\r\n", greeting);
+}
 
 /* on_input - answer each complete line */
 static void
@@ -38,7 +67,9 @@ on_input(struct stream *s, void *ctx)
 			stream_close_after_flush(s);
 			return;
 		}
-		if (strcmp(line, "PID") == 0)
+		if (strncmp(line, "CONNECT ", 8) == 0)
+			connect_to(s, line + 8);
+		else if (strcmp(line, "PID") == 0)
 			stream_printf(s, "%ld\r\n", (long)getpid());
 		else if (strcmp(line, "CRASH") == 0)
 			abort();

@@ -249,6 +249,28 @@ class MasterTest(unittest.TestCase):
         with self.assertRaises(ConnectionRefusedError):
             socket.create_connection(("127.0.0.1", self.port), timeout=2)
 
+    def test_children_reach_unix_services_through_master(self):
+        self.start(echo_line("outer", self.port, 5),
+                   f"inner unix inner - - 2 {ECHOD} "
+                   "-o allowed_clients=outer",
+                   f"closed unix closed - - 2 {ECHOD} "
+                   "-o allowed_clients=someone_else")
+        c = Line(self.port)
+        c.read()
+        # Even chrooted (as root), the child reaches a socket outside
+        # its jail: master connects on its behalf.
+        self.assertRegex(c.ask("CONNECT inner"),
+                         r"^CONNECTED echod inner pid=\d+ uid=\d+$")
+        self.assertEqual(c.ask("CONNECT closed"),
+                         "ERR connect to closed: not allowed "
+                         "(allowed_clients)")
+        self.assertEqual(c.ask("CONNECT nosuch"),
+                         "ERR connect to nosuch: no such unix service")
+        self.assertTrue(self.inst.wait_log(
+            r"service outer: connection to closed refused: not in its "
+            r"allowed_clients \(.*master.conf:3\)"))
+        c.close()
+
     def test_systemd_readiness_notification(self):
         path = os.path.join(self.inst.dir, "notify.sock")
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
