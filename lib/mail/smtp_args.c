@@ -146,13 +146,34 @@ need_value(const struct param *p, struct smtp_reply *r)
 	return true;
 }
 
+/*
+ * path_and_params - "<path> params" after "FROM:" or "TO:": the address
+ * into a, the parameters into params; bad is the enhanced code for a bad
+ * address (5.1.7 sender, 5.1.3 recipient)
+ */
+static int
+path_and_params(const char *p, int flags, const char *bad,
+    struct mail_addr *a, struct param *params, size_t *n,
+    struct smtp_reply *r)
+{
+	const char *why;
+	size_t used;
+
+	if (addr_parse_path(p, strlen(p), flags, a, &used, &why) < 0)
+		return reply(r, 501, bad, why);
+	p += used;
+	if (*p != '\0' && *p != ' ')
+		return reply(r, 501, bad, "Bad address syntax");
+	return split_params(p, params, n, r);
+}
+
 int
 smtp_parse_mail(const char *args, bool utf8, struct smtp_mail_args *m,
     struct smtp_reply *r)
 {
 	struct param params[MAX_PARAMS];
 	const char *p = path_start(args, "FROM:"), *why;
-	size_t used, n, i;
+	size_t n, i;
 	int flags = ADDR_NULL_OK;
 
 	memset(m, 0, sizeof(*m));
@@ -165,16 +186,7 @@ smtp_parse_mail(const char *args, bool utf8, struct smtp_mail_args *m,
 		if (utf8 && sp != NULL && strcasestr(sp, " SMTPUTF8") != NULL)
 			flags |= ADDR_UTF8;
 	}
-	if (addr_parse_path(p, strlen(p), flags, &m->from, &used, &why) < 0) {
-		r->code = 501;
-		r->enh = "5.1.7";
-		r->text = why;
-		return -1;
-	}
-	p += used;
-	if (*p != '\0' && *p != ' ')
-		return reply(r, 501, "5.1.7", "Bad sender address syntax");
-	if (split_params(p, params, &n, r) < 0)
+	if (path_and_params(p, flags, "5.1.7", &m->from, params, &n, r) < 0)
 		return -1;
 	for (i = 0; i < n; i++) {
 		const struct param *q = &params[i];
@@ -273,23 +285,14 @@ smtp_parse_rcpt(const char *args, bool utf8, struct smtp_rcpt_args *m,
     struct smtp_reply *r)
 {
 	struct param params[MAX_PARAMS];
-	const char *p = path_start(args, "TO:"), *why;
-	size_t used, n, i;
+	const char *p = path_start(args, "TO:");
+	size_t n, i;
 	int flags = ADDR_POSTMASTER | (utf8 ? ADDR_UTF8 : 0);
 
 	memset(m, 0, sizeof(*m));
 	if (p == NULL)
 		return reply(r, 501, "5.5.4", "Syntax: RCPT TO:<address>");
-	if (addr_parse_path(p, strlen(p), flags, &m->to, &used, &why) < 0) {
-		r->code = 501;
-		r->enh = "5.1.3";
-		r->text = why;
-		return -1;
-	}
-	p += used;
-	if (*p != '\0' && *p != ' ')
-		return reply(r, 501, "5.1.3", "Bad recipient address syntax");
-	if (split_params(p, params, &n, r) < 0)
+	if (path_and_params(p, flags, "5.1.3", &m->to, params, &n, r) < 0)
 		return -1;
 	for (i = 0; i < n; i++) {
 		const struct param *q = &params[i];

@@ -184,13 +184,8 @@ conf_free(struct conf **cp)
 	*cp = NULL;
 }
 
-/* add_error - append "origin: text" to errors */
-static int
-add_error(struct buf *errors, const char *origin, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int
-add_error(struct buf *errors, const char *origin, const char *fmt, ...)
+int
+conf_error(struct buf *errors, const char *origin, const char *fmt, ...)
 {
 	char text[1024];
 	va_list ap;
@@ -224,9 +219,9 @@ unknown_error(struct buf *errors, const char *origin, const char *name)
 	const char *s = conf_suggest(name);
 
 	if (s != NULL)
-		return add_error(errors, origin,
+		return conf_error(errors, origin,
 		    "unknown parameter '%s' (did you mean '%s'?)", name, s);
-	return add_error(errors, origin, "unknown parameter '%s'", name);
+	return conf_error(errors, origin, "unknown parameter '%s'", name);
 }
 
 int
@@ -236,7 +231,7 @@ conf_set(struct conf *c, const char *name, const char *value,
 	long i = def_index(name, strlen(name));
 
 	if (!valid_name(name))
-		return add_error(errors, origin, "bad parameter name '%s'",
+		return conf_error(errors, origin, "bad parameter name '%s'",
 		    name);
 	if (i < 0)
 		return unknown_error(errors, origin, name);
@@ -270,19 +265,19 @@ set_line(struct conf *c, char *line, const char *origin, char **seen_at,
 	long i;
 
 	if (eq == NULL)
-		return add_error(errors, origin,
+		return conf_error(errors, origin,
 		    "missing '=' in \"%.60s\"", line);
 	*eq = '\0';
 	name = trim(line);
 	value = trim(eq + 1);
 	if (!valid_name(name))
-		return add_error(errors, origin, "bad parameter name '%.60s'",
+		return conf_error(errors, origin, "bad parameter name '%.60s'",
 		    name);
 	i = def_index(name, strlen(name));
 	if (i < 0)
 		return unknown_error(errors, origin, name);
 	if (seen_at[i] != NULL)
-		return add_error(errors, origin,
+		return conf_error(errors, origin,
 		    "'%s' is set twice (first at %s)", name, seen_at[i]);
 	seen_at[i] = xstrdup(origin);
 	return conf_set(c, name, value, origin, errors);
@@ -300,7 +295,7 @@ conf_read_file(struct conf *c, const char *path, struct buf *errors)
 	int rc = 0;
 
 	if (fp == NULL)
-		return add_error(errors, path, "cannot open: %s",
+		return conf_error(errors, path, "cannot open: %s",
 		    strerror(errno));
 	flatten();
 	seen_at = xcalloc(n_defs + 1, sizeof(*seen_at));
@@ -313,7 +308,7 @@ conf_read_file(struct conf *c, const char *path, struct buf *errors)
 			lineno++;
 		if (n > 0 && memchr(line, '\0', (size_t)n) != NULL) {
 			origin = xasprintf("%s:%zu", path, lineno);
-			rc = add_error(errors, origin, "NUL byte in line");
+			rc = conf_error(errors, origin, "NUL byte in line");
 			free(origin);
 			continue;
 		}
@@ -323,7 +318,7 @@ conf_read_file(struct conf *c, const char *path, struct buf *errors)
 			if (buf_append_byte(&logical, ' ') < 0 ||
 			    buf_append_str(&logical, trim(line)) < 0) {
 				origin = xasprintf("%s:%zu", path, lineno);
-				rc = add_error(errors, origin,
+				rc = conf_error(errors, origin,
 				    "line longer than %d bytes", CONF_LINE_MAX);
 				free(origin);
 			}
@@ -344,7 +339,7 @@ conf_read_file(struct conf *c, const char *path, struct buf *errors)
 			continue;
 		if (line[0] == ' ' || line[0] == '\t') {
 			origin = xasprintf("%s:%zu", path, lineno);
-			rc = add_error(errors, origin,
+			rc = conf_error(errors, origin,
 			    "continuation line without a parameter before it");
 			free(origin);
 			continue;
@@ -352,7 +347,7 @@ conf_read_file(struct conf *c, const char *path, struct buf *errors)
 		buf_reset(&logical);
 		if (buf_append_str(&logical, p) < 0) {
 			origin = xasprintf("%s:%zu", path, lineno);
-			rc = add_error(errors, origin,
+			rc = conf_error(errors, origin,
 			    "line longer than %d bytes", CONF_LINE_MAX);
 			free(origin);
 			continue;
@@ -360,7 +355,7 @@ conf_read_file(struct conf *c, const char *path, struct buf *errors)
 		start = lineno;
 	}
 	if (ferror(fp))
-		rc = add_error(errors, path, "read error: %s", strerror(errno));
+		rc = conf_error(errors, path, "read error: %s", strerror(errno));
 	fclose(fp);
 	free(line);
 	buf_free(&logical);
@@ -410,7 +405,7 @@ expand_into(struct conf *c, size_t owner, const char *text, struct buf *out,
 			const char *end = strchr(p, '}');
 
 			if (end == NULL)
-				return add_error(errors, origin,
+				return conf_error(errors, origin,
 				    "%s: '${' without '}'", defs[owner]->name);
 			name = p + 1;
 			len = (size_t)(end - name);
@@ -423,12 +418,12 @@ expand_into(struct conf *c, size_t owner, const char *text, struct buf *out,
 			len = (size_t)(p - name);
 		}
 		if (len == 0)
-			return add_error(errors, origin,
+			return conf_error(errors, origin,
 			    "%s: '$' not followed by a parameter name (write "
 			    "$$ for a dollar sign)", defs[owner]->name);
 		j = def_index(name, len);
 		if (j < 0)
-			return add_error(errors, origin,
+			return conf_error(errors, origin,
 			    "%s: unknown parameter $%.*s in value",
 			    defs[owner]->name, (int)len, name);
 		if (expand(c, (size_t)j, errors) < 0)
@@ -438,7 +433,7 @@ expand_into(struct conf *c, size_t owner, const char *text, struct buf *out,
 	}
 	return 0;
 too_long:
-	return add_error(errors, origin, "%s: value longer than %d bytes",
+	return conf_error(errors, origin, "%s: value longer than %d bytes",
 	    defs[owner]->name, CONF_LINE_MAX);
 }
 
@@ -452,7 +447,7 @@ expand(struct conf *c, size_t i, struct buf *errors)
 	if (c->e[i].value != NULL)
 		return 0;
 	if (c->e[i].expanding > 0)
-		return add_error(errors, c->e[i].origin != NULL ?
+		return conf_error(errors, c->e[i].origin != NULL ?
 		    c->e[i].origin : "default",
 		    "%s: $name references form a loop", defs[i]->name);
 	c->e[i].expanding++;
@@ -564,14 +559,14 @@ conf_finish(struct conf *c, struct buf *errors)
 		    &why) < 0) {
 			if (d->type == CONF_INT || d->type == CONF_TIME ||
 			    d->type == CONF_SIZE)
-				rc = add_error(errors, c->e[i].origin != NULL ?
+				rc = conf_error(errors, c->e[i].origin != NULL ?
 				    c->e[i].origin : "default",
 				    "%s = %s: value %s (allowed: %llu to %llu)",
 				    d->name, c->e[i].value, why,
 				    (unsigned long long)d->min,
 				    (unsigned long long)d->max);
 			else
-				rc = add_error(errors, c->e[i].origin != NULL ?
+				rc = conf_error(errors, c->e[i].origin != NULL ?
 				    c->e[i].origin : "default",
 				    "%s = %s: value %s", d->name,
 				    c->e[i].value, why);
@@ -670,7 +665,7 @@ conf_load_simple(const char *path, char *const *overrides,
 		char *eq = strchr(overrides[i], '='), *name;
 
 		if (eq == NULL) {
-			rc = add_error(&errors, "-o", "missing '=' in \"%s\"",
+			rc = conf_error(&errors, "-o", "missing '=' in \"%s\"",
 			    overrides[i]);
 			continue;
 		}

@@ -49,6 +49,14 @@ const struct conf_def *conf_def_next(const struct conf_def *prev);
 /* conf_suggest - the closest known name within edit distance 3, or NULL. */
 const char *conf_suggest(const char *name);
 
+/*
+ * conf_error - append "origin: text\n" to errors (if not NULL); always
+ * returns -1, so that parsers can "return conf_error(...)".  master.conf
+ * and postern.conf errors share this one form.
+ */
+int conf_error(struct buf *errors, const char *origin, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 /* conf_new - a configuration holding only defaults. */
 struct conf *conf_new(void);
 void conf_free(struct conf **cp);

@@ -31,7 +31,6 @@ static const struct conf_def test_defs[] = {
 	CONF_END
 };
 
-static char tmpdir[] = "/tmp/conf_test.XXXXXX";
 
 /* write_tmp - put text into a file under tmpdir; returns its path */
 static char *
@@ -40,7 +39,7 @@ write_tmp(const char *name, const char *text)
 	static char path[512];
 	FILE *fp;
 
-	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+	snprintf(path, sizeof(path), "%s/%s", test_tmpdir(), name);
 	fp = fopen(path, "w");
 	fputs(text, fp);
 	fclose(fp);
@@ -266,20 +265,11 @@ test_master_conf(void)
 int
 main(void)
 {
-	char cmd[128];
-	int rc;
-
-	if (mkdtemp(tmpdir) == NULL)
-		return 1;
 	conf_register(test_defs);
 	test_good();
 	test_bad_lines();
 	test_missing_file();
 	test_overrides();
 	test_master_conf();
-	rc = test_exit();
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
-	if (system(cmd) != 0)
-		rc = 1;
-	return rc;
+	return test_exit();
 }

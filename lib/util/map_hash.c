@@ -149,58 +149,54 @@ hash_lookup(struct map *m, const char *key, size_t klen, struct buf *value)
 	return rc;
 }
 
+/* write_op - a put (value != NULL) or delete under the exclusive lock,
+ * synced before the lock goes; the DB error code, or -1 if read-only */
 static int
-hash_update(struct map *m, const char *key, size_t klen, const void *value,
+write_op(struct map_hash *h, const char *key, size_t klen, const void *value,
     size_t vlen)
 {
-	struct map_hash *h = (struct map_hash *)m;
 	DBT k = { .data = (void *)key, .size = (u_int32_t)klen };
 	DBT v = { .data = (void *)value, .size = (u_int32_t)vlen };
 	int err;
 
 	if (!(h->flags & MAP_RDWR)) {
-		snprintf(m->error, sizeof(m->error), "hash:%.150s: opened "
-		    "read-only", h->path);
+		snprintf(h->map.error, sizeof(h->map.error), "hash:%.150s: "
+		    "opened read-only", h->path);
 		return -1;
 	}
 	if (lock(h, F_WRLCK) < 0)
 		return -1;
-	err = h->db->put(h->db, NULL, &k, &v, 0);
+	err = value != NULL ? h->db->put(h->db, NULL, &k, &v, 0) :
+	    h->db->del(h->db, NULL, &k, 0);
 	if (err == 0)
 		err = h->db->sync(h->db, 0);
 	(void)lock(h, F_UNLCK);
-	if (err != 0) {
+	return err;
+}
+
+static int
+hash_update(struct map *m, const char *key, size_t klen, const void *value,
+    size_t vlen)
+{
+	struct map_hash *h = (struct map_hash *)m;
+	int err = write_op(h, key, klen, value != NULL ? value : "", vlen);
+
+	if (err > 0 || err < -1)
 		set_error(h, "update", err);
-		return -1;
-	}
-	return 0;
+	return err == 0 ? 0 : -1;
 }
 
 static int
 hash_remove(struct map *m, const char *key, size_t klen)
 {
 	struct map_hash *h = (struct map_hash *)m;
-	DBT k = { .data = (void *)key, .size = (u_int32_t)klen };
-	int err;
+	int err = write_op(h, key, klen, NULL, 0);
 
-	if (!(h->flags & MAP_RDWR)) {
-		snprintf(m->error, sizeof(m->error), "hash:%.150s: opened "
-		    "read-only", h->path);
-		return -1;
-	}
-	if (lock(h, F_WRLCK) < 0)
-		return -1;
-	err = h->db->del(h->db, NULL, &k, 0);
-	if (err == 0)
-		err = h->db->sync(h->db, 0);
-	(void)lock(h, F_UNLCK);
 	if (err == DB_NOTFOUND)
 		return 0;
-	if (err != 0) {
+	if (err > 0 || err < -1)
 		set_error(h, "delete", err);
-		return -1;
-	}
-	return 1;
+	return err == 0 ? 1 : -1;
 }
 
 static int

@@ -10,7 +10,6 @@
 #include "util/map.h"
 #include "util/test.h"
 
-static char dir[] = "/tmp/map_test.XXXXXX";
 static char spec[256];
 
 /* count - iterate callback */
@@ -119,18 +118,9 @@ test_errors(void)
 int
 main(void)
 {
-	char cmd[128];
-	int rc;
-
-	if (mkdtemp(dir) == NULL)
-		return 1;
-	snprintf(spec, sizeof(spec), "hash:%s/users.db", dir);
+	snprintf(spec, sizeof(spec), "hash:%s/users.db", test_tmpdir());
 	test_round_trip();
 	test_reader_sees_writer();
 	test_errors();
-	rc = test_exit();
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	if (system(cmd) != 0)
-		rc = 1;
-	return rc;
+	return test_exit();
 }

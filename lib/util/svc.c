@@ -23,25 +23,6 @@
 #define SVC_LINE_MAX	4096
 #define SVC_MAX_WORDS	128
 
-/* svc_error - append "origin: text" */
-static int
-svc_error(struct buf *errors, const char *origin, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int
-svc_error(struct buf *errors, const char *origin, const char *fmt, ...)
-{
-	char text[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
-	va_end(ap);
-	if (buf_appendf(errors, "%s: %s\n", origin, text) < 0)
-		return -1;
-	return -1;
-}
-
 /* yes_no - parse a y/n column ("-" gives the default) */
 static int
 yes_no(const char *w, bool def, bool *out)
@@ -80,20 +61,20 @@ check_override(const char *ov, const char *origin, struct buf *errors)
 	int rc = 0;
 
 	if (eq == NULL)
-		return svc_error(errors, origin, "-o %s: expected name=value",
+		return conf_error(errors, origin, "-o %s: expected name=value",
 		    ov);
 	name = xstrndup(ov, (size_t)(eq - ov));
 	d = conf_def_find(name);
 	if (d == NULL) {
 		const char *s = conf_suggest(name);
 
-		rc = svc_error(errors, origin,
+		rc = conf_error(errors, origin,
 		    "-o %s: unknown parameter '%s'%s%s%s", ov, name,
 		    s != NULL ? " (did you mean '" : "", s != NULL ? s : "",
 		    s != NULL ? "'?)" : "");
 	} else if (strchr(eq + 1, '$') == NULL &&
 	    conf_parse_value(d, eq + 1, &v, &why) < 0) {
-		rc = svc_error(errors, origin, "-o %s: value %s", ov, why);
+		rc = conf_error(errors, origin, "-o %s: value %s", ov, why);
 	}
 	free(name);
 	return rc;
@@ -112,13 +93,13 @@ parse_words(struct svc_table *t, char **w, size_t n, const char *origin,
 
 	memset(&s, 0, sizeof(s));
 	if (n < 7)
-		return svc_error(errors, origin, "expected 7 columns (service "
+		return conf_error(errors, origin, "expected 7 columns (service "
 		    "type listen unpriv chroot limit command), found %zu", n);
 	if (!valid_service_name(w[0]))
-		return svc_error(errors, origin, "bad service name '%s'", w[0]);
+		return conf_error(errors, origin, "bad service name '%s'", w[0]);
 	for (i = 0; i < t->n; i++)
 		if (strcmp(t->svcs[i].name, w[0]) == 0)
-			return svc_error(errors, origin, "service '%s' is "
+			return conf_error(errors, origin, "service '%s' is "
 			    "defined twice (first at %s)", w[0],
 			    t->svcs[i].origin);
 	if (strcmp(w[1], "inet") == 0)
@@ -126,7 +107,7 @@ parse_words(struct svc_table *t, char **w, size_t n, const char *origin,
 	else if (strcmp(w[1], "unix") == 0)
 		s.type = SVC_UNIX;
 	else
-		return svc_error(errors, origin, "service '%s': type must be "
+		return conf_error(errors, origin, "service '%s': type must be "
 		    "inet or unix, not '%s'", w[0], w[1]);
 	if (strcmp(w[2], "-") != 0) {
 		if (s.type == SVC_INET) {
@@ -134,11 +115,11 @@ parse_words(struct svc_table *t, char **w, size_t n, const char *origin,
 			socklen_t len;
 
 			if (sock_parse_inet(w[2], &ss, &len, &why) < 0)
-				return svc_error(errors, origin, "service "
+				return conf_error(errors, origin, "service "
 				    "'%s': listen address '%s': %s", w[0],
 				    w[2], why);
 		} else if (w[2][0] != '/' && !valid_service_name(w[2])) {
-			return svc_error(errors, origin, "service '%s': unix "
+			return conf_error(errors, origin, "service '%s': unix "
 			    "socket '%s' must be a plain name or an absolute "
 			    "path", w[0], w[2]);
 		}
@@ -146,29 +127,29 @@ parse_words(struct svc_table *t, char **w, size_t n, const char *origin,
 			if (t->svcs[i].listen != NULL &&
 			    t->svcs[i].type == s.type &&
 			    strcmp(t->svcs[i].listen, w[2]) == 0)
-				return svc_error(errors, origin, "service "
+				return conf_error(errors, origin, "service "
 				    "'%s': listen address %s is already used "
 				    "by '%s' (%s)", w[0], w[2],
 				    t->svcs[i].name, t->svcs[i].origin);
 	} else if (s.type == SVC_INET) {
-		return svc_error(errors, origin, "service '%s': an inet "
+		return conf_error(errors, origin, "service '%s': an inet "
 		    "service needs a listen address", w[0]);
 	}
 	if (yes_no(w[3], true, &s.unpriv) < 0)
-		return svc_error(errors, origin, "service '%s': unpriv must "
+		return conf_error(errors, origin, "service '%s': unpriv must "
 		    "be y, n or -, not '%s'", w[0], w[3]);
 	if (yes_no(w[4], true, &s.chroot) < 0)
-		return svc_error(errors, origin, "service '%s': chroot must "
+		return conf_error(errors, origin, "service '%s': chroot must "
 		    "be y, n or -, not '%s'", w[0], w[4]);
 	if (strcmp(w[5], "-") == 0)
 		s.process_limit = -1;
 	else if (strnum_u64(w[5], 0, 100000, &limit, &why) < 0)
-		return svc_error(errors, origin, "service '%s': process limit "
+		return conf_error(errors, origin, "service '%s': process limit "
 		    "'%s' %s (0 to 100000, or -)", w[0], w[5], why);
 	else
 		s.process_limit = (long)limit;
 	if (strchr(w[6], '/') != NULL && w[6][0] != '/')
-		return svc_error(errors, origin, "service '%s': command '%s' "
+		return conf_error(errors, origin, "service '%s': command '%s' "
 		    "must be a name in daemon_directory or an absolute path",
 		    w[0], w[6]);
 	s.args = xcalloc(n, sizeof(char *));
@@ -178,7 +159,7 @@ parse_words(struct svc_table *t, char **w, size_t n, const char *origin,
 
 		if (strcmp(w[i], "-o") == 0) {
 			if (i + 1 == n) {
-				rc = svc_error(errors, origin, "service '%s': "
+				rc = conf_error(errors, origin, "service '%s': "
 				    "-o needs name=value", w[0]);
 				break;
 			}
@@ -240,7 +221,7 @@ flush_logical(struct svc_table *t, struct buf *logical, const char *path,
 	origin = xasprintf("%s:%zu", path, start);
 	n = split((char *)logical->data, w, SVC_MAX_WORDS + 1);
 	if (n > SVC_MAX_WORDS)
-		rc = svc_error(errors, origin, "more than %d words",
+		rc = conf_error(errors, origin, "more than %d words",
 		    SVC_MAX_WORDS);
 	else
 		rc = parse_words(t, w, n, origin, errors);
@@ -261,7 +242,7 @@ svc_table_read(struct svc_table *t, const char *path, struct buf *errors)
 	t->svcs = NULL;
 	t->n = 0;
 	if (fp == NULL)
-		return svc_error(errors, path, "cannot open: %s",
+		return conf_error(errors, path, "cannot open: %s",
 		    strerror(errno));
 	buf_init(&logical, SVC_LINE_MAX);
 	while ((n = getline(&line, &cap, fp)) >= 0) {
@@ -275,7 +256,7 @@ svc_table_read(struct svc_table *t, const char *path, struct buf *errors)
 		if (memchr(line, '\0', (size_t)n) != NULL) {
 			char *o = xasprintf("%s:%zu", path, lineno);
 
-			rc = svc_error(errors, o, "NUL byte in line");
+			rc = conf_error(errors, o, "NUL byte in line");
 			free(o);
 			continue;
 		}
@@ -284,7 +265,7 @@ svc_table_read(struct svc_table *t, const char *path, struct buf *errors)
 			    buf_append_str(&logical, p) < 0) {
 				char *o = xasprintf("%s:%zu", path, lineno);
 
-				rc = svc_error(errors, o, "line too long");
+				rc = conf_error(errors, o, "line too long");
 				free(o);
 			}
 			continue;
@@ -292,7 +273,7 @@ svc_table_read(struct svc_table *t, const char *path, struct buf *errors)
 		if (p != line) {
 			char *o = xasprintf("%s:%zu", path, lineno);
 
-			rc = svc_error(errors, o, "continuation line without "
+			rc = conf_error(errors, o, "continuation line without "
 			    "a service before it");
 			free(o);
 			continue;
@@ -304,7 +285,7 @@ svc_table_read(struct svc_table *t, const char *path, struct buf *errors)
 		if (buf_append_str(&logical, line) < 0) {
 			char *o = xasprintf("%s:%zu", path, lineno);
 
-			rc = svc_error(errors, o, "line too long");
+			rc = conf_error(errors, o, "line too long");
 			free(o);
 			start = 0;
 		}

@@ -2,8 +2,10 @@
  * NAME
  *	test - unit test harness
  */
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "util/log.h"
 #include "util/test.h"
@@ -67,9 +69,36 @@ test_disarm_fatal(void)
 	log_test_fatal_hook = NULL;
 }
 
+static char tmpdir[64];
+
+const char *
+test_tmpdir(void)
+{
+	if (tmpdir[0] == '\0') {
+		snprintf(tmpdir, sizeof(tmpdir), "/tmp/postern-unit.XXXXXX");
+		if (mkdtemp(tmpdir) == NULL) {
+			perror("mkdtemp");
+			exit(1);
+		}
+	}
+	return tmpdir;
+}
+
+/* rm_one - nftw callback removing one entry */
+static int
+rm_one(const char *path, const struct stat *st, int flag, struct FTW *f)
+{
+	return remove(path);
+}
+
 int
 test_exit(void)
 {
+	if (tmpdir[0] != '\0' && nftw(tmpdir, rm_one, 16,
+	    FTW_DEPTH | FTW_PHYS) != 0) {
+		printf("cannot remove %s\n", tmpdir);
+		tests_failed++;
+	}
 	printf("%d passed, %d failed\n", tests_passed, tests_failed);
 	return tests_failed == 0 ? 0 : 1;
 }

@@ -25,6 +25,9 @@ void test_end(void);
 void test_fail(const char *file, int line, const char *what);
 bool test_arm_fatal(void);
 void test_disarm_fatal(void);
+/* test_tmpdir - a private temporary directory, made on first use and
+ * removed, with everything in it, by test_exit. */
+const char *test_tmpdir(void);
 /* test_exit - print "N passed, N failed" and return the exit status. */
 int test_exit(void);
 

@@ -15,7 +15,6 @@
 #include "util/tls.h"
 #include "util/test.h"
 
-static char dir[] = "/tmp/tls_test.XXXXXX";
 static char cert[256], key[256], cert2[256], key2[256];
 
 /* test_selfsigned - the pair is written with safe modes */
@@ -138,11 +137,8 @@ test_refusals(void)
 int
 main(void)
 {
-	char cmd[128];
-	int rc;
+	const char *dir = test_tmpdir();
 
-	if (mkdtemp(dir) == NULL)
-		return 1;
 	snprintf(cert, sizeof(cert), "%s/cert.pem", dir);
 	snprintf(key, sizeof(key), "%s/key.pem", dir);
 	snprintf(cert2, sizeof(cert2), "%s/cert2.pem", dir);
@@ -150,9 +146,5 @@ main(void)
 	test_selfsigned();
 	test_handshake();
 	test_refusals();
-	rc = test_exit();
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	if (system(cmd) != 0)
-		rc = 1;
-	return rc;
+	return test_exit();
 }
