@@ -9,6 +9,7 @@
  *	returns.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,8 @@
 #include "util/log.h"
 #include "util/mem.h"
 #include "util/stream.h"
+
+#include <openssl/err.h>
 
 #define STREAM_CHUNK	4096
 
@@ -34,6 +37,12 @@ struct stream {
 	bool in_callback;
 	const char *close_reason;
 	struct ev_timer *timer;
+	SSL *ssl;
+	bool tls_pending;	/* STARTTLS: clear output still queued */
+	bool handshaking;
+	bool ssl_want_write;	/* SSL needs the socket writable */
+	bool ssl_want_read;	/* SSL needs the socket readable */
+	stream_tls_fn *tls_done;
 	stream_input_fn *on_input;
 	stream_close_fn *on_close;
 	void *ctx;
@@ -47,6 +56,8 @@ finish(struct stream *s)
 {
 	ev_timer_del(&s->timer);
 	ev_io_del(s->fd);
+	if (s->ssl != NULL)
+		SSL_free(s->ssl);
 	close(s->fd);
 	s->on_close(s, s->close_reason, s->ctx);
 	buf_free(&s->in);
@@ -79,9 +90,13 @@ watch(struct stream *s)
 {
 	int ev = 0;
 
-	if (!s->close_after_flush)
+	if (s->tls_pending) {
+		ev_io_set(s->fd, EV_WRITE, on_io, s);
+		return;
+	}
+	if (!s->close_after_flush || s->ssl_want_read)
 		ev |= EV_READ;
-	if (s->out.len > 0)
+	if ((s->out.len > 0 && !s->handshaking) || s->ssl_want_write)
 		ev |= EV_WRITE;
 	ev_io_set(s->fd, ev, on_io, s);
 }
@@ -148,17 +163,113 @@ stream_line(struct stream *s, const char **line, size_t *len)
 static int
 flush(struct stream *s)
 {
-	while (s->out.len > 0) {
-		ssize_t n = write(s->fd, s->out.data, s->out.len);
+	while (s->out.len > 0 && !s->handshaking) {
+		ssize_t n;
 
-		if (n < 0) {
-			if (errno == EAGAIN || errno == EINTR)
-				return 0;
-			return -1;
+		if (s->ssl != NULL && !s->tls_pending) {
+			int r = SSL_write(s->ssl, s->out.data, s->out.len > INT_MAX ?
+			    INT_MAX : (int)s->out.len);
+
+			s->ssl_want_write = s->ssl_want_read = false;
+			if (r <= 0) {
+				int e = SSL_get_error(s->ssl, r);
+
+				if (e == SSL_ERROR_WANT_WRITE) {
+					s->ssl_want_write = true;
+					return 0;
+				}
+				if (e == SSL_ERROR_WANT_READ) {
+					s->ssl_want_read = true;
+					return 0;
+				}
+				ERR_clear_error();
+				return -1;
+			}
+			n = r;
+		} else {
+			n = write(s->fd, s->out.data, s->out.len);
+			if (n < 0) {
+				if (errno == EAGAIN || errno == EINTR)
+					return 0;
+				return -1;
+			}
 		}
 		buf_consume(&s->out, (size_t)n);
 	}
+	if (s->tls_pending && s->out.len == 0) {
+		s->tls_pending = false;
+		s->handshaking = true;
+		s->ssl_want_read = true;
+	}
 	return 0;
+}
+
+/* do_read - read a chunk, through TLS if on: bytes, 0 at EOF, -2 when
+ * nothing is there yet, -1 on error */
+static ssize_t
+do_read(struct stream *s)
+{
+	ssize_t n;
+
+	if (s->ssl != NULL) {
+		int r = SSL_read(s->ssl, s->in.data + s->in.len, STREAM_CHUNK);
+
+		s->ssl_want_write = s->ssl_want_read = false;
+		if (r > 0)
+			return r;
+		switch (SSL_get_error(s->ssl, r)) {
+		case SSL_ERROR_WANT_READ:
+			return -2;
+		case SSL_ERROR_WANT_WRITE:
+			s->ssl_want_write = true;
+			return -2;
+		case SSL_ERROR_ZERO_RETURN:
+			return 0;
+		default:
+			ERR_clear_error();
+			return -1;
+		}
+	}
+	n = read(s->fd, s->in.data + s->in.len, STREAM_CHUNK);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return -2;
+	return n;
+}
+
+/* handshake - advance the TLS handshake; -1 closes the stream */
+static int
+handshake(struct stream *s)
+{
+	int r = SSL_do_handshake(s->ssl);
+	static char why[160];
+
+	s->ssl_want_write = s->ssl_want_read = false;
+	if (r == 1) {
+		s->handshaking = false;
+		arm(s);
+		if (s->tls_done != NULL) {
+			s->in_callback = true;
+			s->tls_done(s, s->ctx);
+			s->in_callback = false;
+		}
+		return 0;
+	}
+	switch (SSL_get_error(s->ssl, r)) {
+	case SSL_ERROR_WANT_READ:
+		s->ssl_want_read = true;
+		return 0;
+	case SSL_ERROR_WANT_WRITE:
+		s->ssl_want_write = true;
+		return 0;
+	default:
+		snprintf(why, sizeof(why), "TLS handshake failed: %s",
+		    ERR_reason_error_string(ERR_peek_last_error()) != NULL ?
+		    ERR_reason_error_string(ERR_peek_last_error()) :
+		    "connection closed");
+		ERR_clear_error();
+		stream_close(s, why);
+		return -1;
+	}
 }
 
 /* on_io - the loop says we can read and/or write */
@@ -166,6 +277,31 @@ static void
 on_io(int fd, int events, void *ctx)
 {
 	struct stream *s = ctx;
+
+	if (s->tls_pending) {
+		/* The clear-text reply to STARTTLS goes out first. */
+		if (flush(s) < 0) {
+			stream_close(s, "write error");
+			return;
+		}
+		if (s->tls_pending) {
+			watch(s);
+			return;
+		}
+	}
+	if (s->handshaking) {
+		if (handshake(s) < 0)
+			return;
+		if (s->close_reason != NULL) {
+			finish(s);
+			return;
+		}
+		if (s->handshaking) {
+			watch(s);
+			return;
+		}
+		events = EV_READ | EV_WRITE;	/* SSL may hold data */
+	}
 
 	if ((events & EV_WRITE) && flush(s) < 0) {
 		stream_close(s, "write error");
@@ -185,14 +321,17 @@ on_io(int fd, int events, void *ctx)
 			stream_close(s, "input buffer limit");
 			return;
 		}
-		n = read(fd, s->in.data + s->in.len, STREAM_CHUNK);
+		n = do_read(s);
 		if (n == 0) {
 			stream_close(s, "eof");
 			return;
 		}
+		if (n == -2) {
+			watch(s);
+			return;
+		}
 		if (n < 0) {
-			if (errno != EAGAIN && errno != EINTR)
-				stream_close(s, "read error");
+			stream_close(s, "read error");
 			return;
 		}
 		s->in.len += (size_t)n;
@@ -278,6 +417,42 @@ stream_close(struct stream *s, const char *reason)
 	s->close_reason = reason;
 	if (!s->in_callback)
 		finish(s);
+}
+
+int
+stream_start_tls(struct stream *s, SSL_CTX *ctx, stream_tls_fn *done)
+{
+	if (s->ssl != NULL)
+		return -1;
+	s->ssl = SSL_new(ctx);
+	if (s->ssl == NULL || SSL_set_fd(s->ssl, s->fd) != 1)
+		return -1;
+	SSL_set_mode(s->ssl, SSL_MODE_ENABLE_PARTIAL_WRITE |
+	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_RELEASE_BUFFERS);
+	if (SSL_is_server(s->ssl))
+		SSL_set_accept_state(s->ssl);
+	else
+		SSL_set_connect_state(s->ssl);
+	/* Whatever came before the handshake is not to be trusted. */
+	buf_reset(&s->in);
+	s->consumed = 0;
+	s->discarding = false;
+	s->tls_done = done;
+	if (s->out.len > 0) {
+		s->tls_pending = true;
+	} else {
+		s->handshaking = true;
+		s->ssl_want_read = true;
+	}
+	if (!s->in_callback)
+		watch(s);
+	return 0;
+}
+
+SSL *
+stream_tls(const struct stream *s)
+{
+	return s->ssl != NULL && !s->handshaking ? s->ssl : NULL;
 }
 
 int

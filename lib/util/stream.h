@@ -16,6 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <openssl/ssl.h>
+
 #define STREAM_LINE_TOO_LONG	(-1)
 
 struct stream;
@@ -44,5 +46,19 @@ void stream_close_after_flush(struct stream *s);
 /* stream_close - close now; on_close runs. */
 void stream_close(struct stream *s, const char *reason);
 int stream_fd(const struct stream *s);
+
+/*
+ * stream_start_tls - switch to TLS (STARTTLS, or at once for implicit TLS
+ * ports).  Every input byte already buffered is discarded first, so that
+ * nothing a client pipelined before the handshake is read as if it had
+ * come over TLS (RFC 3207 4.2; the 2011 STARTTLS injection).  Output
+ * queued before the call is sent in clear first.  done runs once the
+ * handshake is over; a failed handshake closes the stream with a reason
+ * instead.  Returns 0, or -1 if TLS is already on.
+ */
+typedef void stream_tls_fn(struct stream *s, void *ctx);
+int stream_start_tls(struct stream *s, SSL_CTX *ctx, stream_tls_fn *done);
+/* stream_tls - the SSL of the stream once TLS is on, else NULL. */
+SSL *stream_tls(const struct stream *s);
 
 #endif

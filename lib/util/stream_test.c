@@ -5,10 +5,12 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "util/ev.h"
 #include "util/stream.h"
+#include "util/tls.h"
 #include "util/test.h"
 
 static char got[1024];
@@ -148,10 +150,121 @@ test_eof(void)
 	TEST_END();
 }
 
+/* ---- STARTTLS ---- */
+
+static SSL_CTX *server_ctx;
+
+/* tls_on - the handshake finished */
+static void
+tls_on(struct stream *s, void *ctx)
+{
+	add("TLS|");
+}
+
+/* starttls_input - lines; "STARTTLS" switches, others are echoed */
+static void
+starttls_input(struct stream *s, void *ctx)
+{
+	const char *line;
+	size_t len;
+
+	while (stream_line(s, &line, &len) == 1) {
+		add(line);
+		add("|");
+		if (strcmp(line, "STARTTLS") == 0) {
+			stream_printf(s, "220 go ahead\r\n");
+			CHECK(stream_start_tls(s, server_ctx, tls_on) == 0);
+		} else if (strcmp(line, "QUIT") == 0) {
+			stream_printf(s, "221 %s\r\n", stream_tls(s) != NULL ?
+			    "tls" : "clear");
+			stream_close_after_flush(s);
+		} else {
+			stream_printf(s, "250 %s\r\n", line);
+		}
+	}
+}
+
+/* client - a blocking TLS client in a child process: pipelines a line
+ * after STARTTLS (which must be thrown away), then talks over TLS */
+static int
+client(int fd, SSL_CTX *cctx)
+{
+	char b[256];
+	ssize_t n;
+	SSL *ssl;
+
+	if (write(fd, "STARTTLS\r\nINJECTED\r\n", 20) != 20)
+		return 1;
+	n = read(fd, b, sizeof(b) - 1);
+	if (n != 14 || memcmp(b, "220 go ahead\r\n", 14) != 0)
+		return 2;
+	ssl = SSL_new(cctx);
+	SSL_set_fd(ssl, fd);
+	if (SSL_connect(ssl) != 1)
+		return 3;
+	if (SSL_write(ssl, "hello\r\nQUIT\r\n", 13) != 13)
+		return 4;
+	n = 0;
+	while (n < 18) {
+		int r = SSL_read(ssl, b + n, (int)(sizeof(b) - 1 - (size_t)n));
+
+		if (r <= 0)
+			break;
+		n += r;
+	}
+	b[n] = '\0';
+	if (strcmp(b, "250 hello\r\n221 tls\r\n") != 0)
+		return 5;
+	SSL_free(ssl);
+	return 0;
+}
+
+/* test_starttls - a real handshake; pipelined clear text is discarded */
+static void
+test_starttls(void)
+{
+	char cert[256], key[256];
+	struct tls_settings ss = { .cert_file = cert, .key_file = key };
+	struct tls_settings cs = { 0 };
+	const char *why = "";
+	SSL_CTX *cctx;
+	int sp[2], status;
+	pid_t pid;
+
+	TEST_BEGIN("stream: STARTTLS discards what came before the handshake");
+	snprintf(cert, sizeof(cert), "%s/c.pem", test_tmpdir());
+	snprintf(key, sizeof(key), "%s/k.pem", test_tmpdir());
+	CHECK(tls_selfsigned_write(cert, key, "localhost", &why) == 0);
+	server_ctx = tls_server_ctx_new(&ss, &why);
+	cctx = tls_client_ctx_new(&cs, &why);
+	CHECK(server_ctx != NULL && cctx != NULL);
+	CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sp) == 0);
+	pid = fork();
+	if (pid == 0) {
+		close(sp[0]);
+		_exit(client(sp[1], cctx));
+	}
+	close(sp[1]);
+	got[0] = '\0';
+	closed_why = NULL;
+	(void)stream_new(sp[0], 100, 5000, starttls_input, closed, NULL);
+	ev_run();
+	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status));
+	CHECK(WEXITSTATUS(status) == 0);
+	if (WEXITSTATUS(status) != 0)
+		printf("  client step %d failed\n", WEXITSTATUS(status));
+	CHECK_STR_EQ(got, "STARTTLS|TLS|hello|QUIT|");
+	CHECK_STR_EQ(closed_why, "done");
+	SSL_CTX_free(server_ctx);
+	SSL_CTX_free(cctx);
+	TEST_END();
+}
+
 int
 main(void)
 {
 	ev_init();
+	test_starttls();
 	test_lines();
 	test_flood();
 	test_timeout();
