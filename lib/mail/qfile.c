@@ -253,7 +253,8 @@ next_line(struct reader *r, char **line, bool *torn)
 	*torn = false;
 	for (;;) {
 		char *start = (char *)r->buf.data + r->pos;
-		char *nl = memchr(start, '\n', r->buf.len - r->pos);
+		char *nl = r->buf.len > r->pos ? memchr(start, '\n',
+		    r->buf.len - r->pos) : NULL;
 		uint8_t chunk[8192];
 		ssize_t n;
 
