@@ -159,6 +159,24 @@ stream_line(struct stream *s, const char **line, size_t *len)
 	}
 }
 
+size_t
+stream_bytes(struct stream *s, const uint8_t **data, size_t max)
+{
+	size_t avail = s->in.len - s->consumed;
+
+	if (avail > max)
+		avail = max;
+	*data = s->in.data + s->consumed;
+	s->consumed += avail;
+	return avail;
+}
+
+size_t
+stream_pending(const struct stream *s)
+{
+	return s->in.len - s->consumed;
+}
+
 /* flush - write what we can */
 static int
 flush(struct stream *s)

@@ -34,6 +34,14 @@ struct stream *stream_new(int fd, size_t max_line, uint64_t timeout_ms,
  * line is buffered, or STREAM_LINE_TOO_LONG.
  */
 int stream_line(struct stream *s, const char **line, size_t *len);
+/*
+ * stream_bytes - take up to max buffered input bytes as they are (for
+ * DATA and BDAT, which frame by content, not by line).  Returns the count
+ * (0: nothing buffered); *data is valid until the next stream call.
+ */
+size_t stream_bytes(struct stream *s, const uint8_t **data, size_t max);
+/* stream_pending - buffered input bytes not yet taken. */
+size_t stream_pending(const struct stream *s);
 /* stream_write / stream_printf - queue output; flushed by the loop. */
 void stream_write(struct stream *s, const void *data, size_t len);
 void stream_printf(struct stream *s, const char *fmt, ...)
