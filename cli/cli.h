@@ -30,5 +30,15 @@ int cmd_reload(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_config(int argc, char **argv);
+int cmd_domain(int argc, char **argv);
+int cmd_user(int argc, char **argv);
+int cmd_alias(int argc, char **argv);
+int cmd_queue(int argc, char **argv);
+
+/* cmd_maps.c: open a recipient table for editing (created if missing,
+ * readable by the daemons); exits with the reason on failure. */
+struct map *cli_map_edit(const char *param, const char *spec);
+/* cli_domain_add - make domain local; 0 or 1 after saying why. */
+int cli_domain_add(const char *domain);
 
 #endif

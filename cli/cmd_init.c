@@ -24,6 +24,8 @@
 #include "paths.h"
 #include "cli/cli.h"
 #include "mail/params.h"
+#include "mail/queue.h"
+#include "util/map.h"
 #include "util/mem.h"
 #include "util/strnum.h"
 #include "util/tls.h"
@@ -44,8 +46,8 @@ static const struct init_service {
 	{ "imaps", "inet", 993, "imapd", "-o imapd_tls_wrapper=yes" },
 	{ "pop3", "inet", 110, "pop3d", "" },
 	{ "pop3s", "inet", 995, "pop3d", "-o pop3d_tls_wrapper=yes" },
-	{ "qmgr", "unix", 0, "qmgr", "" },
-	{ "local", "unix", 0, "local", "" },
+	{ "qmgr", "unix", 0, "qmgr", "-o process_min=1" },
+	{ "local", "unix", 0, "local", "-o client_limit=1" },
 	{ "smtp-out", "unix", 0, "smtp", "" },
 	{ "authd", "unix", 0, "authd", "" },
 	{ "cryptd", "unix", 0, "cryptd", "" },
@@ -187,15 +189,63 @@ master_conf_text(const char *daemon_dir, unsigned base)
 			    base + s->port);
 		else
 			snprintf(listen, sizeof(listen), "%s", s->name);
-		rc |= buf_appendf(&b, "%s%-12s %-5s %-20s -      -      -     "
+		/* One queue manager: it alone moves queue files. */
+		rc |= buf_appendf(&b, "%s%-12s %-5s %-20s -      -      %-5s "
 		    "%s%s%s\n", built ? "" : "#", s->name, s->type, listen,
+		    strcmp(s->command, "qmgr") == 0 ? "1" : "-",
 		    s->command, s->args[0] != '\0' ? " " : "", s->args);
 	}
 	rc |= buf_append_str(&b, "# Lines starting with # name services "
 	    "whose daemon is not built yet.\n");
-	if (rc != 0)
+	if (rc != 0) {
+		buf_free(&b);
 		return NULL;
-	return xstrdup(buf_cstr(&b));
+	}
+	{
+		char *text = xstrdup(buf_cstr(&b));
+
+		buf_free(&b);
+		return text;
+	}
+}
+
+/* init_queue_and_maps - queue directories, recipient tables, and the
+ * instance's domain made local */
+static int
+init_queue_and_maps(const char *real, const char *domain)
+{
+	struct conf *c;
+	struct svc_table t;
+	const char *which;
+	char *qdir = xasprintf("%s/queue", real);
+	int qfd = open(qdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct passwd *pw = geteuid() == 0 ? getpwnam(owner_of("mail_owner"))
+	    : NULL;
+
+	if (qfd < 0 || queue_make_dirs(qfd, &which) < 0) {
+		fprintf(stderr, "postern init: cannot create %s/%s: %s\n",
+		    qdir, qfd < 0 ? "" : which, strerror(errno));
+		return -1;
+	}
+	for (const char *const *d = queue_dirs; pw != NULL && *d != NULL;
+	    d++)
+		if (fchownat(qfd, *d, pw->pw_uid, pw->pw_gid, 0) < 0) {
+			fprintf(stderr, "postern init: cannot give %s/%s to "
+			    "%s\n", qdir, *d, pw->pw_name);
+			return -1;
+		}
+	close(qfd);
+	free(qdir);
+	cli_config_dir = real;
+	if (cli_load(&c, &t, true) < 0)
+		return -1;
+	map_close(&(struct map *){ cli_map_edit("local_users_map",
+	    var_local_users_map) });
+	map_close(&(struct map *){ cli_map_edit("alias_map",
+	    var_alias_map) });
+	svc_table_free(&t);
+	conf_free(&c);
+	return cli_domain_add(domain) != 0 ? -1 : 0;
 }
 
 /* usage - how to call init */
@@ -217,7 +267,7 @@ cmd_init(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *domain = "example.test", *hostname = NULL, *why;
-	char real[PATH_MAX], *path, *daemon_dir, *text;
+	char real[PATH_MAX], *path, *daemon_dir, *text, *host_buf = NULL;
 	uint64_t base = 10000;
 	int ch;
 
@@ -243,7 +293,7 @@ cmd_init(int argc, char **argv)
 	if (optind + 1 != argc)
 		return usage();
 	if (hostname == NULL)
-		hostname = xasprintf("mail.%s", domain);
+		hostname = host_buf = xasprintf("mail.%s", domain);
 	if (mkdir(argv[optind], 0755) < 0 && errno != EEXIST) {
 		fprintf(stderr, "postern init: cannot create %s: %s\n",
 		    argv[optind], strerror(errno));
@@ -326,10 +376,13 @@ cmd_init(int argc, char **argv)
 		free(cert);
 		free(key);
 	}
+	if (init_queue_and_maps(real, domain) < 0)
+		return 1;
 	printf("postern init: created instance %s (domain %s, host %s, "
 	    "ports %llu+)\n"
 	    "start it with: postern -c %s start\n", real, domain, hostname,
 	    (unsigned long long)base, real);
 	free(daemon_dir);
+	free(host_buf);
 	return 0;
 }

@@ -45,6 +45,13 @@ static const struct command {
 	{ "status", cmd_status, "status" },
 	{ "check", cmd_check, "check" },
 	{ "config", cmd_config, "config [-d|-n] [name ...]" },
+	{ "domain", cmd_domain, "domain add|del DOMAIN | domain list" },
+	{ "user", cmd_user, "user add ADDRESS [--quota SIZE] | user del "
+	    "ADDRESS | user list" },
+	{ "alias", cmd_alias, "alias add ADDRESS TARGET... | alias del "
+	    "ADDRESS | alias list" },
+	{ "queue", cmd_queue, "queue list | show|hold|release|delete ID | "
+	    "flush" },
 	{ "version", cmd_version, "version" },
 	{ NULL, NULL, NULL },
 };

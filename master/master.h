@@ -13,6 +13,13 @@
 #include "util/master_fds.h"
 #include "util/svc.h"
 
+/* Connections a child holds per "service address" (anvil.c). */
+struct anvil_hold {
+	char *key;
+	uint32_t n;
+	struct anvil_hold *next;
+};
+
 struct child {
 	pid_t pid;
 	uint32_t gen;
@@ -24,6 +31,7 @@ struct child {
 	bool retired;		/* told to go; not counted against limits */
 	struct service *svc;	/* NULL once the service is gone */
 	struct ipc_conn *conn;	/* master channel, our end */
+	struct anvil_hold *holds;
 	struct child *next;
 };
 
@@ -62,6 +70,14 @@ void services_reaped(pid_t pid, int status);
 void services_status(const struct master_status *rec);
 void services_check(struct service *s);
 unsigned children_alive(void);
+
+/* anvil.c */
+/* anvil_update - count a connect or disconnect of addr for c's service;
+ * *count: connections now, *rate: connects in the last window_s. */
+int anvil_update(struct child *c, const char *addr, bool connect,
+    uint64_t window_s, uint64_t *count, uint64_t *rate);
+/* anvil_child_gone - give back what a dead child held. */
+void anvil_child_gone(struct child *c);
 
 /* ctl.c */
 int ctl_start(const char *path);

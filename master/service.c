@@ -206,36 +206,73 @@ connect_for(const struct service *from, const char *target,
 	return fd;
 }
 
+/* chan_anvil - ANVIL: count a client connection (anvil.c) */
+static void
+chan_anvil(struct child *c, struct ipc_msg *m, struct ipc_msg *r)
+{
+	const char *addr;
+	bool connect;
+	uint64_t window = 60, count = 0, rate = 0;
+	int ok;
+
+	ok = c->svc != NULL &&
+	    ipc_get_str(m, "addr", IPC_REQUIRED, &addr) == 1 &&
+	    ipc_get_bool(m, "connect", IPC_REQUIRED, &connect) == 1 &&
+	    ipc_get_u64(m, "window", IPC_OPTIONAL, &window) >= 0 &&
+	    anvil_update(c, addr, connect, window, &count, &rate) == 0;
+	if (ipc_put_u64(r, "status", ok ? IPC_OK : IPC_EFAIL) < 0 ||
+	    ipc_put_u64(r, "count", count) < 0 ||
+	    ipc_put_u64(r, "rate", rate) < 0)
+		msg_warn("child pid %ld: cannot build ANVIL reply",
+		    (long)c->pid);
+}
+
+/* chan_connect - CONNECT: connect to a unix service for the child */
+static void
+chan_connect(struct child *c, struct ipc_msg *m, struct ipc_msg *r)
+{
+	const char *target, *why = "malformed request";
+	int fd = -1;
+
+	if (ipc_get_str(m, "service", IPC_REQUIRED, &target) < 0)
+		why = "malformed request";
+	else if (c->svc == NULL)
+		why = "service retired";
+	else
+		fd = connect_for(c->svc, target, &why);
+	r->fd = fd;
+	if (ipc_put_u64(r, "status", fd >= 0 ? IPC_OK : IPC_EFAIL) < 0 ||
+	    (fd < 0 && ipc_put_str(r, "error", why) < 0))
+		msg_warn("child pid %ld: cannot build CONNECT reply",
+		    (long)c->pid);
+}
+
 /* chan_msg - a request from a child on its master channel */
 static void
 chan_msg(struct ipc_conn *conn, struct ipc_msg *m, void *ctx)
 {
 	struct child *c = ctx;
-	const char *target, *why = "malformed request";
 	struct ipc_msg r;
 	uint64_t id = 0;
-	int fd = -1;
 
-	if (m->type != MASTER_CHAN_T_CONNECT ||
-	    ipc_get_u64(m, "id", IPC_REQUIRED, &id) < 0 ||
-	    ipc_get_str(m, "service", IPC_REQUIRED, &target) < 0) {
+	if ((m->type != MASTER_CHAN_T_CONNECT &&
+	    m->type != MASTER_CHAN_T_ANVIL) ||
+	    ipc_get_u64(m, "id", IPC_REQUIRED, &id) < 0) {
 		msg_warn("child pid %ld: malformed request on the master "
 		    "channel", (long)c->pid);
 		return;
 	}
-	if (c->svc == NULL)
-		why = "service retired";
-	else
-		fd = connect_for(c->svc, target, &why);
 	ipc_msg_init(&r, MASTER_CHAN_T_REPLY);
-	r.fd = fd;
-	if (ipc_put_u64(&r, "id", id) < 0 ||
-	    ipc_put_u64(&r, "status", fd >= 0 ? IPC_OK : IPC_EFAIL) < 0 ||
-	    (fd < 0 && ipc_put_str(&r, "error", why) < 0) ||
-	    ipc_conn_send(conn, &r) < 0)
+	if (ipc_put_u64(&r, "id", id) < 0)
+		msg_panic("%s: cannot build a reply", __func__);
+	if (m->type == MASTER_CHAN_T_CONNECT)
+		chan_connect(c, m, &r);
+	else
+		chan_anvil(c, m, &r);
+	if (ipc_conn_send(conn, &r) < 0)
 		msg_warn("child pid %ld: cannot answer on the master channel",
 		    (long)c->pid);
-	ipc_msg_free(&r);	/* closes our copy of fd */
+	ipc_msg_free(&r);	/* closes our copy of a passed fd */
 }
 
 /* chan_close - a child's channel ended (it exited, or misbehaved) */
@@ -517,6 +554,7 @@ services_reaped(pid_t pid, int status)
 		return;
 	*pp = c->next;
 	ipc_conn_close(&c->conn);
+	anvil_child_gone(c);
 	s = c->svc;
 	if (s == NULL) {
 		if (bad)

@@ -26,6 +26,46 @@ char *var_tls_ciphers;
 char *var_tls_ciphersuites;
 char *var_tls_min_version;
 
+/* Recipients (lib/mail/resolve.h) */
+char *var_local_domains_map;
+char *var_local_users_map;
+char *var_alias_map;
+char *var_recipient_delimiter;
+uint64_t var_alias_expansion_limit;
+
+/* smtpd */
+char *var_smtpd_banner;
+bool var_smtpd_submission;
+bool var_smtpd_tls_wrapper;
+bool var_smtpd_starttls;
+uint64_t var_message_size_limit;
+uint64_t var_smtpd_recipient_limit;
+uint64_t var_smtpd_line_limit;
+uint64_t var_smtpd_junk_command_limit;
+uint64_t var_smtpd_error_limit;
+uint64_t var_smtpd_timeout;
+uint64_t var_smtpd_data_timeout;
+uint64_t var_smtpd_client_connection_limit;
+uint64_t var_smtpd_client_rate_limit;
+uint64_t var_smtpd_client_rate_window;
+uint64_t var_smtpd_greeting_delay;
+bool var_smtpd_vrfy;
+
+/* qmgr */
+uint64_t var_queue_run_delay;
+uint64_t var_minimal_backoff_time;
+uint64_t var_maximal_backoff_time;
+uint64_t var_maximal_queue_lifetime;
+uint64_t var_local_concurrency_limit;
+uint64_t var_qmgr_active_limit;
+uint64_t var_delivery_timeout;
+uint64_t var_bounce_size_limit;
+char *var_relay_transport;
+char *var_local_transport;
+
+/* local */
+bool var_local_extension_folders;
+
 const struct conf_def mail_params[] = {
 	{ "myhostname", CONF_STR, "localhost", &var_myhostname, 0, 0,
 	    "this host's fully qualified name, used in greetings" },
@@ -61,6 +101,99 @@ const struct conf_def mail_params[] = {
 	    &var_tls_ciphersuites, 0, 0, "OpenSSL cipher suites for TLS 1.3" },
 	{ "tls_min_version", CONF_STR, "TLSv1.2", &var_tls_min_version, 0, 0,
 	    "lowest TLS version offered: TLSv1.2 or TLSv1.3" },
+	/* Recipients: lookup tables as type:name (DESIGN 6). */
+	{ "local_domains_map", CONF_STR, "hash:$queue_directory/maps/domains",
+	    &var_local_domains_map, 0, 0,
+	    "the domains delivered here (postern domain add)" },
+	{ "local_users_map", CONF_STR, "hash:$queue_directory/maps/users",
+	    &var_local_users_map, 0, 0,
+	    "the mailboxes of those domains (postern user add)" },
+	{ "alias_map", CONF_STR, "hash:$queue_directory/maps/aliases",
+	    &var_alias_map, 0, 0,
+	    "aliases, address to addresses (postern alias add)" },
+	{ "recipient_delimiter", CONF_STR, "+", &var_recipient_delimiter, 0,
+	    0, "separates user and extension (user+tag); empty: none" },
+	{ "alias_expansion_limit", CONF_INT, "1000",
+	    &var_alias_expansion_limit, 1, 100000,
+	    "most addresses one recipient may expand to" },
+
+	/* smtpd (smtpd(8)); per service with -o in master.conf. */
+	{ "smtpd_banner", CONF_STR, "$myhostname ESMTP Postern",
+	    &var_smtpd_banner, 0, 0, "text of the 220 greeting" },
+	{ "smtpd_submission", CONF_BOOL, "no", &var_smtpd_submission, 0, 0,
+	    "this service takes mail from our users (587, 465)" },
+	{ "smtpd_tls_wrapper", CONF_BOOL, "no", &var_smtpd_tls_wrapper, 0,
+	    0, "TLS from the first byte (port 465, RFC 8314)" },
+	{ "smtpd_starttls", CONF_BOOL, "yes", &var_smtpd_starttls, 0, 0,
+	    "offer STARTTLS (RFC 3207)" },
+	{ "message_size_limit", CONF_SIZE, "50m", &var_message_size_limit,
+	    1024, UINT64_C(1) << 40,
+	    "largest message accepted (552 5.3.4), announced in SIZE" },
+	{ "smtpd_recipient_limit", CONF_INT, "1000",
+	    &var_smtpd_recipient_limit, 1, 100000,
+	    "recipients per message (then 452 4.5.3)" },
+	{ "smtpd_line_limit", CONF_SIZE, "2048", &var_smtpd_line_limit, 512,
+	    65536, "longest command line (then 500 5.5.2)" },
+	{ "smtpd_junk_command_limit", CONF_INT, "100",
+	    &var_smtpd_junk_command_limit, 1, 100000,
+	    "commands other than MAIL, RCPT, DATA, BDAT between messages "
+	    "(then 421)" },
+	{ "smtpd_error_limit", CONF_INT, "20", &var_smtpd_error_limit, 1,
+	    10000, "errors in one session before 421 and disconnect" },
+	{ "smtpd_timeout", CONF_TIME, "300s", &var_smtpd_timeout, 1, 86400,
+	    "time to wait for each command (RFC 5321 4.5.3.2: 5 minutes)" },
+	{ "smtpd_data_timeout", CONF_TIME, "600s", &var_smtpd_data_timeout,
+	    1, 86400, "time to wait for more of a message during DATA or BDAT"
+	    },
+	{ "smtpd_client_connection_limit", CONF_INT, "50",
+	    &var_smtpd_client_connection_limit, 0, 100000,
+	    "connections at once from one client address, all smtpd "
+	    "processes of the service together (0: no limit)" },
+	{ "smtpd_client_rate_limit", CONF_INT, "0",
+	    &var_smtpd_client_rate_limit, 0, 1000000,
+	    "connections one client address may open per "
+	    "smtpd_client_rate_window (0: no limit)" },
+	{ "smtpd_client_rate_window", CONF_TIME, "60s",
+	    &var_smtpd_client_rate_window, 1, 3600,
+	    "the time window of smtpd_client_rate_limit" },
+	{ "smtpd_greeting_delay", CONF_TIME, "0s", &var_smtpd_greeting_delay,
+	    0, 60, "wait this long before the greeting; a client that talks "
+	    "first is refused (554 5.5.1)" },
+	{ "smtpd_vrfy", CONF_BOOL, "no", &var_smtpd_vrfy, 0, 0,
+	    "answer VRFY truthfully (no: always 252)" },
+
+	/* qmgr (qmgr(8)) */
+	{ "queue_run_delay", CONF_TIME, "300s", &var_queue_run_delay, 1,
+	    86400, "how often the deferred queue is scanned" },
+	{ "minimal_backoff_time", CONF_TIME, "300s",
+	    &var_minimal_backoff_time, 1, 86400 * 7,
+	    "least time before a deferred message is tried again" },
+	{ "maximal_backoff_time", CONF_TIME, "4000s",
+	    &var_maximal_backoff_time, 1, 86400 * 7,
+	    "most time between two tries of a deferred message" },
+	{ "maximal_queue_lifetime", CONF_TIME, "5d",
+	    &var_maximal_queue_lifetime, 0, 86400 * 100,
+	    "after this a deferred message is returned to its sender" },
+	{ "local_destination_concurrency_limit", CONF_INT, "8",
+	    &var_local_concurrency_limit, 1, 1000,
+	    "local deliveries at once" },
+	{ "qmgr_message_active_limit", CONF_INT, "10000",
+	    &var_qmgr_active_limit, 10, 1000000,
+	    "messages qmgr holds in memory at once" },
+	{ "delivery_timeout", CONF_TIME, "300s", &var_delivery_timeout, 1,
+	    86400, "time a delivery agent has to answer for one message" },
+	{ "bounce_size_limit", CONF_SIZE, "50k", &var_bounce_size_limit, 0,
+	    UINT64_C(1) << 30,
+	    "most of the original message a bounce returns" },
+	{ "local_transport", CONF_STR, "local", &var_local_transport, 0, 0,
+	    "the service (master.conf) that delivers to local mailboxes" },
+	{ "relay_transport", CONF_STR, "smtp-out", &var_relay_transport, 0,
+	    0, "the service (master.conf) that delivers to other hosts" },
+
+	/* local (local(8)) */
+	{ "local_extension_folders", CONF_BOOL, "no",
+	    &var_local_extension_folders, 0, 0,
+	    "deliver user+tag into the user's folder tag when it exists" },
 	CONF_END
 };
 

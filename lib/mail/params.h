@@ -8,6 +8,7 @@
 #ifndef POSTERN_PARAMS_H
 #define POSTERN_PARAMS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "util/conf.h"
@@ -27,6 +28,38 @@ extern char *var_tls_key_file;
 extern char *var_tls_ciphers;
 extern char *var_tls_ciphersuites;
 extern char *var_tls_min_version;
+extern char *var_local_domains_map;
+extern char *var_local_users_map;
+extern char *var_alias_map;
+extern char *var_recipient_delimiter;
+extern uint64_t var_alias_expansion_limit;
+extern char *var_smtpd_banner;
+extern bool var_smtpd_submission;
+extern bool var_smtpd_tls_wrapper;
+extern bool var_smtpd_starttls;
+extern uint64_t var_message_size_limit;
+extern uint64_t var_smtpd_recipient_limit;
+extern uint64_t var_smtpd_line_limit;
+extern uint64_t var_smtpd_junk_command_limit;
+extern uint64_t var_smtpd_error_limit;
+extern uint64_t var_smtpd_timeout;
+extern uint64_t var_smtpd_data_timeout;
+extern uint64_t var_smtpd_client_connection_limit;
+extern uint64_t var_smtpd_client_rate_limit;
+extern uint64_t var_smtpd_client_rate_window;
+extern uint64_t var_smtpd_greeting_delay;
+extern bool var_smtpd_vrfy;
+extern uint64_t var_queue_run_delay;
+extern uint64_t var_minimal_backoff_time;
+extern uint64_t var_maximal_backoff_time;
+extern uint64_t var_maximal_queue_lifetime;
+extern uint64_t var_local_concurrency_limit;
+extern uint64_t var_qmgr_active_limit;
+extern uint64_t var_delivery_timeout;
+extern uint64_t var_bounce_size_limit;
+extern char *var_relay_transport;
+extern char *var_local_transport;
+extern bool var_local_extension_folders;
 
 extern const struct conf_def mail_params[];
 

@@ -349,7 +349,7 @@ parse_state(struct qfile_env *e, char *v)
 	reason = v;
 	if (parse_u64(f[0], QFILE_RCPT_MAX, &index) < 0 ||
 	    index >= e->n_rcpts || strlen(f[1]) != 1 ||
-	    strchr("SBF", f[1][0]) == NULL ||
+	    strchr("SBFN", f[1][0]) == NULL ||
 	    parse_u64(f[2], UINT64_MAX, &when) < 0 || unescape(reason) < 0)
 		return -1;
 	r = &e->rcpts[index];
@@ -564,8 +564,7 @@ qfile_append_state(int fd, size_t index, enum qfile_state state,
 			}
 		}
 	}
-	if (end < 0 || pwrite(fd, b.data, b.len, end) != (ssize_t)b.len ||
-	    fsync(fd) < 0)
+	if (end < 0 || pwrite(fd, b.data, b.len, end) != (ssize_t)b.len)
 		rc = -1;
 	buf_free(&b);
 	return rc;

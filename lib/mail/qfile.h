@@ -6,7 +6,7 @@
  * record, the message bytes exactly as received (CRLF line ends, dots
  * unstuffed), and "E", the mark of a complete file.  After "E" the queue
  * manager only appends per-recipient state records ("D index status time
- * text"), each fsync'ed; nothing is ever rewritten once the file has been
+ * text"); nothing is ever rewritten once the file has been
  * renamed into the queue.
  *
  * Text values are escaped (\\, \n, \r, \xNN for other controls) so that
@@ -33,6 +33,7 @@ enum qfile_state {
 	QFILE_DELIVERED = 'S',	/* done */
 	QFILE_BOUNCED = 'B',	/* permanent failure; bounce owed */
 	QFILE_DEFERRED = 'F',	/* temporary failure; retry */
+	QFILE_NOTIFIED = 'N',	/* bounced, and the bounce was sent */
 };
 
 struct qfile_rcpt {
@@ -112,7 +113,9 @@ int qfile_read(int fd, struct qfile_env *e, const char **error_r)
 void qfile_env_free(struct qfile_env *e);
 /*
  * qfile_append_state - record the outcome for recipient index, appended
- * and fsync'ed.  Returns 0, or -1 with errno.
+ * in one write.  Not fsync'ed: the caller syncs once before it relies on
+ * the records (qmgr, before moving a file to deferred/).  Returns 0, or
+ * -1 with errno.
  */
 int qfile_append_state(int fd, size_t index, enum qfile_state state,
     uint64_t when, const char *reason) __attribute__((warn_unused_result));

@@ -101,6 +101,8 @@ static uint32_t limit_hits;
 static uint32_t last_state;
 static uint64_t last_conns = UINT64_MAX;
 static struct ev_timer *idle_timer, *stop_timer;
+static char *home_dir;		/* the chroot_param directory */
+static bool jailed, drop_was_root;
 
 /* report - tell master our state when it or the connection count changes */
 static void
@@ -201,7 +203,7 @@ on_listen(int fd, int events, void *ctx)
 		}
 		conns++;
 		served++;
-		if (conns == var_client_limit) {
+		if (conns == var_client_limit && var_client_limit > 1) {
 			limit_hits++;
 			msg_info("service %s: this process reached its "
 			    "client_limit of %llu connections", service,
@@ -272,52 +274,95 @@ on_chan(int fd, int events, void *ctx)
 	}
 }
 
-int
-daemon_connect(const char *name, const char **error_r)
+/*
+ * chan_request - send m with a fresh id on the master channel and wait
+ * for the reply with that id (only replies come on this channel, in
+ * order).  0 with *reply, or -1 with *error_r.
+ */
+static int
+chan_request(struct ipc_msg *m, struct ipc_msg *reply, const char **error_r)
 {
 	static uint64_t next_id = 1;
 	static char why[160];
-	struct ipc_msg m;
-	uint64_t id = next_id++, got, status;
+	uint64_t id = next_id++, got;
 	const char *err;
-	int fd;
 
-	ipc_msg_init(&m, MASTER_CHAN_T_CONNECT);
-	if (ipc_put_u64(&m, "id", id) < 0 ||
-	    ipc_put_str(&m, "service", name) < 0 ||
-	    ipc_sync_send(MASTER_CHAN_FD, &m, 10000) < 0) {
-		ipc_msg_free(&m);
+	if (ipc_put_u64(m, "id", id) < 0 ||
+	    ipc_sync_send(MASTER_CHAN_FD, m, 10000) < 0) {
 		*error_r = "cannot ask master";
 		return -1;
 	}
-	ipc_msg_free(&m);
-	/* Only replies come on this channel, in order. */
 	for (;;) {
-		if (ipc_sync_recv(MASTER_CHAN_FD, &m, IPC_MAX_FRAME, 10000,
+		if (ipc_sync_recv(MASTER_CHAN_FD, reply, IPC_MAX_FRAME, 10000,
 		    &err) < 0) {
 			snprintf(why, sizeof(why), "master channel: %s", err);
 			*error_r = why;
 			return -1;
 		}
-		if (m.type == MASTER_CHAN_T_REPLY &&
-		    ipc_get_u64(&m, "id", IPC_REQUIRED, &got) == 1 &&
+		if (reply->type == MASTER_CHAN_T_REPLY &&
+		    ipc_get_u64(reply, "id", IPC_REQUIRED, &got) == 1 &&
 		    got == id)
-			break;
-		ipc_msg_free(&m);
+			return 0;
+		ipc_msg_free(reply);
 	}
-	if (ipc_get_u64(&m, "status", IPC_REQUIRED, &status) < 0 ||
-	    status != IPC_OK || m.fd < 0) {
-		if (ipc_get_str(&m, "error", IPC_OPTIONAL, &err) <= 0)
-			err = "refused";
-		snprintf(why, sizeof(why), "connect to %s: %s", name, err);
-		*error_r = why;
+}
+
+int
+daemon_connect(const char *name, const char **error_r)
+{
+	static char why[160];
+	struct ipc_msg m, r;
+	uint64_t status;
+	const char *err;
+	int fd;
+
+	ipc_msg_init(&m, MASTER_CHAN_T_CONNECT);
+	if (ipc_put_str(&m, "service", name) < 0 ||
+	    chan_request(&m, &r, error_r) < 0) {
 		ipc_msg_free(&m);
 		return -1;
 	}
-	fd = m.fd;
-	m.fd = -1;
 	ipc_msg_free(&m);
+	if (ipc_get_u64(&r, "status", IPC_REQUIRED, &status) < 0 ||
+	    status != IPC_OK || r.fd < 0) {
+		if (ipc_get_str(&r, "error", IPC_OPTIONAL, &err) <= 0)
+			err = "refused";
+		snprintf(why, sizeof(why), "connect to %s: %s", name, err);
+		*error_r = why;
+		ipc_msg_free(&r);
+		return -1;
+	}
+	fd = r.fd;
+	r.fd = -1;
+	ipc_msg_free(&r);
 	return fd;
+}
+
+int
+daemon_anvil(const char *addr, bool connect, uint64_t window_s,
+    uint64_t *count, uint64_t *rate)
+{
+	struct ipc_msg m, r;
+	uint64_t status;
+	const char *why;
+	int rc = -1;
+
+	ipc_msg_init(&m, MASTER_CHAN_T_ANVIL);
+	if (ipc_put_str(&m, "addr", addr) < 0 ||
+	    ipc_put_bool(&m, "connect", connect) < 0 ||
+	    ipc_put_u64(&m, "window", window_s) < 0 ||
+	    chan_request(&m, &r, &why) < 0) {
+		ipc_msg_free(&m);
+		return -1;
+	}
+	ipc_msg_free(&m);
+	if (ipc_get_u64(&r, "status", IPC_REQUIRED, &status) == 1 &&
+	    status == IPC_OK &&
+	    ipc_get_u64(&r, "count", IPC_REQUIRED, count) == 1 &&
+	    ipc_get_u64(&r, "rate", IPC_REQUIRED, rate) == 1)
+		rc = 0;
+	ipc_msg_free(&r);
+	return rc;
 }
 
 void
@@ -438,12 +483,21 @@ daemon_main(int argc, char **argv, const struct daemon_spec *s)
 	free(path);
 	free(ov);
 	ev_init();
+	drop_was_root = geteuid() == 0;
 	if (spec->pre_jail != NULL)
 		spec->pre_jail();
 	daemon_drop_privileges(drop && spec->user_param != NULL ?
 	    conf_value(conf, spec->user_param) : NULL,
 	    jail && spec->chroot_param != NULL ?
 	    conf_value(conf, spec->chroot_param) : NULL);
+	if (spec->chroot_param != NULL) {
+		home_dir = xstrdup(conf_value(conf, spec->chroot_param));
+		jailed = jail && drop_was_root;
+		/* Unjailed, work from the same directory the jail would be,
+		 * so that relative paths mean the same in both modes. */
+		if (!jailed && chdir(home_dir) < 0)
+			msg_fatal("chdir %s: %m", home_dir);
+	}
 	/* Children of a dumpable root process must not be ptrace-able. */
 	(void)prctl(PR_SET_DUMPABLE, 0);
 	if (spec->post_jail != NULL)
@@ -462,6 +516,31 @@ daemon_main(int argc, char **argv, const struct daemon_spec *s)
 	update();
 	ev_run();
 	exit(0);
+}
+
+char *
+daemon_path(const char *path)
+{
+	size_t n = home_dir != NULL ? strlen(home_dir) : 0;
+
+	if (!jailed || strncmp(path, home_dir, n) != 0 ||
+	    (path[n] != '/' && path[n] != '\0'))
+		return xstrdup(path);
+	return xstrdup(path[n] == '\0' ? "/" : path + n);
+}
+
+char *
+daemon_map_spec(const char *map)
+{
+	const char *colon = strchr(map, ':');
+	char *inner, *out;
+
+	if (colon == NULL || colon[1] != '/')
+		return xstrdup(map);
+	inner = daemon_path(colon + 1);
+	out = xasprintf("%.*s:%s", (int)(colon - map), map, inner);
+	free(inner);
+	return out;
 }
 
 const char *

@@ -68,6 +68,23 @@ void daemon_conn_done(void);
  * or -1 with *error_r (no such service, not allowed, not answering).
  */
 int daemon_connect(const char *name, const char **error_r);
+/*
+ * daemon_anvil - tell master that a client at addr connected (connect) or
+ * left; *count is then its connections to this service, *rate its
+ * connects in the last window_s seconds.  0, or -1 if master could not
+ * answer.  Blocks briefly (master answers at once).
+ */
+int daemon_anvil(const char *addr, bool connect, uint64_t window_s,
+    uint64_t *count, uint64_t *rate);
+/*
+ * daemon_path - an absolute path as this process sees it: inside the jail
+ * a path under the chroot directory loses that prefix.  Unjailed daemons
+ * run with their chroot directory as working directory, so relative
+ * paths mean the same either way.  Returns a new string.
+ */
+char *daemon_path(const char *path);
+/* daemon_map_spec - "hash:/abs/path" with its path through daemon_path. */
+char *daemon_map_spec(const char *spec);
 /* daemon_service - this service's name from master.conf. */
 const char *daemon_service(void);
 /* daemon_conf - the loaded configuration. */

@@ -219,7 +219,9 @@ ipc_frame_encode(const struct ipc_msg *m, struct buf *out)
 {
 	uint8_t hdr[IPC_HDR_LEN];
 	uint32_t len = htonl((uint32_t)m->payload.len);
-	uint16_t type = htons(m->type), flags = htons(m->flags);
+	uint16_t type = htons(m->type);
+	uint16_t flags = htons((uint16_t)((m->flags & ~IPC_F_FD) |
+	    (m->fd >= 0 ? IPC_F_FD : 0)));
 
 	if (m->payload.len > IPC_MAX_FRAME - IPC_HDR_LEN)
 		return -1;
@@ -886,8 +888,13 @@ conn_read(struct ipc_conn *c)
 			break;
 		}
 		off += used;
-		m.fd = c->in_fd;
-		c->in_fd = -1;
+		/* One recv may bring earlier frames along with the one the
+		 * descriptor was sent with: the flag says which it is. */
+		m.fd = -1;
+		if (m.flags & IPC_F_FD) {
+			m.fd = c->in_fd;
+			c->in_fd = -1;
+		}
 		dispatch(c, &m);
 		ipc_msg_free(&m);
 	}

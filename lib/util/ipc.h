@@ -28,6 +28,9 @@
 #define IPC_T_HELLO		1
 #define IPC_T_FIRST_PROTO	16
 
+/* Header flags. */
+#define IPC_F_FD		1	/* a descriptor was sent with this frame */
+
 /* Attribute kinds on the wire. */
 enum ipc_kind {
 	IPC_KIND_STR = 1,	/* UTF-8 text, no NUL */

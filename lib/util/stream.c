@@ -171,6 +171,13 @@ stream_bytes(struct stream *s, const uint8_t **data, size_t max)
 	return avail;
 }
 
+void
+stream_unread(struct stream *s, size_t n)
+{
+	ASSERT(n <= s->consumed);
+	s->consumed -= n;
+}
+
 size_t
 stream_pending(const struct stream *s)
 {
@@ -329,9 +336,12 @@ on_io(int fd, int events, void *ctx)
 		stream_close(s, "done");
 		return;
 	}
-	if (events & EV_READ) {
+	/* TLS may hold decrypted bytes the socket no longer signals. */
+	while ((events & EV_READ) || (s->ssl != NULL && !s->handshaking &&
+	    SSL_pending(s->ssl) > 0)) {
 		ssize_t n;
 
+		events &= ~EV_READ;
 		/* Drop what was consumed before reading more. */
 		buf_consume(&s->in, s->consumed);
 		s->consumed = 0;

@@ -40,6 +40,8 @@ int stream_line(struct stream *s, const char **line, size_t *len);
  * (0: nothing buffered); *data is valid until the next stream call.
  */
 size_t stream_bytes(struct stream *s, const uint8_t **data, size_t max);
+/* stream_unread - give back the last n bytes stream_bytes returned. */
+void stream_unread(struct stream *s, size_t n);
 /* stream_pending - buffered input bytes not yet taken. */
 size_t stream_pending(const struct stream *s);
 /* stream_write / stream_printf - queue output; flushed by the loop. */

@@ -200,3 +200,66 @@ class Instance:
                      if "Sanitizer" in l or "runtime error:" in l]
         shutil.rmtree(self.dir, ignore_errors=True)
         return sanitizer
+
+
+class MailInstance(Instance):
+    """An instance with the mail path running: smtpd on free loopback
+    ports (plain, and implicit TLS), qmgr and local, domain example.test,
+    retries fast enough for tests."""
+
+    def __init__(self, extra_conf="", smtpd_opts=""):
+        super().__init__()
+        self.smtp_port = free_port()
+        self.smtps_port = free_port()
+        self.set_services([
+            f"smtp inet 127.0.0.1:{self.smtp_port} - - - smtpd {smtpd_opts}",
+            f"smtps inet 127.0.0.1:{self.smtps_port} - - - smtpd "
+            f"-o smtpd_tls_wrapper=yes {smtpd_opts}",
+            "qmgr unix qmgr - - 1 qmgr -o process_min=1",
+            "local unix local - - - local -o client_limit=1",
+        ])
+        self.append("postern.conf", "\nminimal_backoff_time = 1s\n"
+                    "maximal_backoff_time = 2s\nqueue_run_delay = 1s\n"
+                    + extra_conf)
+
+    def cmd(self, *args, input=None):
+        return postern(self.dir, *args, input=input)
+
+    def add_user(self, address, *extra):
+        r = self.cmd("user", "add", address, *extra)
+        if r.returncode != 0:
+            raise RuntimeError(r.stderr)
+
+    def mailbox_files(self, address, folder=""):
+        user, domain = address.lower().split("@")
+        base = os.path.join(self.dir, "store", domain, user)
+        if folder:
+            base = os.path.join(base, "." + folder)
+        out = []
+        for sub in ("new", "cur"):
+            d = os.path.join(base, sub)
+            if os.path.isdir(d):
+                out += [os.path.join(d, n) for n in sorted(os.listdir(d))]
+        return out
+
+    def mailbox(self, address, folder=""):
+        """The stored messages of a mailbox, as bytes."""
+        msgs = []
+        for p in self.mailbox_files(address, folder):
+            with open(p, "rb") as f:
+                msgs.append(f.read())
+        return msgs
+
+    def wait_mail(self, address, count, timeout=10.0, folder=""):
+        wait_for(lambda: len(self.mailbox_files(address, folder)) >= count,
+                 timeout)
+        return self.mailbox(address, folder)
+
+    def queue_files(self, queue):
+        return [n for n in os.listdir(os.path.join(self.dir, "queue", queue))
+                if not n.startswith(".")]
+
+    def queue_empty(self, timeout=10.0):
+        qs = ("incoming", "active", "deferred", "tmp")
+        return wait_for(lambda: not any(self.queue_files(q) for q in qs),
+                        timeout)

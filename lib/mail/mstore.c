@@ -1,0 +1,288 @@
+/*
+ * NAME
+ *	mstore - deliver into Maildir-style folders
+ * DESCRIPTION
+ *	Messages are stored with CRLF line ends, exactly as they were
+ *	queued, so that IMAP's RFC822.SIZE and POP3's octet counts are the
+ *	stored size without conversion.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "mail/mstore.h"
+
+#define COPY_CHUNK	65536
+
+/* safe_part - one path component from a mail address */
+static bool
+safe_part(const char *s, size_t n)
+{
+	if (n == 0 || s[0] == '.')
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (s[i] == '/' || (unsigned char)s[i] < ' ')
+			return false;
+	return true;
+}
+
+int
+mstore_mailbox_dir(const char *mailbox, char *out, size_t size)
+{
+	const char *at = strrchr(mailbox, '@');
+	int n;
+
+	if (at == NULL || !safe_part(mailbox, (size_t)(at - mailbox)) ||
+	    !safe_part(at + 1, strlen(at + 1)))
+		return -1;
+	n = snprintf(out, size, "%s/%.*s", at + 1, (int)(at - mailbox),
+	    mailbox);
+	return n < 0 || (size_t)n >= size ? -1 : 0;
+}
+
+/* folder_dir - the directory of folder in mailbox dir */
+static int
+folder_dir(const char *mdir, const char *folder, char *out, size_t size)
+{
+	int n;
+
+	if (folder[0] != '\0' && !safe_part(folder, strlen(folder)))
+		return -1;
+	n = folder[0] == '\0' ? snprintf(out, size, "%s", mdir) :
+	    snprintf(out, size, "%s/.%s", mdir, folder);
+	return n < 0 || (size_t)n >= size ? -1 : 0;
+}
+
+bool
+mstore_folder_exists(const char *mailbox, const char *folder)
+{
+	char mdir[512], fdir[600];
+	struct stat st;
+
+	return mstore_mailbox_dir(mailbox, mdir, sizeof(mdir)) == 0 &&
+	    folder_dir(mdir, folder, fdir, sizeof(fdir)) == 0 &&
+	    stat(fdir, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* dir_usage - sum of ",S=" sizes of the files in dir */
+static uint64_t
+dir_usage(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	uint64_t sum = 0;
+
+	if (d == NULL)
+		return 0;
+	while ((e = readdir(d)) != NULL) {
+		const char *s = strstr(e->d_name, ",S=");
+
+		if (s != NULL)
+			sum += strtoull(s + 3, NULL, 10);
+	}
+	closedir(d);
+	return sum;
+}
+
+uint64_t
+mstore_usage(const char *mailbox)
+{
+	char mdir[512], sub[1024];
+	uint64_t sum = 0;
+	struct dirent *e;
+	DIR *d;
+
+	if (mstore_mailbox_dir(mailbox, mdir, sizeof(mdir)) < 0)
+		return 0;
+	snprintf(sub, sizeof(sub), "%s/new", mdir);
+	sum += dir_usage(sub);
+	snprintf(sub, sizeof(sub), "%s/cur", mdir);
+	sum += dir_usage(sub);
+	if ((d = opendir(mdir)) == NULL)
+		return sum;
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] != '.' || strcmp(e->d_name, ".") == 0 ||
+		    strcmp(e->d_name, "..") == 0)
+			continue;
+		snprintf(sub, sizeof(sub), "%s/%s/new", mdir, e->d_name);
+		sum += dir_usage(sub);
+		snprintf(sub, sizeof(sub), "%s/%s/cur", mdir, e->d_name);
+		sum += dir_usage(sub);
+	}
+	closedir(d);
+	return sum;
+}
+
+/* mkdirs - create path and its parents (mode 0700) */
+static int
+mkdirs(const char *path)
+{
+	char tmp[1024];
+
+	snprintf(tmp, sizeof(tmp), "%s", path);
+	for (char *p = tmp + 1; *p != '\0'; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(tmp, 0700) < 0 && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	return mkdir(tmp, 0700) < 0 && errno != EEXIST ? -1 : 0;
+}
+
+/* make_folder - fdir and its tmp, new, cur */
+static int
+make_folder(const char *fdir)
+{
+	static const char *const subs[] = { "tmp", "new", "cur", NULL };
+	char sub[1100];
+
+	for (const char *const *s = subs; *s != NULL; s++) {
+		snprintf(sub, sizeof(sub), "%s/%s", fdir, *s);
+		if (mkdirs(sub) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* fsync_dir - make a rename in dir durable */
+static int
+fsync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc, e;
+
+	if (fd < 0)
+		return -1;
+	rc = fsync(fd);
+	e = errno;
+	close(fd);
+	errno = e;
+	return rc;
+}
+
+/* write_all - all of p, or -1 */
+static int
+write_all(int fd, const void *p, size_t n)
+{
+	const char *c = p;
+
+	while (n > 0) {
+		ssize_t w = write(fd, c, n);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		c += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* copy - len bytes of src at off onto fd */
+static int
+copy(int fd, int src, uint64_t off, uint64_t len)
+{
+	static char chunk[COPY_CHUNK];
+
+	while (len > 0) {
+		size_t want = len < sizeof(chunk) ? (size_t)len : sizeof(chunk);
+		ssize_t got = pread(src, chunk, want, (off_t)off);
+
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0) {
+			if (got == 0)
+				errno = EIO;	/* the queue file is short */
+			return -1;
+		}
+		if (write_all(fd, chunk, (size_t)got) < 0)
+			return -1;
+		off += (uint64_t)got;
+		len -= (uint64_t)got;
+	}
+	return 0;
+}
+
+/* fail - fill *r */
+static int
+fail(struct mstore_result *r, bool temporary, const char *dsn,
+    const char *what, int err)
+{
+	r->temporary = temporary;
+	r->dsn = dsn;
+	snprintf(r->text, sizeof(r->text), "%s%s%s", what,
+	    err != 0 ? ": " : "", err != 0 ? strerror(err) : "");
+	return -1;
+}
+
+int
+mstore_deliver(const char *mailbox, const char *folder,
+    const struct buf *prefix, int src, uint64_t off, uint64_t len,
+    uint64_t quota, struct mstore_result *r)
+{
+	static unsigned counter;
+	char mdir[512], fdir[600], name[256], tmp[1024], dst[1024];
+	char host[64];
+	uint64_t size = prefix->len + len;
+	struct timeval tv;
+	int fd, e;
+
+	if (mstore_mailbox_dir(mailbox, mdir, sizeof(mdir)) < 0 ||
+	    folder_dir(mdir, folder, fdir, sizeof(fdir)) < 0)
+		return fail(r, false, "5.1.3", "mailbox name not usable as a "
+		    "path", 0);
+	if (quota > 0 && mstore_usage(mailbox) + size > quota)
+		return fail(r, false, "5.2.2", "mailbox full (over quota)",
+		    0);
+	if (make_folder(fdir) < 0)
+		return fail(r, true, "4.3.0", "cannot create mailbox", errno);
+	gettimeofday(&tv, NULL);
+	if (gethostname(host, sizeof(host)) < 0)
+		snprintf(host, sizeof(host), "localhost");
+	host[strcspn(host, "/:")] = '\0';
+	snprintf(name, sizeof(name), "%lld.M%06ldP%ldQ%u.%s,S=%llu",
+	    (long long)tv.tv_sec, (long)tv.tv_usec, (long)getpid(),
+	    ++counter, host, (unsigned long long)size);
+	snprintf(tmp, sizeof(tmp), "%s/tmp/%s", fdir, name);
+	snprintf(dst, sizeof(dst), "%s/new/%s", fdir, name);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return fail(r, true, "4.3.0", "cannot create message file",
+		    errno);
+	if (write_all(fd, prefix->data, prefix->len) < 0 ||
+	    copy(fd, src, off, len) < 0 || fsync(fd) < 0)
+		goto failed;
+	if (close(fd) < 0) {
+		fd = -1;
+		goto failed;
+	}
+	fd = -1;
+	if (rename(tmp, dst) < 0)
+		goto failed;
+	snprintf(tmp, sizeof(tmp), "%s/new", fdir);
+	if (fsync_dir(tmp) < 0) {
+		e = errno;
+		(void)unlink(dst);
+		return fail(r, true, "4.3.0", "cannot sync mailbox", e);
+	}
+	snprintf(r->text, sizeof(r->text), "%.200s", dst);
+	r->dsn = "2.0.0";
+	r->temporary = false;
+	return 0;
+failed:
+	e = errno;
+	if (fd >= 0)
+		close(fd);
+	(void)unlink(tmp);
+	return fail(r, true, e == ENOSPC || e == EDQUOT ? "4.3.1" : "4.3.0",
+	    "cannot write message", e);
+}

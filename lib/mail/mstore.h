@@ -1,0 +1,52 @@
+/*
+ * mstore.h - the mail store: one folder per mailbox directory, one file
+ * per message, Maildir-style (DESIGN 5).
+ *
+ *   DOMAIN/USER/{tmp,new,cur}/          the inbox
+ *   DOMAIN/USER/.FOLDER/{tmp,new,cur}/  other folders (Maildir++)
+ *
+ * A message is written in tmp/, fsync'ed, renamed into new/, and new/ is
+ * fsync'ed: a crash leaves either nothing or the whole message.  File
+ * names carry the size (",S=bytes") so that quota needs no stat.  This is
+ * the one place that writes a stored message: the zero-access encryption
+ * of the message body plugs in here (mstore_write_message).
+ *
+ * Paths are relative to the working directory, which is the store (local
+ * runs chrooted there).
+ */
+#ifndef POSTERN_MSTORE_H
+#define POSTERN_MSTORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/buf.h"
+
+struct mstore_result {
+	bool temporary;		/* try again later (else: bounce) */
+	const char *dsn;	/* "4.3.0", "5.2.2", ... */
+	char text[256];
+};
+
+/* mstore_mailbox_dir - "domain/user" of "user@domain" into out; -1 if
+ * the name is not safe as a path. */
+int mstore_mailbox_dir(const char *mailbox, char *out, size_t size);
+
+/* mstore_folder_exists - whether the mailbox has folder name. */
+bool mstore_folder_exists(const char *mailbox, const char *folder);
+
+/* mstore_usage - bytes stored in every folder of the mailbox. */
+uint64_t mstore_usage(const char *mailbox);
+
+/*
+ * mstore_deliver - store prefix (header lines we add) followed by len
+ * bytes of src at off, into folder ("" for the inbox) of mailbox,
+ * creating what is missing.  quota 0 means none.  0 with the stored
+ * file's name in *r->text, or -1 with *r.
+ */
+int mstore_deliver(const char *mailbox, const char *folder,
+    const struct buf *prefix, int src, uint64_t off, uint64_t len,
+    uint64_t quota, struct mstore_result *r);
+
+#endif

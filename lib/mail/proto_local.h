@@ -1,0 +1,31 @@
+/*
+ * proto_local.h - "local": qmgr asks the local delivery agent to deliver
+ * one recipient of one message (doc/ipc/local.md).
+ *
+ * DELIVER carries the open queue file (read-only descriptor) so that
+ * local, which lives in the mail store and cannot see the queue, reads
+ * the message itself without a copy through the socket.
+ */
+#ifndef POSTERN_PROTO_LOCAL_H
+#define POSTERN_PROTO_LOCAL_H
+
+#include "util/ipc.h"
+
+#define LOCAL_PROTO	"local"
+#define LOCAL_MAJOR	1
+#define LOCAL_MINOR	0
+
+/*
+ * DELIVER attributes: id, qid, sender (str, "" for <>), recipient (the
+ * address as queued), mailbox (user@domain, lower case), extension (str,
+ * may be ""), quota (u64, 0: none), offset and length (u64: where the
+ * message is in the file); the queue file rides along.
+ */
+#define LOCAL_T_DELIVER	(IPC_T_FIRST_PROTO + 0)
+/*
+ * REPLY: id, status (IPC_OK delivered, IPC_ETEMP try later, IPC_EFAIL
+ * bounce), dsn (str, "2.0.0", "4.3.0", "5.2.2", ...), text (str).
+ */
+#define LOCAL_T_REPLY	(IPC_T_FIRST_PROTO + 1)
+
+#endif

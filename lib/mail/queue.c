@@ -1,0 +1,135 @@
+/*
+ * NAME
+ *	queue - queue directories and committing a new queue file
+ * DESCRIPTION
+ *	The order in queue_new_commit is the durability argument of the
+ *	whole suite: data and length are fsync'ed in the file, the rename
+ *	makes it visible whole, and the directory fsync makes the rename
+ *	survive a crash.  A crash before the rename leaves a stray file in
+ *	tmp/, which qmgr removes; a crash after it leaves a complete file.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "mail/queue.h"
+
+const char *const queue_dirs[] = {
+	QUEUE_TMP, QUEUE_INCOMING, QUEUE_ACTIVE, QUEUE_DEFERRED, QUEUE_HOLD,
+	QUEUE_CORRUPT, NULL,
+};
+
+int
+queue_make_dirs(int qfd, const char **which)
+{
+	for (const char *const *d = queue_dirs; *d != NULL; d++) {
+		if (mkdirat(qfd, *d, 0700) < 0 && errno != EEXIST) {
+			*which = *d;
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int
+queue_fsync_dir(int qfd, const char *dir)
+{
+	int fd = openat(qfd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int rc, saved;
+
+	if (fd < 0)
+		return -1;
+	rc = fsync(fd);
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return rc;
+}
+
+/* tmp_path - "tmp/QID" */
+static void
+tmp_path(const struct queue_new *q, char *out, size_t size)
+{
+	snprintf(out, size, QUEUE_TMP "/%s", q->qid);
+}
+
+int
+queue_new_begin(struct queue_new *q, int qfd, struct qfile_env *e,
+    uint64_t max)
+{
+	char path[64];
+	int saved;
+
+	q->qfd = qfd;
+	q->fd = -1;
+	for (int tries = 0; q->fd < 0 && tries < 3; tries++) {
+		qid_new(q->qid);
+		tmp_path(q, path, sizeof(path));
+		q->fd = openat(qfd, path, O_WRONLY | O_CREAT | O_EXCL |
+		    O_CLOEXEC, 0600);
+		if (q->fd < 0 && errno != EEXIST)
+			return -1;
+	}
+	if (q->fd < 0)
+		return -1;
+	snprintf(e->qid, sizeof(e->qid), "%s", q->qid);
+	if (qfile_write_begin(&q->w, q->fd, e, max) < 0) {
+		saved = errno;
+		queue_new_abort(q);
+		errno = saved;
+		return -1;
+	}
+	return 0;
+}
+
+int
+queue_new_data(struct queue_new *q, const void *p, size_t n)
+{
+	return qfile_write_data(&q->w, p, n);
+}
+
+int
+queue_new_commit(struct queue_new *q)
+{
+	char from[64], to[64];
+	int saved;
+
+	tmp_path(q, from, sizeof(from));
+	snprintf(to, sizeof(to), QUEUE_INCOMING "/%s", q->qid);
+	if (qfile_write_end(&q->w) < 0 ||
+	    renameat(q->qfd, from, q->qfd, to) < 0)
+		goto fail;
+	close(q->fd);
+	q->fd = -1;
+	qfile_write_abort(&q->w);
+	if (queue_fsync_dir(q->qfd, QUEUE_INCOMING) < 0) {
+		/* The name may or may not survive a crash: say no, and take
+		 * it back, so that a 4xx never hides a queued copy. */
+		saved = errno;
+		(void)unlinkat(q->qfd, to, 0);
+		errno = saved;
+		return -1;
+	}
+	return 0;
+fail:
+	saved = errno;
+	queue_new_abort(q);
+	errno = saved;
+	return -1;
+}
+
+void
+queue_new_abort(struct queue_new *q)
+{
+	char path[64];
+
+	if (q->fd >= 0) {
+		qfile_write_abort(&q->w);
+		close(q->fd);
+		q->fd = -1;
+		tmp_path(q, path, sizeof(path));
+		(void)unlinkat(q->qfd, path, 0);
+	}
+}

@@ -1,0 +1,25 @@
+/*
+ * local.h - the local delivery agent; local(8).
+ */
+#ifndef POSTERN_LOCAL_H
+#define POSTERN_LOCAL_H
+
+#include <stdint.h>
+
+#include "mail/mstore.h"
+
+struct local_job {
+	const char *qid;
+	const char *sender;
+	const char *recipient;
+	const char *mailbox;
+	const char *extension;
+	uint64_t quota;
+	int fd;
+	uint64_t offset, length;
+};
+
+/* deliver.c: one recipient; 0, or -1 with *r */
+int local_deliver(const struct local_job *j, struct mstore_result *r);
+
+#endif

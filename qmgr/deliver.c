@@ -1,0 +1,336 @@
+/*
+ * NAME
+ *	deliver - hand recipients to transports, with concurrency limits
+ * DESCRIPTION
+ *	Jobs wait in one FIFO.  The pump resolves each job's address
+ *	(resolve_mailbox: aliases were expanded when the message was
+ *	queued) and either settles it at once (unknown user, table
+ *	failure) or gives it to its transport: local for our mailboxes,
+ *	relay_transport for other hosts.  A transport has at most its
+ *	concurrency limit of connections, each carrying one request at a
+ *	time, so a slow or stuck agent holds one slot, not the queue.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "mail/params.h"
+#include "mail/proto_local.h"
+#include "qmgr/qmgr.h"
+#include "util/daemon.h"
+#include "util/ev.h"
+#include "util/log.h"
+#include "util/mem.h"
+
+#define SLOTS_MAX	1000
+
+struct slot {
+	struct ipc_conn *c;
+	struct job *job;	/* in flight, or NULL */
+	struct transport *t;
+};
+
+struct transport {
+	const char *label;	/* for logs: "local", "relay" */
+	const char *service;	/* master.conf name */
+	unsigned limit;
+	struct slot *slots;
+	struct job *head, *tail;	/* waiting for a slot */
+};
+
+static struct transport local_tr = { "local", NULL, 0, NULL, NULL, NULL };
+static struct transport relay_tr = { "relay", NULL, 0, NULL, NULL, NULL };
+static struct job *in_head, *in_tail;	/* not yet resolved */
+static struct ev_timer *pump_timer;
+
+static void pump(void *ctx);
+
+/* kick - run the pump soon (never inside a caller's loop) */
+static void
+kick(void)
+{
+	if (pump_timer == NULL)
+		pump_timer = ev_timer_add(0, pump, NULL);
+}
+
+/* push - append j to a list */
+static void
+push(struct job **head, struct job **tail, struct job *j)
+{
+	j->next = NULL;
+	if (*tail != NULL)
+		(*tail)->next = j;
+	else
+		*head = j;
+	*tail = j;
+}
+
+/* pop - the first job of a list, or NULL */
+static struct job *
+pop(struct job **head, struct job **tail)
+{
+	struct job *j = *head;
+
+	if (j != NULL) {
+		*head = j->next;
+		if (*head == NULL)
+			*tail = NULL;
+	}
+	return j;
+}
+
+void
+deliver_enqueue(struct qmsg *m, size_t rcpt)
+{
+	struct job *j = xcalloc(1, sizeof(*j));
+
+	j->msg = m;
+	j->rcpt = rcpt;
+	m->queued++;
+	push(&in_head, &in_tail, j);
+	kick();
+}
+
+/* settle - a job's outcome; the message may be finished */
+static void
+settle(struct job *j, enum qfile_state st, const char *dsn,
+    const char *text, const char *relay)
+{
+	struct qmsg *m = j->msg;
+	struct qfile_rcpt *r = &m->env.rcpts[j->rcpt];
+	struct timeval now;
+
+	gettimeofday(&now, NULL);
+	if (st != QFILE_DELIVERED || relay == NULL || strcmp(relay, "local"))
+		msg_info("%s: to=<%s>, relay=%s, delay=%.2f, dsn=%s, "
+		    "status=%s (%s)", m->qid, r->address, relay != NULL ?
+		    relay : "none", (double)(now.tv_sec -
+		    m->env.arrival.tv_sec) + (double)(now.tv_usec -
+		    m->env.arrival.tv_usec) / 1e6, dsn,
+		    st == QFILE_DELIVERED ? "sent" : st == QFILE_BOUNCED ?
+		    "bounced" : "deferred", text);
+	if (!m->deleted)
+		queue_record(m, j->rcpt, st, dsn, text);
+	free(j);
+	queue_done(m);
+}
+
+/* on_agent_close - an agent connection ended */
+static void
+on_agent_close(struct ipc_conn *c, const char *reason, void *ctx)
+{
+	struct slot *s = ctx;
+
+	if (s->c == c)
+		s->c = NULL;
+	if (strcmp(reason, "eof") != 0)
+		msg_warn("%s transport: connection lost: %s", s->t->label,
+		    reason);
+	kick();
+}
+
+/* on_agent_msg - agents only reply to requests */
+static void
+on_agent_msg(struct ipc_conn *c, struct ipc_msg *m, void *ctx)
+{
+	struct slot *s = ctx;
+
+	(void)c;
+	(void)m;
+	msg_warn("%s transport: unexpected message", s->t->label);
+}
+
+/* on_reply - the agent's answer for one recipient */
+static void
+on_reply(struct ipc_conn *c, struct ipc_msg *reply, void *ctx)
+{
+	struct slot *s = ctx;
+	struct job *j = s->job;
+	const char *dsn = "4.3.0", *text = "no answer";
+	uint64_t status = IPC_ETEMP;
+
+	s->job = NULL;
+	j->msg->in_flight--;
+	if (reply == NULL) {
+		/* Timed out or lost: this agent is not to be trusted with
+		 * more; the message is tried again later. */
+		text = "delivery agent did not answer (crashed or "
+		    "delivery_timeout)";
+		ipc_conn_close(&s->c);
+	} else if (ipc_get_u64(reply, "status", IPC_REQUIRED, &status) < 0 ||
+	    ipc_get_str(reply, "dsn", IPC_REQUIRED, &dsn) < 0 ||
+	    ipc_get_str(reply, "text", IPC_REQUIRED, &text) < 0) {
+		status = IPC_ETEMP;
+		dsn = "4.3.0";
+		text = "malformed reply from delivery agent";
+	}
+	(void)c;
+	settle(j, status == IPC_OK ? QFILE_DELIVERED : status == IPC_EFAIL ?
+	    QFILE_BOUNCED : QFILE_DEFERRED, dsn, text, s->t->label);
+	kick();
+}
+
+/* request - build and send DELIVER for j on slot s; 0 or -1 */
+static int
+request(struct slot *s, struct job *j, const struct resolved *res)
+{
+	struct qmsg *m = j->msg;
+	struct qfile_rcpt *r = &m->env.rcpts[j->rcpt];
+	struct ipc_msg msg;
+	int rc;
+
+	ipc_msg_init(&msg, LOCAL_T_DELIVER);
+	msg.fd = m->rfd;
+	rc = ipc_put_str(&msg, "qid", m->qid) |
+	    ipc_put_str(&msg, "sender", m->env.sender) |
+	    ipc_put_str(&msg, "recipient", r->address) |
+	    ipc_put_str(&msg, "mailbox", res != NULL ? res->key : "") |
+	    ipc_put_str(&msg, "extension", res != NULL ? res->ext : "") |
+	    ipc_put_u64(&msg, "quota", res != NULL ? res->quota : 0) |
+	    ipc_put_u64(&msg, "offset", m->env.msg_offset) |
+	    ipc_put_u64(&msg, "length", m->env.msg_len);
+	if (rc == 0)
+		rc = ipc_conn_request(s->c, &msg, var_delivery_timeout * 1000,
+		    on_reply, s);
+	msg.fd = -1;		/* still ours */
+	ipc_msg_free(&msg);
+	if (rc < 0)
+		return -1;
+	s->job = j;
+	m->in_flight++;
+	return 0;
+}
+
+/* free_slot - an idle slot with a live connection, made if needed */
+static struct slot *
+free_slot(struct transport *t, const char **why)
+{
+	struct slot *empty = NULL;
+	int fd;
+
+	for (unsigned i = 0; i < t->limit; i++) {
+		struct slot *s = &t->slots[i];
+
+		if (s->c != NULL && s->job == NULL)
+			return s;
+		if (s->c == NULL && empty == NULL)
+			empty = s;
+	}
+	*why = NULL;
+	if (empty == NULL)
+		return NULL;	/* all busy: wait */
+	fd = daemon_connect(t->service, why);
+	if (fd < 0)
+		return NULL;
+	empty->c = ipc_conn_new(fd, LOCAL_PROTO, LOCAL_MAJOR, LOCAL_MINOR, 0,
+	    on_agent_msg, on_agent_close, empty);
+	return empty;
+}
+
+/* dispatch - start what the transport's free slots allow */
+static void
+dispatch(struct transport *t)
+{
+	struct job *j;
+	struct slot *s;
+	const char *why;
+	struct resolved res;
+
+	while (t->head != NULL) {
+		s = free_slot(t, &why);
+		if (s == NULL && why == NULL)
+			return;
+		j = pop(&t->head, &t->tail);
+		j->msg->queued--;
+		if (j->msg->deleted) {
+			free(j);
+			continue;
+		}
+		if (s == NULL) {
+			char text[300];
+
+			snprintf(text, sizeof(text), "%s transport (service "
+			    "%s) unavailable: %s", t->label, t->service, why);
+			settle(j, QFILE_DEFERRED, "4.3.0", text, t->label);
+			continue;
+		}
+		resolved_init(&res);
+		if (t == &local_tr)
+			(void)resolve_mailbox(&qmgr_resolver,
+			    j->msg->env.rcpts[j->rcpt].address, &res);
+		if (request(s, j, t == &local_tr ? &res : NULL) < 0) {
+			resolved_free(&res);
+			ipc_conn_close(&s->c);
+			settle(j, QFILE_DEFERRED, "4.3.0", "cannot send the "
+			    "request to the delivery agent", t->label);
+			continue;
+		}
+		resolved_free(&res);
+	}
+}
+
+/* route - settle j now, or put it in a transport's queue */
+static void
+route(struct job *j)
+{
+	struct qfile_rcpt *r = &j->msg->env.rcpts[j->rcpt];
+	struct resolved res;
+	char text[512];
+
+	if (j->msg->deleted) {
+		j->msg->queued--;
+		free(j);
+		return;
+	}
+	resolved_init(&res);
+	switch (resolve_mailbox(&qmgr_resolver, r->address, &res)) {
+	case RESOLVE_USER:
+		push(&local_tr.head, &local_tr.tail, j);
+		break;
+	case RESOLVE_REMOTE:
+		push(&relay_tr.head, &relay_tr.tail, j);
+		break;
+	case RESOLVE_ALIAS:	/* not asked for */
+	case RESOLVE_UNKNOWN:
+		j->msg->queued--;
+		settle(j, QFILE_BOUNCED, "5.1.1", "user unknown", NULL);
+		break;
+	case RESOLVE_TEMP:
+		j->msg->queued--;
+		snprintf(text, sizeof(text), "lookup failed: %s",
+		    qmgr_resolver.error);
+		settle(j, QFILE_DEFERRED, "4.3.0", text, NULL);
+		break;
+	}
+	resolved_free(&res);
+}
+
+/* pump - route new jobs, then start deliveries */
+static void
+pump(void *ctx)
+{
+	struct job *j;
+
+	(void)ctx;
+	pump_timer = NULL;
+	while ((j = pop(&in_head, &in_tail)) != NULL)
+		route(j);
+	dispatch(&local_tr);
+	dispatch(&relay_tr);
+}
+
+void
+deliver_init(void)
+{
+	local_tr.service = var_local_transport;
+	local_tr.limit = (unsigned)var_local_concurrency_limit;
+	local_tr.slots = xcalloc(local_tr.limit, sizeof(struct slot));
+	relay_tr.service = var_relay_transport;
+	relay_tr.limit = (unsigned)var_local_concurrency_limit;
+	relay_tr.slots = xcalloc(relay_tr.limit, sizeof(struct slot));
+	for (unsigned i = 0; i < local_tr.limit; i++)
+		local_tr.slots[i].t = &local_tr;
+	for (unsigned i = 0; i < relay_tr.limit; i++)
+		relay_tr.slots[i].t = &relay_tr;
+}

@@ -1,0 +1,125 @@
+/*
+ * smtpd.h - the SMTP server (RFC 5321) and its extensions; smtpd(8).
+ *
+ * One session per connection, driven by the stream's input callback:
+ * in command mode whole lines are parsed and dispatched through the
+ * command table (cmds.c), replies queue up in order (PIPELINING falls
+ * out of that), and in DATA or BDAT mode raw bytes go through data.c
+ * into the queue file.  Limits are the smtpd_* parameters of params.c.
+ */
+#ifndef POSTERN_SMTPD_H
+#define POSTERN_SMTPD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/time.h>
+
+#include <openssl/ssl.h>
+
+#include "mail/queue.h"
+#include "mail/resolve.h"
+#include "mail/smtp_args.h"
+#include "util/stream.h"
+
+enum smtpd_mode {
+	MODE_GREETING,		/* waiting out smtpd_greeting_delay */
+	MODE_COMMAND,
+	MODE_DATA,		/* after 354, until CRLF.CRLF */
+	MODE_BDAT,		/* inside a BDAT chunk */
+	MODE_TLS,		/* handshake under way */
+	MODE_CLOSING,
+};
+
+/* Per-command counters for the disconnect line. */
+enum smtpd_counter {
+	CNT_EHLO, CNT_HELO, CNT_STARTTLS, CNT_MAIL, CNT_RCPT, CNT_DATA,
+	CNT_BDAT, CNT_RSET, CNT_NOOP, CNT_VRFY, CNT_HELP, CNT_QUIT,
+	CNT_UNKNOWN, CNT_MAX,
+};
+
+struct smtpd_rcpt {
+	char *address;
+	char orcpt[SMTP_ORCPT_MAX + 1];
+	unsigned notify;
+};
+
+/* DATA end-of-message scanner state (data.c). */
+enum data_state { DS_BOL, DS_DOT, DS_DOTCR, DS_TEXT, DS_CR };
+
+struct session {
+	struct stream *s;
+	enum smtpd_mode mode;
+	char addr[64];			/* client IP, text */
+	char helo[256];			/* "" before HELO/EHLO */
+	bool esmtp;
+	bool tls;
+	bool anvil_counted;
+	struct ev_timer *greet_timer;		/* told master of this connection */
+	struct timeval start;
+	unsigned errors;
+	unsigned junk;			/* commands since the last MAIL */
+	unsigned count_ok[CNT_MAX], count_all[CNT_MAX];
+	unsigned messages;
+
+	/* The transaction. */
+	bool in_mail;
+	struct smtp_mail_args mail;
+	struct smtpd_rcpt *rcpts;
+	size_t n_rcpts;
+
+	/* The message being received. */
+	bool q_open;
+	struct queue_new q;
+	int q_errno;			/* first write error; 0: none */
+	bool q_toobig;
+	bool bare_eol;			/* bare CR or LF seen (DATA) */
+	enum data_state ds;
+	uint64_t bytes;			/* message bytes after the header */
+	uint64_t chunk_left;		/* BDAT: bytes still to come */
+	bool chunk_last;
+	bool chunk_failed;		/* BDAT after an error: skip it */
+	struct smtp_reply chunk_reply;	/* what to answer at chunk end */
+};
+
+/* main.c */
+extern SSL_CTX *smtpd_tls_ctx;
+extern struct resolver smtpd_resolver;
+
+/* session.c */
+void session_accept(int fd);
+/* reply - one reply line; code >= 400 counts as an error, and reaching
+ * smtpd_error_limit ends the session with 421. */
+void reply(struct session *ss, int code, const char *enh, const char *fmt,
+    ...) __attribute__((format(printf, 4, 5)));
+void reply_r(struct session *ss, const struct smtp_reply *r);
+/* reply_more - a continuation line ("250-...") of a multi-line reply. */
+void reply_more(struct session *ss, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void session_reset(struct session *ss);	/* end the transaction */
+void session_quit(struct session *ss);	/* flush, then close */
+void session_set_mode(struct session *ss, enum smtpd_mode mode);
+
+/* cmds.c */
+/* cmd_dispatch - one command line; *ok_r: whether it succeeded. */
+void cmd_dispatch(struct session *ss, char *line, size_t len);
+
+/* data.c */
+/* data_begin - open the queue file for the transaction; 0, or -1 after
+ * replying with the reason. */
+int data_begin(struct session *ss, const char *verb);
+/* data_input - DATA bytes; returns true at end of message (replied). */
+bool data_input(struct session *ss, const uint8_t *p, size_t n,
+    size_t *used);
+/* bdat_input - chunk bytes; returns true at the end of the chunk. */
+bool bdat_input(struct session *ss, const uint8_t *p, size_t n,
+    size_t *used);
+/* data_abort - drop an unfinished message (disconnect, RSET). */
+void data_abort(struct session *ss);
+
+/* anvil.c: per client address limits, counted by master */
+/* anvil_admit - 0 to go on, or -1 after refusing the client. */
+int anvil_admit(struct session *ss);
+void anvil_done(struct session *ss);
+
+#endif
