@@ -210,6 +210,12 @@ queue_recover_active(void)
 		msg_info("recovered %u messages from " QUEUE_ACTIVE "/", n);
 }
 
+/* A file in tmp/ untouched this long has no smtpd writing it any more:
+ * smtpd gives up on a silent client after these timeouts. */
+#define TMP_STALE_AFTER \
+	((var_smtpd_data_timeout > var_smtpd_timeout ? \
+	var_smtpd_data_timeout : var_smtpd_timeout) + 60)
+
 /* remove_stale_tmp - files smtpd left in tmp/ when it died mid-message */
 static void
 remove_stale_tmp(void)
@@ -228,7 +234,7 @@ remove_stale_tmp(void)
 		snprintf(path, sizeof(path), QUEUE_TMP "/%.20s", e->d_name);
 		/* Old enough that no smtpd can still be writing it. */
 		if (stat(path, &st) == 0 && now - st.st_mtime >
-		    (time_t)(var_smtpd_data_timeout * 2 + 3600)) {
+		    (time_t)(TMP_STALE_AFTER)) {
 			msg_info("%s: removing unfinished file from "
 			    QUEUE_TMP "/", e->d_name);
 			(void)unlink(path);

@@ -222,6 +222,17 @@ class MailInstance(Instance):
                     "maximal_backoff_time = 2s\nqueue_run_delay = 1s\n"
                     + extra_conf)
 
+    def set_conf(self, name, value):
+        """Replace (or add) one postern.conf setting."""
+        path = os.path.join(self.dir, "postern.conf")
+        with open(path) as f:
+            lines = [l for l in f.read().splitlines()
+                     if not re.match(rf"{name}\s*=", l)]
+        lines.append(f"{name} = {value}")
+        if name == "queue_directory":
+            self.qdir = value
+        self.write("postern.conf", "\n".join(lines) + "\n")
+
     def cmd(self, *args, input=None):
         return postern(self.dir, *args, input=input)
 
@@ -256,7 +267,8 @@ class MailInstance(Instance):
         return self.mailbox(address, folder)
 
     def queue_files(self, queue):
-        return [n for n in os.listdir(os.path.join(self.dir, "queue", queue))
+        qdir = getattr(self, "qdir", os.path.join(self.dir, "queue"))
+        return [n for n in os.listdir(os.path.join(qdir, queue))
                 if not n.startswith(".")]
 
     def queue_empty(self, timeout=10.0):

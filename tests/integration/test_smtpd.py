@@ -112,7 +112,7 @@ class SessionTest(SmtpdBase):
         self.assertEqual(c.reply()[0], 354)
         code, text = c.cmd(body.decode() + ".")
         self.assertEqual(code, 250)
-        m = re.match(r"2\.0\.0 Ok: queued as ([0-9A-Z]{16})$", text[0])
+        m = re.match(r"2\.0\.0 Ok: queued as ([0-9A-Za-z]{16})$", text[0])
         self.assertTrue(m, text)
         qid = m.group(1)
         self.assertEqual(c.cmd("QUIT")[0], 221)
