@@ -164,7 +164,7 @@ bounce_send(struct qmsg *m)
 	char boundary[64];
 	bool full, any = false;
 	uint64_t len;
-	int rc;
+	int rc, rfd;
 
 	for (size_t i = 0; i < m->env.n_rcpts; i++)
 		any |= m->env.rcpts[i].state == QFILE_BOUNCED &&
@@ -186,14 +186,19 @@ bounce_send(struct qmsg *m)
 	to.notify = SMTP_NOTIFY_NEVER;
 	e.rcpts = &to;
 	e.n_rcpts = 1;
+	if ((rfd = queue_open(m, O_RDONLY)) < 0) {
+		msg_warn("%s: cannot read the message to bounce: %m", m->qid);
+		return -1;
+	}
 	if (queue_new_begin(&q, AT_FDCWD, &e, 0) < 0) {
 		msg_warn("%s: cannot create bounce: %m", m->qid);
+		close(rfd);
 		return -1;
 	}
 	snprintf(boundary, sizeof(boundary), "%s/%s", q.qid, var_myhostname);
 	full = (m->env.ret == NULL || strcmp(m->env.ret, "HDRS") != 0) &&
 	    m->env.msg_len <= var_bounce_size_limit;
-	len = full ? m->env.msg_len : header_len(m->rfd, m->env.msg_offset,
+	len = full ? m->env.msg_len : header_len(rfd, m->env.msg_offset,
 	    m->env.msg_len);
 	rc = report(m, &b, boundary);
 	rc |= buf_appendf(&b, "\r\n--%s\r\nContent-Type: %s\r\n"
@@ -201,16 +206,18 @@ bounce_send(struct qmsg *m)
 	    full ? "message/rfc822" : "text/rfc822-headers",
 	    full ? "Message" : "Message Headers");
 	if (rc != 0 || queue_new_data(&q, b.data, b.len) < 0 ||
-	    copy_original(&q, m->rfd, m->env.msg_offset, len) < 0 ||
+	    copy_original(&q, rfd, m->env.msg_offset, len) < 0 ||
 	    (buf_reset(&b), buf_appendf(&b, "\r\n--%s--\r\n", boundary)) <
 	    0 || queue_new_data(&q, b.data, b.len) < 0 ||
 	    queue_new_commit(&q) < 0) {
 		msg_warn("%s: cannot write bounce: %m", m->qid);
 		queue_new_abort(&q);
 		buf_free(&b);
+		close(rfd);
 		return -1;
 	}
 	buf_free(&b);
+	close(rfd);
 	msg_info("%s: sender non-delivery notification: %s", m->qid, q.qid);
 notified:
 	for (size_t i = 0; i < m->env.n_rcpts; i++) {

@@ -10,6 +10,7 @@
  *	concurrency limit of connections, each carrying one request at a
  *	time, so a slow or stuck agent holds one slot, not the queue.
  */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -181,7 +182,12 @@ request(struct slot *s, struct job *j, const struct resolved *res)
 	int rc;
 
 	ipc_msg_init(&msg, LOCAL_T_DELIVER);
-	msg.fd = m->rfd;
+	/* Read-only: the agent may read the message, never change it. */
+	msg.fd = queue_open(m, O_RDONLY);
+	if (msg.fd < 0) {
+		ipc_msg_free(&msg);
+		return -1;
+	}
 	rc = ipc_put_str(&msg, "qid", m->qid) |
 	    ipc_put_str(&msg, "sender", m->env.sender) |
 	    ipc_put_str(&msg, "recipient", r->address) |
@@ -193,8 +199,7 @@ request(struct slot *s, struct job *j, const struct resolved *res)
 	if (rc == 0)
 		rc = ipc_conn_request(s->c, &msg, var_delivery_timeout * 1000,
 		    on_reply, s);
-	msg.fd = -1;		/* still ours */
-	ipc_msg_free(&msg);
+	ipc_msg_free(&msg);	/* closes our copy; the frame has a dup */
 	if (rc < 0)
 		return -1;
 	s->job = j;

@@ -22,8 +22,6 @@
 
 struct qmsg {
 	char qid[QID_SIZE];
-	int fd;			/* active/QID, read-write */
-	int rfd;		/* the same, read-only, for agents */
 	bool hold;		/* postern queue hold: to hold/ when done */
 	bool deleted;		/* postern queue delete: remove when done */
 	struct qfile_env env;
@@ -53,6 +51,9 @@ void queue_done(struct qmsg *m);
 /* queue_record - append the outcome of recipient i */
 void queue_record(struct qmsg *m, size_t i, enum qfile_state st,
     const char *dsn, const char *text);
+/* queue_open - open active/QID (no descriptor is kept per message, so
+ * the active limit is not bounded by fd_limit); fd or -1 */
+int queue_open(const struct qmsg *m, int flags);
 /* queue_find - an active message by ID, or NULL */
 struct qmsg *queue_find(const char *qid);
 /* queue_move - rename qid from one queue to another; 0 or -1 */

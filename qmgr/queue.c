@@ -71,8 +71,6 @@ msg_free(struct qmsg *m)
 		msgs = m->next;
 	if (m->next != NULL)
 		m->next->prev = m->prev;
-	close(m->fd);
-	close(m->rfd);
 	qfile_env_free(&m->env);
 	free(m);
 	qmgr_active--;
@@ -80,35 +78,51 @@ msg_free(struct qmsg *m)
 		kick_timer = ev_timer_add(0, kicked, NULL);
 }
 
+int
+queue_open(const struct qmsg *m, int flags)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), QUEUE_ACTIVE "/%s", m->qid);
+	return open(path, flags | O_CLOEXEC);
+}
+
+/* retry_later - scan incoming/ again in a second */
+static void
+retry_later(void)
+{
+	if (kick_timer == NULL)
+		kick_timer = ev_timer_add(1000, kicked, NULL);
+}
+
 /* load - take on active/QID */
 static void
 load(const char *qid)
 {
-	char path[64];
 	const char *why;
 	struct qmsg *m = xcalloc(1, sizeof(*m));
 	size_t todo = 0;
+	int fd;
 
 	snprintf(m->qid, sizeof(m->qid), "%s", qid);
-	snprintf(path, sizeof(path), QUEUE_ACTIVE "/%s", qid);
-	m->fd = open(path, O_RDWR | O_CLOEXEC);
-	m->rfd = m->fd < 0 ? -1 : open(path, O_RDONLY | O_CLOEXEC);
-	if (m->fd < 0 || m->rfd < 0) {
-		msg_warn("%s: cannot open %s: %m", qid, path);
-		if (m->fd >= 0)
-			close(m->fd);
+	fd = queue_open(m, O_RDONLY);
+	if (fd < 0) {
+		/* Out of descriptors or memory: put it back for later. */
+		msg_warn("%s: cannot open: %m; trying again later", qid);
+		(void)queue_move(qid, QUEUE_ACTIVE, QUEUE_INCOMING);
 		free(m);
+		retry_later();
 		return;
 	}
-	if (qfile_read(m->fd, &m->env, &why) < 0) {
+	if (qfile_read(fd, &m->env, &why) < 0) {
 		msg_warn("%s: not a valid queue file (%s); moved to "
 		    QUEUE_CORRUPT "/", qid, why);
 		(void)queue_move(qid, QUEUE_ACTIVE, QUEUE_CORRUPT);
-		close(m->fd);
-		close(m->rfd);
+		close(fd);
 		free(m);
 		return;
 	}
+	close(fd);
 	m->next = msgs;
 	if (msgs != NULL)
 		msgs->prev = m;
@@ -249,14 +263,18 @@ queue_record(struct qmsg *m, size_t i, enum qfile_state st,
 {
 	struct qfile_rcpt *r = &m->env.rcpts[i];
 	char *reason = xasprintf("%s %s", dsn, text);
+	int fd = queue_open(m, O_RDWR);
 
 	r->state = st;
 	r->state_time = (uint64_t)time(NULL);
 	free(r->reason);
 	r->reason = reason;
-	if (qfile_append_state(m->fd, i, st, r->state_time, reason) < 0)
+	if (fd < 0 || qfile_append_state(fd, i, st, r->state_time,
+	    reason) < 0)
 		msg_warn("%s: cannot record the outcome for <%s>: %m", m->qid,
 		    r->address);
+	if (fd >= 0)
+		close(fd);
 	m->dirty = true;
 }
 
@@ -285,6 +303,7 @@ queue_done(struct qmsg *m)
 	size_t deferred = 0, owed = 0;
 	char path[64];
 	const char *to;
+	int fd;
 
 	if (m->in_flight > 0 || m->queued > 0)
 		return;
@@ -320,17 +339,20 @@ queue_done(struct qmsg *m)
 		return;
 	}
 	/* Keep it: the D records must survive what comes next. */
-	if (m->dirty && fdatasync(m->fd) < 0)
+	fd = queue_open(m, O_RDONLY);
+	if (fd < 0 || (m->dirty && fdatasync(fd) < 0))
 		msg_warn("%s: cannot sync the queue file: %m", m->qid);
 	to = m->hold ? QUEUE_HOLD : QUEUE_DEFERRED;
-	if (!m->hold) {
+	if (!m->hold && fd >= 0) {
 		struct timespec ts[2] = {
 			{ .tv_nsec = UTIME_OMIT },
 			{ .tv_sec = next_try(m) },
 		};
 
-		(void)futimens(m->fd, ts);
+		(void)futimens(fd, ts);
 	}
+	if (fd >= 0)
+		close(fd);
 	if (queue_move(m->qid, QUEUE_ACTIVE, to) < 0)
 		msg_warn("%s: cannot move to %s/: %m", m->qid, to);
 	msg_free(m);

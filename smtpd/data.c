@@ -198,12 +198,44 @@ put(struct session *ss, const void *p, size_t n)
 	}
 }
 
+/* committed - the commit thread is done with the message */
+static void
+committed(struct commit *c)
+{
+	struct session *ss = c->ctx;
+	char from[ADDR_PATH_MAX + 1];
+
+	ss->q_open = false;	/* queue_new_commit removed it on failure */
+	if (ss->gone) {
+		if (c->rc == 0)
+			msg_info("%s: queued, but the client left before the "
+			    "reply", ss->q.qid);
+		session_free(ss);
+		return;
+	}
+	if (c->rc < 0) {
+		msg_warn("[%s]: queue file write error: %s", ss->addr,
+		    strerror(c->err));
+		reply(ss, 451, "4.3.0", "Error: queue file write error");
+	} else {
+		ss->messages++;
+		msg_info("%s: client=[%s], helo=%s, from=<%s>, size=%llu, "
+		    "nrcpt=%zu, proto=%s%s", ss->q.qid, ss->addr, ss->helo,
+		    ss->mail.from.null ? "" : addr_text(&ss->mail.from, from,
+		    sizeof(from)), (unsigned long long)ss->bytes,
+		    ss->n_rcpts, protocol_name(ss), ss->tls ? ", tls=yes" : "");
+		reply(ss, 250, "2.0.0", "Ok: queued as %s", ss->q.qid);
+	}
+	session_reset(ss);
+	if (ss->mode == MODE_COMMIT)
+		session_set_mode(ss, MODE_COMMAND);
+	stream_resume(ss->s);
+}
+
 /* finish - the message is complete: commit, then answer */
 static void
 finish(struct session *ss, const char *verb)
 {
-	char from[ADDR_PATH_MAX + 1];
-
 	if (ss->q_toobig) {
 		msg_info("reject: %s from [%s]: message size exceeds %llu",
 		    verb, ss->addr,
@@ -215,20 +247,20 @@ finish(struct session *ss, const char *verb)
 		    verb, ss->addr);
 		reply(ss, 550, "5.6.0", "Error: bare <CR> or <LF> in message "
 		    "(RFC 5321 2.3.8); send CRLF line ends");
-	} else if (ss->q_errno != 0 || (errno = 0,
-	    queue_new_commit(&ss->q) < 0)) {
+	} else if (ss->q_errno != 0) {
 		msg_warn("[%s]: queue file write error: %s", ss->addr,
-		    strerror(ss->q_errno != 0 ? ss->q_errno : errno));
+		    strerror(ss->q_errno));
 		reply(ss, 451, "4.3.0", "Error: queue file write error");
 	} else {
-		ss->q_open = false;
-		ss->messages++;
-		msg_info("%s: client=[%s], helo=%s, from=<%s>, size=%llu, "
-		    "nrcpt=%zu, proto=%s%s", ss->q.qid, ss->addr, ss->helo,
-		    ss->mail.from.null ? "" : addr_text(&ss->mail.from, from,
-		    sizeof(from)), (unsigned long long)ss->bytes,
-		    ss->n_rcpts, protocol_name(ss), ss->tls ? ", tls=yes" : "");
-		reply(ss, 250, "2.0.0", "Ok: queued as %s", ss->q.qid);
+		/* Durable off the loop; the session reads nothing meanwhile. */
+		session_set_mode(ss, MODE_COMMIT);
+		ss->commit_verb = verb;
+		ss->commit.q = &ss->q;
+		ss->commit.done = committed;
+		ss->commit.ctx = ss;
+		stream_pause(ss->s);
+		commit_submit(&ss->commit);
+		return;
 	}
 	session_reset(ss);
 	session_set_mode(ss, MODE_COMMAND);

@@ -63,6 +63,7 @@ post_jail(void)
 	free(d);
 	free(u);
 	free(a);
+	commit_init((unsigned)var_smtpd_commit_threads);
 }
 
 /* on_accept - a new client */

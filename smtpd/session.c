@@ -133,6 +133,8 @@ on_input(struct stream *s, void *ctx)
 			    "before the greeting\r\n", var_myhostname);
 			session_quit(ss);
 			return;
+		case MODE_COMMIT:
+			return;		/* resumed when the commit is done */
 		case MODE_CLOSING:
 		case MODE_TLS:
 			(void)stream_bytes(s, &p, stream_pending(s));
@@ -215,12 +217,23 @@ on_close(struct stream *s, const char *reason, void *ctx)
 	else if (strcmp(reason, "done") != 0 && strcmp(reason, "eof") != 0)
 		msg_info("%s from [%s]", reason, ss->addr);
 	ev_timer_del(&ss->greet_timer);
-	session_reset(ss);
 	counts_text(ss, counts, sizeof(counts));
 	msg_info("disconnect from [%s]%s", ss->addr, counts);
 	anvil_done(ss);
-	free(ss);
 	daemon_conn_done();
+	if (ss->mode == MODE_COMMIT) {
+		/* A commit thread holds the queue file: free when it is done. */
+		ss->gone = true;
+		return;
+	}
+	session_free(ss);
+}
+
+void
+session_free(struct session *ss)
+{
+	session_reset(ss);
+	free(ss);
 }
 
 /* greet - the 220 line */

@@ -28,6 +28,7 @@ enum smtpd_mode {
 	MODE_DATA,		/* after 354, until CRLF.CRLF */
 	MODE_BDAT,		/* inside a BDAT chunk */
 	MODE_TLS,		/* handshake under way */
+	MODE_COMMIT,		/* the message is being made durable */
 	MODE_CLOSING,
 };
 
@@ -36,6 +37,15 @@ enum smtpd_counter {
 	CNT_EHLO, CNT_HELO, CNT_STARTTLS, CNT_MAIL, CNT_RCPT, CNT_DATA,
 	CNT_BDAT, CNT_RSET, CNT_NOOP, CNT_VRFY, CNT_HELP, CNT_QUIT,
 	CNT_UNKNOWN, CNT_MAX,
+};
+
+/* A queue file handed to a commit thread (commit.c). */
+struct commit {
+	struct queue_new *q;
+	int rc, err;			/* queue_new_commit's result, errno */
+	void (*done)(struct commit *);	/* runs in the loop afterwards */
+	void *ctx;
+	struct commit *next;
 };
 
 struct smtpd_rcpt {
@@ -80,6 +90,9 @@ struct session {
 	bool chunk_last;
 	bool chunk_failed;		/* BDAT after an error: skip it */
 	struct smtp_reply chunk_reply;	/* what to answer at chunk end */
+	struct commit commit;
+	const char *commit_verb;	/* "DATA" or "BDAT" */
+	bool gone;			/* the client left during a commit */
 };
 
 /* main.c */
@@ -99,6 +112,7 @@ void reply_more(struct session *ss, int code, const char *fmt, ...)
 void session_reset(struct session *ss);	/* end the transaction */
 void session_quit(struct session *ss);	/* flush, then close */
 void session_set_mode(struct session *ss, enum smtpd_mode mode);
+void session_free(struct session *ss);
 
 /* cmds.c */
 /* cmd_dispatch - one command line; *ok_r: whether it succeeded. */
@@ -116,6 +130,10 @@ bool bdat_input(struct session *ss, const uint8_t *p, size_t n,
     size_t *used);
 /* data_abort - drop an unfinished message (disconnect, RSET). */
 void data_abort(struct session *ss);
+
+/* commit.c */
+void commit_init(unsigned threads);
+void commit_submit(struct commit *c);
 
 /* anvil.c: per client address limits, counted by master */
 /* anvil_admit - 0 to go on, or -1 after refusing the client. */

@@ -123,9 +123,14 @@ mstore_usage(const char *mailbox)
 static int
 mkdirs(const char *path)
 {
-	char tmp[1024];
+	char tmp[1200];
+	size_t n = strlen(path);
 
-	snprintf(tmp, sizeof(tmp), "%s", path);
+	if (n >= sizeof(tmp)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(tmp, path, n + 1);
 	for (char *p = tmp + 1; *p != '\0'; p++) {
 		if (*p != '/')
 			continue;

@@ -50,6 +50,7 @@ uint64_t var_smtpd_client_rate_limit;
 uint64_t var_smtpd_client_rate_window;
 uint64_t var_smtpd_greeting_delay;
 bool var_smtpd_vrfy;
+uint64_t var_smtpd_commit_threads;
 
 /* qmgr */
 uint64_t var_queue_run_delay;
@@ -161,6 +162,9 @@ const struct conf_def mail_params[] = {
 	    "first is refused (554 5.5.1)" },
 	{ "smtpd_vrfy", CONF_BOOL, "no", &var_smtpd_vrfy, 0, 0,
 	    "answer VRFY truthfully (no: always 252)" },
+	{ "smtpd_commit_threads", CONF_INT, "4", &var_smtpd_commit_threads,
+	    1, 64, "threads per smtpd process that fsync accepted messages, "
+	    "so that sessions do not wait for each other's disk flushes" },
 
 	/* qmgr (qmgr(8)) */
 	{ "queue_run_delay", CONF_TIME, "300s", &var_queue_run_delay, 1,

@@ -49,6 +49,7 @@ extern uint64_t var_smtpd_client_rate_limit;
 extern uint64_t var_smtpd_client_rate_window;
 extern uint64_t var_smtpd_greeting_delay;
 extern bool var_smtpd_vrfy;
+extern uint64_t var_smtpd_commit_threads;
 extern uint64_t var_queue_run_delay;
 extern uint64_t var_minimal_backoff_time;
 extern uint64_t var_maximal_backoff_time;

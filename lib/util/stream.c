@@ -35,6 +35,8 @@ struct stream {
 	bool discarding;	/* skipping the rest of an overlong line */
 	bool close_after_flush;
 	bool in_callback;
+	bool paused;		/* the consumer waits; read nothing */
+	struct ev_timer *resume_timer;
 	const char *close_reason;
 	struct ev_timer *timer;
 	SSL *ssl;
@@ -55,6 +57,7 @@ static void
 finish(struct stream *s)
 {
 	ev_timer_del(&s->timer);
+	ev_timer_del(&s->resume_timer);
 	ev_io_del(s->fd);
 	if (s->ssl != NULL)
 		SSL_free(s->ssl);
@@ -94,7 +97,7 @@ watch(struct stream *s)
 		ev_io_set(s->fd, EV_WRITE, on_io, s);
 		return;
 	}
-	if (!s->close_after_flush || s->ssl_want_read)
+	if ((!s->close_after_flush && !s->paused) || s->ssl_want_read)
 		ev |= EV_READ;
 	if ((s->out.len > 0 && !s->handshaking) || s->ssl_want_write)
 		ev |= EV_WRITE;
@@ -337,8 +340,8 @@ on_io(int fd, int events, void *ctx)
 		return;
 	}
 	/* TLS may hold decrypted bytes the socket no longer signals. */
-	while ((events & EV_READ) || (s->ssl != NULL && !s->handshaking &&
-	    SSL_pending(s->ssl) > 0)) {
+	while (!s->paused && ((events & EV_READ) || (s->ssl != NULL &&
+	    !s->handshaking && SSL_pending(s->ssl) > 0))) {
 		ssize_t n;
 
 		events &= ~EV_READ;
@@ -416,6 +419,50 @@ stream_printf(struct stream *s, const char *fmt, ...)
 	stream_write(s, p, (size_t)n);
 	if (p != small)
 		free(p);
+}
+
+void
+stream_pause(struct stream *s)
+{
+	s->paused = true;
+	if (!s->in_callback)
+		watch(s);
+}
+
+/* resumed - hand the consumer what it left buffered, as if just read */
+static void
+resumed(void *ctx)
+{
+	struct stream *s = ctx;
+
+	s->resume_timer = NULL;
+	if (s->paused)
+		return;
+	s->in_callback = true;
+	s->on_input(s, s->ctx);
+	s->in_callback = false;
+	if (s->close_reason != NULL) {
+		finish(s);
+		return;
+	}
+	if (s->out.len > 0 && flush(s) < 0) {
+		stream_close(s, "write error");
+		return;
+	}
+	if (s->close_after_flush && s->out.len == 0) {
+		stream_close(s, "done");
+		return;
+	}
+	watch(s);
+}
+
+void
+stream_resume(struct stream *s)
+{
+	s->paused = false;
+	arm(s);
+	if (s->resume_timer == NULL)
+		s->resume_timer = ev_timer_add(0, resumed, s);
 }
 
 void

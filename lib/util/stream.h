@@ -48,6 +48,14 @@ size_t stream_pending(const struct stream *s);
 void stream_write(struct stream *s, const void *data, size_t len);
 void stream_printf(struct stream *s, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/*
+ * stream_pause - read nothing more until stream_resume (the consumer
+ * waits for something, e.g. a disk commit, and must not take the next
+ * pipelined command yet).  stream_resume runs on_input again soon, from
+ * the loop, so input already buffered is not forgotten.
+ */
+void stream_pause(struct stream *s);
+void stream_resume(struct stream *s);
 /* stream_set_timeout - change the inactivity timeout (0: none). */
 void stream_set_timeout(struct stream *s, uint64_t timeout_ms);
 /* stream_close_after_flush - close (with reason "done") once output is
