@@ -81,17 +81,12 @@ check_dir(const struct conf *c, const char *param, unsigned max_mode,
 static void
 check_tls(const struct conf *c)
 {
-	struct tls_settings ts = {
-		.cert_file = var_tls_cert_file,
-		.key_file = var_tls_key_file,
-		.ciphers = var_tls_ciphers,
-		.ciphersuites = var_tls_ciphersuites,
-		.min_version = var_tls_min_version,
-	};
+	struct tls_settings ts;
 	const char *why;
 	struct stat st;
 	SSL_CTX *ctx;
 
+	params_tls_server(&ts);
 	ctx = tls_server_ctx_new(&ts, &why);
 	if (ctx == NULL)
 		problem(c, "tls_cert_file", "TLS: %s", why);

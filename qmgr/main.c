@@ -22,18 +22,7 @@ struct resolver qmgr_resolver;
 static void
 post_jail(void)
 {
-	char *d = daemon_map_spec(var_local_domains_map);
-	char *u = daemon_map_spec(var_local_users_map);
-	char *a = daemon_map_spec(var_alias_map);
-	const char *why;
-
-	if (resolver_open(&qmgr_resolver, d, u, a, var_recipient_delimiter,
-	    &why) < 0)
-		msg_fatal("recipient tables: %s (local_domains_map, "
-		    "local_users_map, alias_map)", why);
-	free(d);
-	free(u);
-	free(a);
+	resolver_open_daemon(&qmgr_resolver);
 	queue_init();
 	deliver_init();
 	queue_recover_active();

@@ -25,17 +25,12 @@ struct resolver smtpd_resolver;
 static void
 pre_jail(void)
 {
-	struct tls_settings ts = {
-		.cert_file = var_tls_cert_file,
-		.key_file = var_tls_key_file,
-		.ciphers = var_tls_ciphers,
-		.ciphersuites = var_tls_ciphersuites,
-		.min_version = var_tls_min_version,
-	};
+	struct tls_settings ts;
 	const char *why;
 
 	if (!var_smtpd_starttls && !var_smtpd_tls_wrapper)
 		return;
+	params_tls_server(&ts);
 	smtpd_tls_ctx = tls_server_ctx_new(&ts, &why);
 	if (smtpd_tls_ctx == NULL) {
 		if (var_smtpd_tls_wrapper)
@@ -51,18 +46,7 @@ pre_jail(void)
 static void
 post_jail(void)
 {
-	char *d = daemon_map_spec(var_local_domains_map);
-	char *u = daemon_map_spec(var_local_users_map);
-	char *a = daemon_map_spec(var_alias_map);
-	const char *why;
-
-	if (resolver_open(&smtpd_resolver, d, u, a, var_recipient_delimiter,
-	    &why) < 0)
-		msg_fatal("recipient tables: %s (local_domains_map, "
-		    "local_users_map, alias_map)", why);
-	free(d);
-	free(u);
-	free(a);
+	resolver_open_daemon(&smtpd_resolver);
 	commit_init((unsigned)var_smtpd_commit_threads);
 }
 

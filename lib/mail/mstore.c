@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "mail/mstore.h"
+#include "util/file.h"
 
 #define COPY_CHUNK	65536
 
@@ -157,41 +158,6 @@ make_folder(const char *fdir)
 	return 0;
 }
 
-/* fsync_dir - make a rename in dir durable */
-static int
-fsync_dir(const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc, e;
-
-	if (fd < 0)
-		return -1;
-	rc = fsync(fd);
-	e = errno;
-	close(fd);
-	errno = e;
-	return rc;
-}
-
-/* write_all - all of p, or -1 */
-static int
-write_all(int fd, const void *p, size_t n)
-{
-	const char *c = p;
-
-	while (n > 0) {
-		ssize_t w = write(fd, c, n);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		c += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* copy - len bytes of src at off onto fd */
 static int
 copy(int fd, int src, uint64_t off, uint64_t len)
@@ -209,7 +175,7 @@ copy(int fd, int src, uint64_t off, uint64_t len)
 				errno = EIO;	/* the queue file is short */
 			return -1;
 		}
-		if (write_all(fd, chunk, (size_t)got) < 0)
+		if (file_write_all(fd, chunk, (size_t)got) < 0)
 			return -1;
 		off += (uint64_t)got;
 		len -= (uint64_t)got;
@@ -263,7 +229,7 @@ mstore_deliver(const char *mailbox, const char *folder,
 	if (fd < 0)
 		return fail(r, true, "4.3.0", "cannot create message file",
 		    errno);
-	if (write_all(fd, prefix->data, prefix->len) < 0 ||
+	if (file_write_all(fd, prefix->data, prefix->len) < 0 ||
 	    copy(fd, src, off, len) < 0 || fsync(fd) < 0)
 		goto failed;
 	if (close(fd) < 0) {
@@ -274,7 +240,7 @@ mstore_deliver(const char *mailbox, const char *folder,
 	if (rename(tmp, dst) < 0)
 		goto failed;
 	snprintf(tmp, sizeof(tmp), "%s/new", fdir);
-	if (fsync_dir(tmp) < 0) {
+	if (file_fsync_dir(AT_FDCWD, tmp) < 0) {
 		e = errno;
 		(void)unlink(dst);
 		return fail(r, true, "4.3.0", "cannot sync mailbox", e);

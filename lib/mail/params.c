@@ -9,6 +9,7 @@
 #include "paths.h"
 #include "mail/params.h"
 #include "util/daemon.h"
+#include "util/tls.h"
 
 char *var_myhostname;
 char *var_mydomain;
@@ -200,6 +201,18 @@ const struct conf_def mail_params[] = {
 	    "deliver user+tag into the user's folder tag when it exists" },
 	CONF_END
 };
+
+void
+params_tls_server(struct tls_settings *ts)
+{
+	*ts = (struct tls_settings){
+		.cert_file = var_tls_cert_file,
+		.key_file = var_tls_key_file,
+		.ciphers = var_tls_ciphers,
+		.ciphersuites = var_tls_ciphersuites,
+		.min_version = var_tls_min_version,
+	};
+}
 
 void
 params_register(void)

@@ -64,6 +64,10 @@ extern bool var_local_extension_folders;
 
 extern const struct conf_def mail_params[];
 
+struct tls_settings;
+/* params_tls_server - the server TLS settings of postern.conf. */
+void params_tls_server(struct tls_settings *ts);
+
 /* params_register - register daemon_params and mail_params. */
 void params_register(void);
 

@@ -22,13 +22,13 @@
 
 #include "mail/qfile.h"
 #include "util/mem.h"
+#include "util/file.h"
 #include "util/strnum.h"
 
 #define WRITE_CHUNK	65536
 #define LEN_DIGITS	20
 
-/* write_all - write n bytes at the current offset */
-static int
+int
 write_all(int fd, const void *p, size_t n)
 {
 	const char *q = p;
@@ -173,7 +173,7 @@ flush(struct qfile_writer *w)
 {
 	if (w->error != 0)
 		return -1;
-	if (write_all(w->fd, w->out.data, w->out.len) < 0) {
+	if (file_write_all(w->fd, w->out.data, w->out.len) < 0) {
 		w->error = errno;
 		return -1;
 	}

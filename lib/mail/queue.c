@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "mail/queue.h"
+#include "util/file.h"
 
 const char *const queue_dirs[] = {
 	QUEUE_TMP, QUEUE_INCOMING, QUEUE_ACTIVE, QUEUE_DEFERRED, QUEUE_HOLD,
@@ -31,21 +32,6 @@ queue_make_dirs(int qfd, const char **which)
 		}
 	}
 	return 0;
-}
-
-int
-queue_fsync_dir(int qfd, const char *dir)
-{
-	int fd = openat(qfd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	int rc, saved;
-
-	if (fd < 0)
-		return -1;
-	rc = fsync(fd);
-	saved = errno;
-	close(fd);
-	errno = saved;
-	return rc;
 }
 
 /* tmp_path - "tmp/QID" */
@@ -104,7 +90,7 @@ queue_new_commit(struct queue_new *q)
 	close(q->fd);
 	q->fd = -1;
 	qfile_write_abort(&q->w);
-	if (queue_fsync_dir(q->qfd, QUEUE_INCOMING) < 0) {
+	if (file_fsync_dir(q->qfd, QUEUE_INCOMING) < 0) {
 		/* The name may or may not survive a crash: say no, and take
 		 * it back, so that a 4xx never hides a queued copy. */
 		saved = errno;

@@ -58,7 +58,4 @@ int queue_new_commit(struct queue_new *q) __attribute__((warn_unused_result));
 /* queue_new_abort - remove the unfinished file. */
 void queue_new_abort(struct queue_new *q);
 
-/* queue_fsync_dir - fsync the directory dir (relative to qfd). */
-int queue_fsync_dir(int qfd, const char *dir);
-
 #endif

@@ -10,7 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mail/params.h"
 #include "mail/resolve.h"
+#include "util/daemon.h"
+#include "util/log.h"
 #include "util/mem.h"
 #include "util/strnum.h"
 
@@ -49,6 +52,22 @@ resolver_open(struct resolver *r, const char *domains, const char *users,
 		return -1;
 	}
 	return 0;
+}
+
+void
+resolver_open_daemon(struct resolver *r)
+{
+	char *d = daemon_map_spec(var_local_domains_map);
+	char *u = daemon_map_spec(var_local_users_map);
+	char *a = daemon_map_spec(var_alias_map);
+	const char *why;
+
+	if (resolver_open(r, d, u, a, var_recipient_delimiter, &why) < 0)
+		msg_fatal("recipient tables: %s (local_domains_map, "
+		    "local_users_map, alias_map)", why);
+	free(d);
+	free(u);
+	free(a);
 }
 
 void

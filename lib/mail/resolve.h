@@ -57,6 +57,9 @@ int resolver_open(struct resolver *r, const char *domains,
     const char *users, const char *aliases, const char *delimiter,
     const char **error_r);
 void resolver_close(struct resolver *r);
+/* resolver_open_daemon - the tables of postern.conf as a daemon sees them
+ * from inside its jail; fatal with the reason on failure. */
+void resolver_open_daemon(struct resolver *r);
 
 /* resolve_domain_is_local - 1 yes, 0 no, -1 the table failed. */
 int resolve_domain_is_local(struct resolver *r, const char *domain);

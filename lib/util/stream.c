@@ -300,6 +300,22 @@ handshake(struct stream *s)
 	}
 }
 
+/* after_input - answer at once (most replies fit the socket buffer),
+ * close if asked, and watch for what comes next */
+static void
+after_input(struct stream *s)
+{
+	if (s->out.len > 0 && flush(s) < 0) {
+		stream_close(s, "write error");
+		return;
+	}
+	if (s->close_after_flush && s->out.len == 0) {
+		stream_close(s, "done");
+		return;
+	}
+	watch(s);
+}
+
 /* on_io - the loop says we can read and/or write */
 static void
 on_io(int fd, int events, void *ctx)
@@ -375,16 +391,7 @@ on_io(int fd, int events, void *ctx)
 			return;
 		}
 	}
-	/* Answer at once: most replies fit the socket buffer. */
-	if (s->out.len > 0 && flush(s) < 0) {
-		stream_close(s, "write error");
-		return;
-	}
-	if (s->close_after_flush && s->out.len == 0) {
-		stream_close(s, "done");
-		return;
-	}
-	watch(s);
+	after_input(s);
 }
 
 void
@@ -445,15 +452,7 @@ resumed(void *ctx)
 		finish(s);
 		return;
 	}
-	if (s->out.len > 0 && flush(s) < 0) {
-		stream_close(s, "write error");
-		return;
-	}
-	if (s->close_after_flush && s->out.len == 0) {
-		stream_close(s, "done");
-		return;
-	}
-	watch(s);
+	after_input(s);
 }
 
 void

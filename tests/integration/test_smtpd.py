@@ -396,7 +396,8 @@ class TlsTest(SmtpdBase):
 
 
 class LimitTest(SmtpdBase):
-    smtpd_opts = "-o smtpd_timeout=2s -o smtpd_junk_command_limit=5"
+    smtpd_opts = ("-o smtpd_timeout=2s -o smtpd_data_timeout=2s "
+                  "-o smtpd_junk_command_limit=5")
 
     def test_command_timeout_closes(self):
         c = self.session()
@@ -404,6 +405,21 @@ class LimitTest(SmtpdBase):
         self.assertTrue(c.closed(timeout=10))
         self.assertLess(time.monotonic() - start, 8)
         self.assertTrue(self.inst.wait_log(r"timeout from \[127\.0\.0\.1\]"))
+
+    def test_data_timeout_queues_nothing(self):
+        c, _ = self.ehlo()
+        c.cmd("MAIL FROM:<a@client.test>")
+        c.cmd("RCPT TO:<bob@example.test>")
+        self.assertEqual(c.cmd("DATA")[0], 354)
+        c.send(b"Subject: stalled\r\n\r\nhalf a message")
+        self.assertTrue(c.closed(timeout=10))
+        self.assertTrue(self.inst.wait_log(
+            r"timeout after DATA from \[127\.0\.0\.1\]: message not "
+            r"queued"))
+        # The unfinished file is gone from tmp/, nothing reached the queue.
+        self.assertTrue(wait_for(lambda: not self.inst.queue_files("tmp"),
+                                 5))
+        self.assertTrue(self.inst.queue_empty())
 
     def test_junk_command_limit(self):
         c, _ = self.ehlo()
