@@ -36,13 +36,15 @@ open_qfile(const char *dir, const char *qid)
 
 /* state_text - a recipient's state for people */
 static const char *
-state_text(enum qfile_state st)
+state_text(const struct qfile_rcpt *r)
 {
-	switch (st) {
+	switch (r->state) {
 	case QFILE_DELIVERED:
 		return "delivered";
+	case QFILE_NOTIFIED:	/* final, and the sender was told */
+		return r->reason != NULL && r->reason[0] == '2' ?
+		    "delivered" : "bounced";
 	case QFILE_BOUNCED:
-	case QFILE_NOTIFIED:
 		return "bounced";
 	case QFILE_DEFERRED:
 		return "deferred";
@@ -126,7 +128,7 @@ list(bool json)
 					json_str(env.rcpts[i].address);
 					printf(", \"state\": \"%s\", "
 					    "\"reason\": ", state_text(
-					    env.rcpts[i].state));
+					    &env.rcpts[i]));
 					json_str(env.rcpts[i].reason != NULL ?
 					    env.rcpts[i].reason : "");
 					printf("}");
@@ -139,7 +141,7 @@ list(bool json)
 				for (size_t i = 0; i < env.n_rcpts; i++)
 					printf("    <%s> %s%s%s\n",
 					    env.rcpts[i].address,
-					    state_text(env.rcpts[i].state),
+					    state_text(&env.rcpts[i]),
 					    env.rcpts[i].reason != NULL ?
 					    ": " : "",
 					    env.rcpts[i].reason != NULL ?
@@ -192,7 +194,7 @@ show(const char *qid)
 	    env.protocol, env.sender);
 	for (size_t i = 0; i < env.n_rcpts; i++)
 		printf("recipient: <%s> %s%s%s\n", env.rcpts[i].address,
-		    state_text(env.rcpts[i].state),
+		    state_text(&env.rcpts[i]),
 		    env.rcpts[i].reason != NULL ? ": " : "",
 		    env.rcpts[i].reason != NULL ? env.rcpts[i].reason : "");
 	printf("\n");

@@ -2,7 +2,8 @@
  * NAME
  *	bounce - delivery status notifications (RFC 3464, RFC 3461)
  * DESCRIPTION
- *	One multipart/report per message for all its failed recipients,
+ *	One multipart/report per message for all its failed recipients
+ *	(and one for those delivered that asked for NOTIFY=SUCCESS),
  *	queued like any message (from the null sender, so that it can
  *	never cause another bounce), to the envelope sender.  Recipients
  *	that asked for NOTIFY=NEVER, or NOTIFY without FAILURE, are left
@@ -25,10 +26,35 @@
 #include "util/log.h"
 #include "util/mem.h"
 
-/* wants_bounce - RFC 3461 NOTIFY: absent means FAILURE and DELAY */
+/* The two notices: failures (bounces) and, when asked, successes. */
+struct dsn_kind {
+	enum qfile_state state;	/* recipients in this state are reported */
+	const char *subject;
+	const char *summary;
+	const char *action;	/* RFC 3464 Action */
+	char status_class;	/* first digit of the reported Status */
+};
+
+static const struct dsn_kind failure = {
+	QFILE_BOUNCED, "Undelivered Mail Returned to Sender",
+	"Your message could not be delivered to one or more recipients.",
+	"failed", '5',
+};
+
+static const struct dsn_kind success = {
+	QFILE_DELIVERED, "Successful Mail Delivery Report",
+	"Your message was delivered to the recipients below, as you asked "
+	"(DSN NOTIFY=SUCCESS).", "delivered", '2',
+};
+
+/* wants - RFC 3461 NOTIFY: absent means FAILURE (and DELAY) only */
 static bool
-wants_bounce(const struct qfile_rcpt *r)
+wants(const struct dsn_kind *k, const struct qfile_rcpt *r)
 {
+	if (r->state != k->state)
+		return false;
+	if (k == &success)
+		return (r->notify & SMTP_NOTIFY_SUCCESS) != 0;
 	return r->notify == 0 || (r->notify & SMTP_NOTIFY_FAILURE);
 }
 
@@ -95,33 +121,33 @@ copy_original(struct queue_new *q, int fd, uint64_t off, uint64_t len)
 
 /* report - the text and delivery-status parts into b */
 static int
-report(struct qmsg *m, struct buf *b, const char *boundary)
+report(const struct dsn_kind *k, struct qmsg *m, struct buf *b,
+    const char *boundary)
 {
 	char date[64];
 	int rc = 0;
 
 	date_text(time(NULL), date, sizeof(date));
 	rc |= buf_appendf(b, "From: Mail Delivery System <MAILER-DAEMON@%s>\r\n"
-	    "To: <%s>\r\nSubject: Undelivered Mail Returned to Sender\r\n"
-	    "Date: %s\r\nMessage-ID: <%s.bounce@%s>\r\n"
+	    "To: <%s>\r\nSubject: %s\r\n"
+	    "Date: %s\r\nMessage-ID: <%s.%s@%s>\r\n"
 	    "Auto-Submitted: auto-replied\r\nMIME-Version: 1.0\r\n"
 	    "Content-Type: multipart/report; report-type=delivery-status;\r\n"
 	    "\tboundary=\"%s\"\r\n\r\n"
 	    "This is a MIME-encapsulated message.\r\n\r\n--%s\r\n"
 	    "Content-Type: text/plain; charset=utf-8\r\n"
 	    "Content-Description: Notification\r\n\r\n"
-	    "This is the mail system at host %s.\r\n\r\n"
-	    "Your message could not be delivered to one or more "
-	    "recipients.\r\nThe details are below; the message, or its "
-	    "header, is attached.\r\n\r\n", var_myhostname, m->env.sender,
-	    date, m->qid, var_myhostname, boundary, boundary,
-	    var_myhostname);
+	    "This is the mail system at host %s.\r\n\r\n%s\r\n"
+	    "The details are below; the message, or its header, is "
+	    "attached.\r\n\r\n", var_myhostname, m->env.sender, k->subject,
+	    date, m->qid, k->action, var_myhostname, boundary, boundary,
+	    var_myhostname, k->summary);
 	for (size_t i = 0; i < m->env.n_rcpts; i++) {
 		struct qfile_rcpt *r = &m->env.rcpts[i];
 
-		if (r->state == QFILE_BOUNCED && wants_bounce(r))
+		if (wants(k, r))
 			rc |= buf_appendf(b, "<%s>: %s\r\n", r->address,
-			    r->reason != NULL ? r->reason : "failed");
+			    r->reason != NULL ? r->reason : k->action);
 	}
 	date_text(m->env.arrival.tv_sec, date, sizeof(date));
 	rc |= buf_appendf(b, "\r\n--%s\r\nContent-Type: message/delivery-"
@@ -138,7 +164,7 @@ report(struct qmsg *m, struct buf *b, const char *boundary)
 		    "failed";
 		size_t dl = strcspn(reason, " ");
 
-		if (r->state != QFILE_BOUNCED || !wants_bounce(r))
+		if (!wants(k, r))
 			continue;
 		rc |= buf_appendf(b, "\r\nFinal-Recipient: rfc822; %s\r\n",
 		    r->address);
@@ -147,15 +173,17 @@ report(struct qmsg *m, struct buf *b, const char *boundary)
 			    r->orcpt);
 		/* A temporary code that ran out of time is reported as
 		 * the permanent failure it became. */
-		rc |= buf_appendf(b, "Action: failed\r\nStatus: 5%.*s\r\n"
-		    "Diagnostic-Code: X-Postern; %s\r\n", (int)dl - 1,
-		    reason + 1, reason[dl] != '\0' ? reason + dl + 1 : "");
+		rc |= buf_appendf(b, "Action: %s\r\nStatus: %c%.*s\r\n"
+		    "Diagnostic-Code: X-Postern; %s\r\n", k->action,
+		    k->status_class, (int)dl - 1, reason + 1, reason[dl] !=
+		    '\0' ? reason + dl + 1 : "");
 	}
 	return rc;
 }
 
-int
-bounce_send(struct qmsg *m)
+/* dsn_send - one notice of kind k for m; 0, or -1 to try again later */
+static int
+dsn_send(const struct dsn_kind *k, struct qmsg *m)
 {
 	struct qfile_rcpt to = { 0 };
 	struct qfile_env e = { 0 };
@@ -167,12 +195,12 @@ bounce_send(struct qmsg *m)
 	int rc, rfd;
 
 	for (size_t i = 0; i < m->env.n_rcpts; i++)
-		any |= m->env.rcpts[i].state == QFILE_BOUNCED &&
-		    wants_bounce(&m->env.rcpts[i]);
+		any |= wants(k, &m->env.rcpts[i]);
 	if (m->env.sender[0] == '\0' || !any) {
 		if (any)
-			msg_info("%s: sender is <>: no bounce (RFC 5321 "
-			    "6.1)", m->qid);
+			msg_info("%s: sender is <>: no %s notice (RFC 5321 "
+			    "6.1)", m->qid, k == &failure ? "bounce" :
+			    "delivery");
 		goto notified;
 	}
 	gettimeofday(&e.arrival, NULL);
@@ -200,7 +228,7 @@ bounce_send(struct qmsg *m)
 	    m->env.msg_len <= var_bounce_size_limit;
 	len = full ? m->env.msg_len : header_len(rfd, m->env.msg_offset,
 	    m->env.msg_len);
-	rc = report(m, &b, boundary);
+	rc = report(k, m, &b, boundary);
 	rc |= buf_appendf(&b, "\r\n--%s\r\nContent-Type: %s\r\n"
 	    "Content-Description: Undelivered %s\r\n\r\n", boundary,
 	    full ? "message/rfc822" : "text/rfc822-headers",
@@ -218,16 +246,19 @@ bounce_send(struct qmsg *m)
 	}
 	buf_free(&b);
 	close(rfd);
-	msg_info("%s: sender non-delivery notification: %s", m->qid, q.qid);
+	msg_info("%s: sender %s notification: %s", m->qid, k == &failure ?
+	    "non-delivery" : "delivery status", q.qid);
 notified:
 	for (size_t i = 0; i < m->env.n_rcpts; i++) {
 		char *reason;
 		size_t dl;
 
-		if (m->env.rcpts[i].state != QFILE_BOUNCED)
+		if (m->env.rcpts[i].state != k->state ||
+		    (k == &success && !wants(k, &m->env.rcpts[i])))
 			continue;
 		reason = xstrdup(m->env.rcpts[i].reason != NULL ?
-		    m->env.rcpts[i].reason : "5.0.0 bounced");
+		    m->env.rcpts[i].reason : k == &failure ? "5.0.0 bounced" :
+		    "2.0.0 delivered");
 		dl = strcspn(reason, " ");
 		if (reason[dl] != '\0')
 			reason[dl++] = '\0';
@@ -235,4 +266,16 @@ notified:
 		free(reason);
 	}
 	return 0;
+}
+
+int
+bounce_send(struct qmsg *m)
+{
+	return dsn_send(&failure, m);
+}
+
+int
+success_send(struct qmsg *m)
+{
+	return dsn_send(&success, m);
 }

@@ -67,6 +67,8 @@ void deliver_enqueue(struct qmsg *m, size_t rcpt);
 /* bounce_send - return the bounced recipients of m to its sender, one
  * DSN for all, and mark them notified; 0, or -1 to try again later */
 int bounce_send(struct qmsg *m);
+/* success_send - the same for delivered recipients with NOTIFY=SUCCESS */
+int success_send(struct qmsg *m);
 
 /* ctl.c: requests from `postern queue` */
 void ctl_accept(int fd);

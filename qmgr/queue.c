@@ -23,6 +23,7 @@
 
 #include "mail/params.h"
 #include "mail/queue.h"
+#include "mail/smtp_args.h"
 #include "qmgr/qmgr.h"
 #include "util/ev.h"
 #include "util/log.h"
@@ -300,7 +301,7 @@ queue_done(struct qmsg *m)
 	bool expired = var_maximal_queue_lifetime > 0 &&
 	    (uint64_t)(now - m->env.arrival.tv_sec) >=
 	    var_maximal_queue_lifetime;
-	size_t deferred = 0, owed = 0;
+	size_t deferred = 0, owed = 0, told = 0;
 	char path[64];
 	const char *to;
 	int fd;
@@ -324,6 +325,13 @@ queue_done(struct qmsg *m)
 			deferred++;
 		else if (r->state == QFILE_BOUNCED)
 			owed++;
+		else if (r->state == QFILE_DELIVERED &&
+		    (r->notify & SMTP_NOTIFY_SUCCESS))
+			told++;
+	}
+	if (told > 0 && !m->deleted) {
+		if (success_send(m) < 0)
+			deferred++;	/* try the notice again later */
 	}
 	if (owed > 0 && !m->deleted) {
 		if (bounce_send(m) < 0)

@@ -131,6 +131,22 @@ class DeliveryTest(unittest.TestCase):
         self.assertNotIn(b"hhhh", m)
         self.assertIn(b"Original-Envelope-Id: abc123", m)
 
+    def test_notify_success_reports_delivery(self):
+        a, b = self.n("alice@example.test"), self.n("bob@example.test")
+        send(self.inst, "alice@example.test", ["bob@example.test"],
+             b"Subject: tell me\r\nMessage-ID: <tell@test>\r\n\r\nx\r\n",
+             mail_options=["ENVID=env-42"],
+             rcpt_options=["NOTIFY=SUCCESS,FAILURE"])
+        self.inst.wait_mail("bob@example.test", b + 1)
+        msgs = self.inst.wait_mail("alice@example.test", a + 1)
+        notes = [m for m in msgs if b"Successful Mail Delivery" in m]
+        self.assertEqual(len(notes), 1)
+        n = notes[0]
+        self.assertIn(b"Action: delivered\r\nStatus: 2.0.0\r\n", n)
+        self.assertIn(b"Final-Recipient: rfc822; bob@example.test", n)
+        self.assertIn(b"Original-Envelope-Id: env-42", n)
+        self.assertIn(b"<tell@test>", n)
+
     def test_null_sender_is_never_bounced(self):
         send(self.inst, "", ["small@example.test"],
              b"Subject: from nobody\r\n\r\n" + b"n" * 3000 + b"\r\n")

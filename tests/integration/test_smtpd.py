@@ -174,6 +174,25 @@ class SessionTest(SmtpdBase):
         self.assertEqual(c.reply()[0], 250)
         self.assertEqual(c.cmd("BDAT 0 LAST")[0], 250)
 
+    def test_smtputf8_and_8bitmime(self):
+        before = self.count("bob@example.test")
+        c, _ = self.ehlo()
+        # Without SMTPUTF8 a non-ASCII address is refused.
+        code, _ = c.cmd("MAIL FROM:<j\u00f6ran@client.test>")
+        self.assertGreaterEqual(code, 500)
+        self.assertEqual(c.cmd("MAIL FROM:<j\u00f6ran@client.test> "
+                               "SMTPUTF8 BODY=8BITMIME")[0], 250)
+        self.assertEqual(c.cmd("RCPT TO:<bob@example.test>")[0], 250)
+        c.cmd("DATA")
+        body = "Subject: Gr\u00fc\u00dfe\r\n\r\n\u00e9t\u00e9\r\n"
+        c.send(body.encode())
+        code, text = c.cmd(".")
+        self.assertEqual(code, 250)
+        msgs = self.inst.wait_mail("bob@example.test", before + 1)
+        m = [x for x in msgs if "Gr\u00fc\u00dfe".encode() in x][0]
+        self.assertIn(b"with UTF8SMTP id", m)
+        self.assertTrue(m.endswith(body.encode()))
+
     def test_rset_noop_help_vrfy(self):
         c, _ = self.ehlo()
         self.assertEqual(c.cmd("NOOP"), (250, ["2.0.0 Ok"]))
