@@ -19,6 +19,8 @@
 
 #include "cli/cli.h"
 #include "mail/params.h"
+#include "mail/queue.h"
+#include "util/map.h"
 #include "util/daemon.h"
 #include "util/mem.h"
 #include "util/tls.h"
@@ -98,6 +100,40 @@ check_tls(const struct conf *c)
 		    var_tls_key_file, (unsigned)(st.st_mode & 07777));
 }
 
+/* check_queue - the queue subdirectories, owned by mail_owner */
+static void
+check_queue(const struct conf *c)
+{
+	struct passwd *pw = geteuid() == 0 ? getpwnam(var_mail_owner) : NULL;
+
+	for (const char *const *d = queue_dirs; *d != NULL; d++) {
+		char *path = xasprintf("%s/%s", var_queue_dir, *d);
+		struct stat st;
+
+		if (stat(path, &st) < 0)
+			problem(c, "queue_directory", "%s: %s (postern init "
+			    "makes it; qmgr does at start)", path,
+			    strerror(errno));
+		else if (pw != NULL && st.st_uid != pw->pw_uid)
+			problem(c, "queue_directory", "%s: owned by uid %ld, "
+			    "not %s (mail_owner)", path, (long)st.st_uid,
+			    pw->pw_name);
+		free(path);
+	}
+}
+
+/* check_map - a recipient table opens (smtpd and qmgr need it) */
+static void
+check_map(const struct conf *c, const char *param, const char *spec)
+{
+	const char *why;
+	struct map *m = map_open(spec, MAP_RDONLY, &why);
+
+	if (m == NULL)
+		problem(c, param, "%s (postern init makes it)", why);
+	map_close(&m);
+}
+
 /* check_file_private - config files must not be writable by others */
 static void
 check_config_file(const struct conf *c, const char *name)
@@ -148,6 +184,10 @@ cmd_check(int argc, char **argv)
 	check_dir(c, "store_directory", 0700, "store_owner");
 	check_dir(c, "auth_directory", 0700, "auth_owner");
 	check_dir(c, "key_directory", 0700, "crypt_owner");
+	check_queue(c);
+	check_map(c, "local_domains_map", var_local_domains_map);
+	check_map(c, "local_users_map", var_local_users_map);
+	check_map(c, "alias_map", var_alias_map);
 	check_tls(c);
 	check_commands(&t);
 	svc_table_free(&t);
