@@ -264,19 +264,24 @@ queue_record(struct qmsg *m, size_t i, enum qfile_state st,
 {
 	struct qfile_rcpt *r = &m->env.rcpts[i];
 	char *reason = xasprintf("%s %s", dsn, text);
-	int fd = queue_open(m, O_RDWR);
+	int fd;
 
 	r->state = st;
 	r->state_time = (uint64_t)time(NULL);
 	free(r->reason);
 	r->reason = reason;
+	m->dirty = true;
+	/* A lone recipient's outcome needs no record when the file is
+	 * removed right after; queue_done writes it if the file stays. */
+	if (m->env.n_rcpts == 1 && st != QFILE_DEFERRED)
+		return;
+	fd = queue_open(m, O_RDWR);
 	if (fd < 0 || qfile_append_state(fd, i, st, r->state_time,
 	    reason) < 0)
 		msg_warn("%s: cannot record the outcome for <%s>: %m", m->qid,
 		    r->address);
 	if (fd >= 0)
 		close(fd);
-	m->dirty = true;
 }
 
 /* next_try - when a deferred message is tried again */
@@ -347,7 +352,13 @@ queue_done(struct qmsg *m)
 		return;
 	}
 	/* Keep it: the D records must survive what comes next. */
-	fd = queue_open(m, O_RDONLY);
+	fd = queue_open(m, O_RDWR);
+	if (fd >= 0 && m->env.n_rcpts == 1 &&
+	    m->env.rcpts[0].state != QFILE_DEFERRED &&
+	    m->env.rcpts[0].state != QFILE_PENDING &&
+	    qfile_append_state(fd, 0, m->env.rcpts[0].state,
+	    m->env.rcpts[0].state_time, m->env.rcpts[0].reason) < 0)
+		msg_warn("%s: cannot record the outcome: %m", m->qid);
 	if (fd < 0 || (m->dirty && fdatasync(fd) < 0))
 		msg_warn("%s: cannot sync the queue file: %m", m->qid);
 	to = m->hold ? QUEUE_HOLD : QUEUE_DEFERRED;

@@ -10,11 +10,18 @@
  *	stops reading (stream_pause) until its commit is done, so the 250
  *	still comes only after the message is safe.
  *
+ *	A thread takes every commit waiting when it wakes and makes them
+ *	durable together: each file is fsync'ed (after the first, the
+ *	journal has mostly done the work) and renamed, then incoming/ is
+ *	fsync'ed once for all of them.
+ *
  *	The threads touch nothing but the queue_new they are given; the
  *	lists are guarded by one mutex; results come back through an
  *	eventfd watched by the loop.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <sys/eventfd.h>
@@ -22,6 +29,7 @@
 
 #include "smtpd/smtpd.h"
 #include "util/ev.h"
+#include "util/file.h"
 #include "util/log.h"
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -29,29 +37,47 @@ static pthread_cond_t work = PTHREAD_COND_INITIALIZER;
 static struct commit *todo, *done_list;
 static int done_fd = -1;
 
-/* worker - one commit at a time, for ever */
+/* worker - take every waiting commit at once: stage each, then one
+ * fsync of incoming/ for the whole batch (group commit) */
 static void *
 worker(void *arg)
 {
 	(void)arg;
 	for (;;) {
-		struct commit *c;
+		struct commit *batch, *c, *last = NULL;
 		uint64_t one = 1;
+		int rc = 0, err = 0;
+		bool staged = false;
 
 		pthread_mutex_lock(&lock);
 		while (todo == NULL)
 			pthread_cond_wait(&work, &lock);
-		c = todo;
-		todo = c->next;
+		batch = todo;
+		todo = NULL;
 		pthread_mutex_unlock(&lock);
 
-		errno = 0;
-		c->rc = queue_new_commit(c->q);
-		c->err = errno;
+		for (c = batch; c != NULL; c = c->next) {
+			errno = 0;
+			c->rc = queue_new_stage(c->q);
+			c->err = errno;
+			staged |= c->rc == 0;
+			last = c;
+		}
+		if (staged && file_fsync_dir(batch->q->qfd,
+		    QUEUE_INCOMING) < 0) {
+			rc = -1;
+			err = errno;
+		}
+		for (c = batch; c != NULL && rc < 0; c = c->next) {
+			if (c->rc == 0)
+				queue_new_unstage(c->q);
+			c->rc = -1;
+			c->err = err;
+		}
 
 		pthread_mutex_lock(&lock);
-		c->next = done_list;
-		done_list = c;
+		last->next = done_list;
+		done_list = batch;
 		pthread_mutex_unlock(&lock);
 		if (write(done_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
 			msg_warn("commit: eventfd: %m");

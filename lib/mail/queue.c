@@ -77,7 +77,7 @@ queue_new_data(struct queue_new *q, const void *p, size_t n)
 }
 
 int
-queue_new_commit(struct queue_new *q)
+queue_new_stage(struct queue_new *q)
 {
 	char from[64], to[64];
 	int saved;
@@ -85,25 +85,43 @@ queue_new_commit(struct queue_new *q)
 	tmp_path(q, from, sizeof(from));
 	snprintf(to, sizeof(to), QUEUE_INCOMING "/%s", q->qid);
 	if (qfile_write_end(&q->w) < 0 ||
-	    renameat(q->qfd, from, q->qfd, to) < 0)
-		goto fail;
+	    renameat(q->qfd, from, q->qfd, to) < 0) {
+		saved = errno;
+		queue_new_abort(q);
+		errno = saved;
+		return -1;
+	}
 	close(q->fd);
 	q->fd = -1;
 	qfile_write_abort(&q->w);
+	return 0;
+}
+
+void
+queue_new_unstage(struct queue_new *q)
+{
+	char to[64];
+
+	/* The name may or may not survive a crash: take it back, so that
+	 * a 4xx never hides a queued copy. */
+	snprintf(to, sizeof(to), QUEUE_INCOMING "/%s", q->qid);
+	(void)unlinkat(q->qfd, to, 0);
+}
+
+int
+queue_new_commit(struct queue_new *q)
+{
+	int saved;
+
+	if (queue_new_stage(q) < 0)
+		return -1;
 	if (file_fsync_dir(q->qfd, QUEUE_INCOMING) < 0) {
-		/* The name may or may not survive a crash: say no, and take
-		 * it back, so that a 4xx never hides a queued copy. */
 		saved = errno;
-		(void)unlinkat(q->qfd, to, 0);
+		queue_new_unstage(q);
 		errno = saved;
 		return -1;
 	}
 	return 0;
-fail:
-	saved = errno;
-	queue_new_abort(q);
-	errno = saved;
-	return -1;
 }
 
 void

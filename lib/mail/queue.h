@@ -55,6 +55,15 @@ int queue_new_data(struct queue_new *q, const void *p, size_t n)
  * which case the file is removed.
  */
 int queue_new_commit(struct queue_new *q) __attribute__((warn_unused_result));
+/*
+ * queue_new_stage, queue_new_unstage - queue_new_commit in two halves,
+ * for committing many files with one directory fsync: stage each (file
+ * fsync'ed and renamed into incoming/, or -1 with errno and the file
+ * removed), then file_fsync_dir(qfd, QUEUE_INCOMING) once; if that fails,
+ * unstage every staged file and report failure for all.
+ */
+int queue_new_stage(struct queue_new *q) __attribute__((warn_unused_result));
+void queue_new_unstage(struct queue_new *q);
 /* queue_new_abort - remove the unfinished file. */
 void queue_new_abort(struct queue_new *q);
 

@@ -266,6 +266,16 @@ class MailInstance(Instance):
                  timeout)
         return self.mailbox(address, folder)
 
+    def wait_message(self, address, marker, timeout=10.0, folder=""):
+        """The first stored message of address containing marker (bytes),
+        waiting for it to arrive; None if it does not."""
+        def find():
+            for m in self.mailbox(address, folder):
+                if marker in m:
+                    return m
+            return None
+        return wait_for(find, timeout)
+
     def queue_files(self, queue):
         qdir = getattr(self, "qdir", os.path.join(self.dir, "queue"))
         return [n for n in os.listdir(os.path.join(qdir, queue))
