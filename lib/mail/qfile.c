@@ -29,25 +29,6 @@
 #define LEN_DIGITS	20
 
 int
-write_all(int fd, const void *p, size_t n)
-{
-	const char *q = p;
-
-	while (n > 0) {
-		ssize_t w = write(fd, q, n);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		q += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-int
 qfile_escape(struct buf *out, const char *text)
 {
 	for (const unsigned char *p = (const unsigned char *)text; *p != '\0';

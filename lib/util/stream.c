@@ -300,6 +300,21 @@ handshake(struct stream *s)
 	}
 }
 
+/* run_input - hand buffered input to the consumer; -1 if it closed the
+ * stream (which is then freed) */
+static int
+run_input(struct stream *s)
+{
+	s->in_callback = true;
+	s->on_input(s, s->ctx);
+	s->in_callback = false;
+	if (s->close_reason != NULL) {
+		finish(s);
+		return -1;
+	}
+	return 0;
+}
+
 /* after_input - answer at once (most replies fit the socket buffer),
  * close if asked, and watch for what comes next */
 static void
@@ -383,13 +398,8 @@ on_io(int fd, int events, void *ctx)
 		}
 		s->in.len += (size_t)n;
 		arm(s);
-		s->in_callback = true;
-		s->on_input(s, s->ctx);
-		s->in_callback = false;
-		if (s->close_reason != NULL) {
-			finish(s);
+		if (run_input(s) < 0)
 			return;
-		}
 	}
 	after_input(s);
 }
@@ -443,15 +453,8 @@ resumed(void *ctx)
 	struct stream *s = ctx;
 
 	s->resume_timer = NULL;
-	if (s->paused)
+	if (s->paused || run_input(s) < 0)
 		return;
-	s->in_callback = true;
-	s->on_input(s, s->ctx);
-	s->in_callback = false;
-	if (s->close_reason != NULL) {
-		finish(s);
-		return;
-	}
 	after_input(s);
 }
 
