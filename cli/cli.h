@@ -5,6 +5,7 @@
 #define POSTERN_CLI_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "util/conf.h"
 #include "util/svc.h"
@@ -40,5 +41,12 @@ int cmd_queue(int argc, char **argv);
 struct map *cli_map_edit(const char *param, const char *spec);
 /* cli_domain_add - make domain local; 0 or 1 after saying why. */
 int cli_domain_add(const char *domain);
+void cli_load_quiet(void);
+int cli_parse_address(const char *cmd, const char *in, char *out,
+    size_t size);
+int cli_domain_check(const char *cmd, const char *address);
+int cli_map_list(const char *param, const char *spec, bool values);
+int cli_map_del(const char *cmd, const char *param, const char *spec,
+    const char *key);
 
 #endif

@@ -62,9 +62,9 @@ cli_map_edit(const char *param, const char *spec)
 	return m;
 }
 
-/* load - the instance configuration, applied */
-static void
-load(void)
+/* cli_load_quiet - the instance configuration, applied */
+void
+cli_load_quiet(void)
 {
 	struct conf *c;
 	struct svc_table t;
@@ -74,10 +74,10 @@ load(void)
 	conf_free(&c);
 }
 
-/* parse_address - "user@domain" checked and lowered into out; -1 after
- * saying why */
-static int
-parse_address(const char *cmd, const char *in, char *out, size_t size)
+/* cli_parse_address - "user@domain" checked and lowered into out; -1
+ * after saying why */
+int
+cli_parse_address(const char *cmd, const char *in, char *out, size_t size)
 {
 	struct mail_addr a;
 	size_t used;
@@ -102,9 +102,9 @@ parse_address(const char *cmd, const char *in, char *out, size_t size)
 	return 0;
 }
 
-/* domain_check - the domain of address must be local */
-static int
-domain_check(const char *cmd, const char *address)
+/* cli_domain_check - the domain of address must be local */
+int
+cli_domain_check(const char *cmd, const char *address)
 {
 	struct map *d = cli_map_edit("local_domains_map",
 	    var_local_domains_map);
@@ -137,9 +137,9 @@ print_pair(const char *key, size_t klen, const void *value, size_t vlen,
 	return 0;
 }
 
-/* list - every key (and value) of a table */
-static int
-list(const char *param, const char *spec, bool values)
+/* cli_map_list - every key (and value) of a table */
+int
+cli_map_list(const char *param, const char *spec, bool values)
 {
 	struct map *m = cli_map_edit(param, spec);
 	int rc = map_iterate(m, print_pair, values ? (void *)1 : NULL);
@@ -150,9 +150,10 @@ list(const char *param, const char *spec, bool values)
 	return rc < 0 ? 1 : 0;
 }
 
-/* del - remove key from a table */
-static int
-del(const char *cmd, const char *param, const char *spec, const char *key)
+/* cli_map_del - remove key from a table */
+int
+cli_map_del(const char *cmd, const char *param, const char *spec,
+    const char *key)
 {
 	struct map *m = cli_map_edit(param, spec);
 	int rc = map_delete(m, key);
@@ -191,79 +192,20 @@ cli_domain_add(const char *domain)
 int
 cmd_domain(int argc, char **argv)
 {
-	load();
+	cli_load_quiet();
 	if (argc == 3 && strcmp(argv[1], "add") == 0)
 		return cli_domain_add(argv[2]);
 	if (argc == 3 && strcmp(argv[1], "del") == 0) {
 		char lower[ADDR_DOMAIN_MAX + 1];
 
 		resolve_lower(argv[2], lower, sizeof(lower));
-		return del("domain", "local_domains_map",
+		return cli_map_del("domain", "local_domains_map",
 		    var_local_domains_map, lower);
 	}
 	if (argc == 2 && strcmp(argv[1], "list") == 0)
-		return list("local_domains_map", var_local_domains_map, false);
+		return cli_map_list("local_domains_map", var_local_domains_map, false);
 	fprintf(stderr, "usage: postern domain add|del DOMAIN\n"
 	    "       postern domain list\n");
-	return 2;
-}
-
-int
-cmd_user(int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{ "quota", required_argument, NULL, 'q' },
-		{ NULL, 0, NULL, 0 },
-	};
-	char address[ADDR_PATH_MAX + 1], value[64];
-	uint64_t quota = 0;
-	const char *why;
-	struct map *m;
-	int ch, rc;
-
-	load();
-	if (argc >= 2 && strcmp(argv[1], "add") == 0) {
-		optind = 0;
-		while ((ch = getopt_long(argc - 1, argv + 1, "", opts,
-		    NULL)) != -1) {
-			if (ch != 'q' || conf_parse_value(&(struct conf_def){
-			    "quota", CONF_SIZE, "0", NULL, 0, UINT64_MAX,
-			    NULL }, optarg, &quota, &why) < 0) {
-				fprintf(stderr, "postern user add: bad "
-				    "--quota: %s\n", ch == 'q' ? why :
-				    "unknown option");
-				return 2;
-			}
-		}
-		if (optind + 2 != argc)
-			goto usage;
-		if (parse_address("user add", argv[optind + 1], address,
-		    sizeof(address)) < 0 ||
-		    domain_check("user add", address) < 0)
-			return 1;
-		snprintf(value, sizeof(value), "quota=%llu",
-		    (unsigned long long)quota);
-		m = cli_map_edit("local_users_map", var_local_users_map);
-		rc = map_update(m, address, value, strlen(value));
-		map_close(&m);
-		if (rc == 0)
-			printf("postern user add: %s (quota %s)\n", address,
-			    quota == 0 ? "none" : value + 6);
-		return rc < 0 ? 1 : 0;
-	}
-	if (argc == 3 && strcmp(argv[1], "del") == 0) {
-		if (parse_address("user del", argv[2], address,
-		    sizeof(address)) < 0)
-			return 1;
-		return del("user del", "local_users_map",
-		    var_local_users_map, address);
-	}
-	if (argc == 2 && strcmp(argv[1], "list") == 0)
-		return list("local_users_map", var_local_users_map, true);
-usage:
-	fprintf(stderr, "usage: postern user add ADDRESS [--quota SIZE]\n"
-	    "       postern user del ADDRESS\n"
-	    "       postern user list\n");
 	return 2;
 }
 
@@ -275,14 +217,14 @@ cmd_alias(int argc, char **argv)
 	struct map *m;
 	int rc = 0;
 
-	load();
+	cli_load_quiet();
 	if (argc >= 4 && strcmp(argv[1], "add") == 0) {
-		if (parse_address("alias add", argv[2], address,
+		if (cli_parse_address("alias add", argv[2], address,
 		    sizeof(address)) < 0 ||
-		    domain_check("alias add", address) < 0)
+		    cli_domain_check("alias add", address) < 0)
 			return 1;
 		for (int i = 3; i < argc && rc == 0; i++) {
-			if (parse_address("alias add", argv[i], target,
+			if (cli_parse_address("alias add", argv[i], target,
 			    sizeof(target)) < 0)
 				return 1;
 			rc |= buf_appendf(&v, "%s%s", i > 3 ? ", " : "",
@@ -295,13 +237,13 @@ cmd_alias(int argc, char **argv)
 		return rc < 0 ? 1 : 0;
 	}
 	if (argc == 3 && strcmp(argv[1], "del") == 0) {
-		if (parse_address("alias del", argv[2], address,
+		if (cli_parse_address("alias del", argv[2], address,
 		    sizeof(address)) < 0)
 			return 1;
-		return del("alias del", "alias_map", var_alias_map, address);
+		return cli_map_del("alias del", "alias_map", var_alias_map, address);
 	}
 	if (argc == 2 && strcmp(argv[1], "list") == 0)
-		return list("alias_map", var_alias_map, true);
+		return cli_map_list("alias_map", var_alias_map, true);
 	fprintf(stderr, "usage: postern alias add ADDRESS TARGET...\n"
 	    "       postern alias del ADDRESS\n"
 	    "       postern alias list\n");

@@ -79,8 +79,8 @@ local_deliver(const struct local_job *j, struct mstore_result *r)
 		snprintf(r->text, sizeof(r->text), "out of memory");
 		return -1;
 	}
-	rc = mstore_deliver(j->mailbox, folder, &prefix, j->fd, j->offset,
-	    j->length, j->quota, r);
+	rc = mstore_deliver(j->mailbox, folder, j->pk, &prefix, j->fd,
+	    j->offset, j->length, j->quota, r);
 	buf_free(&prefix);
 	return rc;
 }

@@ -15,6 +15,7 @@ struct local_job {
 	const char *mailbox;
 	const char *extension;
 	uint64_t quota;
+	const uint8_t *pk;		/* 32 bytes */
 	int fd;
 	uint64_t offset, length;
 };

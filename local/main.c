@@ -41,6 +41,7 @@ on_msg(struct ipc_conn *c, struct ipc_msg *m, void *ctx)
 	struct local_job j = { 0 };
 	struct mstore_result r = { 0 };
 	uint64_t id = 0;
+	size_t pklen = 0;
 
 	(void)ctx;
 	if (m->type != LOCAL_T_DELIVER || m->fd < 0 ||
@@ -52,13 +53,21 @@ on_msg(struct ipc_conn *c, struct ipc_msg *m, void *ctx)
 	    ipc_get_str(m, "extension", IPC_REQUIRED, &j.extension) < 0 ||
 	    ipc_get_u64(m, "quota", IPC_REQUIRED, &j.quota) < 0 ||
 	    ipc_get_u64(m, "offset", IPC_REQUIRED, &j.offset) < 0 ||
-	    ipc_get_u64(m, "length", IPC_REQUIRED, &j.length) < 0) {
+	    ipc_get_u64(m, "length", IPC_REQUIRED, &j.length) < 0 ||
+	    ipc_get_bytes(m, "public_key", IPC_OPTIONAL, &j.pk, &pklen) < 0) {
 		msg_warn("malformed request from qmgr (type %u, fd %d, %zu "
 		    "attributes)", m->type, m->fd, m->n_attrs);
 		answer(c, id, IPC_EPROTO, "4.3.0", "malformed request");
 		return;
 	}
 	j.fd = m->fd;
+	if (j.pk == NULL || pklen != 32) {
+		/* No key, no delivery: nothing is ever stored in the clear. */
+		msg_warn("%s: to=<%s>: the user has no public key (make the "
+		    "user with postern user add)", j.qid, j.recipient);
+		answer(c, id, IPC_ETEMP, "4.3.0", "recipient has no key");
+		return;
+	}
 	if (local_deliver(&j, &r) == 0) {
 		msg_info("%s: to=<%s>, relay=local, status=sent (delivered to "
 		    "%s)", j.qid, j.recipient, r.text);

@@ -194,6 +194,8 @@ request(struct slot *s, struct job *j, const struct resolved *res)
 	    ipc_put_str(&msg, "mailbox", res != NULL ? res->key : "") |
 	    ipc_put_str(&msg, "extension", res != NULL ? res->ext : "") |
 	    ipc_put_u64(&msg, "quota", res != NULL ? res->quota : 0) |
+	    (res != NULL && res->has_pk ? ipc_put_bytes(&msg, "public_key",
+	    res->pk, sizeof(res->pk)) : 0) |
 	    ipc_put_u64(&msg, "offset", m->env.msg_offset) |
 	    ipc_put_u64(&msg, "length", m->env.msg_len);
 	if (rc == 0)

@@ -16,6 +16,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "mail/msgcrypt.h"
 #include "mail/mstore.h"
 #include "util/file.h"
 
@@ -92,6 +93,20 @@ dir_usage(const char *dir)
 }
 
 uint64_t
+mstore_usage_at(const char *root, const char *mailbox)
+{
+	char cwd[4096];
+	uint64_t n;
+
+	if (getcwd(cwd, sizeof(cwd)) == NULL || chdir(root) < 0)
+		return 0;
+	n = mstore_usage(mailbox);
+	if (chdir(cwd) < 0)
+		return n;
+	return n;
+}
+
+uint64_t
 mstore_usage(const char *mailbox)
 {
 	char mdir[512], sub[1024];
@@ -158,9 +173,9 @@ make_folder(const char *fdir)
 	return 0;
 }
 
-/* copy - len bytes of src at off onto fd */
+/* copy - len bytes of src at off through the encrypting writer */
 static int
-copy(int fd, int src, uint64_t off, uint64_t len)
+copy(struct msgcrypt_writer *w, int src, uint64_t off, uint64_t len)
 {
 	static char chunk[COPY_CHUNK];
 
@@ -175,11 +190,12 @@ copy(int fd, int src, uint64_t off, uint64_t len)
 				errno = EIO;	/* the queue file is short */
 			return -1;
 		}
-		if (file_write_all(fd, chunk, (size_t)got) < 0)
+		if (msgcrypt_write(w, chunk, (size_t)got) < 0)
 			return -1;
 		off += (uint64_t)got;
 		len -= (uint64_t)got;
 	}
+	sodium_memzero(chunk, sizeof(chunk));
 	return 0;
 }
 
@@ -197,9 +213,10 @@ fail(struct mstore_result *r, bool temporary, const char *dsn,
 
 int
 mstore_deliver(const char *mailbox, const char *folder,
-    const struct buf *prefix, int src, uint64_t off, uint64_t len,
-    uint64_t quota, struct mstore_result *r)
+    const uint8_t pk[32], const struct buf *prefix, int src, uint64_t off,
+    uint64_t len, uint64_t quota, struct mstore_result *r)
 {
+	struct msgcrypt_writer w = { 0 };
 	static unsigned counter;
 	char mdir[512], fdir[600], name[256], tmp[1024], dst[1024];
 	char host[64];
@@ -229,9 +246,12 @@ mstore_deliver(const char *mailbox, const char *folder,
 	if (fd < 0)
 		return fail(r, true, "4.3.0", "cannot create message file",
 		    errno);
-	if (file_write_all(fd, prefix->data, prefix->len) < 0 ||
-	    copy(fd, src, off, len) < 0 || fsync(fd) < 0)
+	if (msgcrypt_write_begin(&w, fd, pk) < 0 ||
+	    msgcrypt_write(&w, prefix->data, prefix->len) < 0 ||
+	    copy(&w, src, off, len) < 0 || msgcrypt_write_end(&w) < 0 ||
+	    fsync(fd) < 0)
 		goto failed;
+	msgcrypt_write_free(&w);
 	if (close(fd) < 0) {
 		fd = -1;
 		goto failed;
@@ -251,6 +271,7 @@ mstore_deliver(const char *mailbox, const char *folder,
 	return 0;
 failed:
 	e = errno;
+	msgcrypt_write_free(&w);
 	if (fd >= 0)
 		close(fd);
 	(void)unlink(tmp);

@@ -7,9 +7,11 @@
  *
  * A message is written in tmp/, fsync'ed, renamed into new/, and new/ is
  * fsync'ed: a crash leaves either nothing or the whole message.  File
- * names carry the size (",S=bytes") so that quota needs no stat.  This is
- * the one place that writes a stored message: the zero-access encryption
- * of the message body plugs in here (mstore_write_message).
+ * names carry the message's size (",S=bytes", the plaintext size, which
+ * IMAP and POP3 report) so that quota needs no stat.  This is the one
+ * place that writes a stored message, and it writes only the encrypted
+ * format of lib/mail/msgcrypt.h, sealed to the user's public key: there is
+ * no way to store plaintext.
  *
  * Paths are relative to the working directory, which is the store (local
  * runs chrooted there).
@@ -38,6 +40,8 @@ bool mstore_folder_exists(const char *mailbox, const char *folder);
 
 /* mstore_usage - bytes stored in every folder of the mailbox. */
 uint64_t mstore_usage(const char *mailbox);
+/* mstore_usage_at - the same, for a store at root (not the cwd). */
+uint64_t mstore_usage_at(const char *root, const char *mailbox);
 
 /*
  * mstore_deliver - store prefix (header lines we add) followed by len
@@ -46,7 +50,7 @@ uint64_t mstore_usage(const char *mailbox);
  * file's name in *r->text, or -1 with *r.
  */
 int mstore_deliver(const char *mailbox, const char *folder,
-    const struct buf *prefix, int src, uint64_t off, uint64_t len,
-    uint64_t quota, struct mstore_result *r);
+    const uint8_t pk[32], const struct buf *prefix, int src, uint64_t off,
+    uint64_t len, uint64_t quota, struct mstore_result *r);
 
 #endif

@@ -68,6 +68,11 @@ char *var_local_transport;
 /* local */
 bool var_local_extension_folders;
 
+/* users and keys (authd, cryptd, postern user) */
+char *var_auth_users_map;
+uint64_t var_password_hash_ops;
+uint64_t var_password_hash_memory;
+
 const struct conf_def mail_params[] = {
 	{ "myhostname", CONF_STR, "localhost", &var_myhostname, 0, 0,
 	    "this host's fully qualified name, used in greetings" },
@@ -194,6 +199,16 @@ const struct conf_def mail_params[] = {
 	    "the service (master.conf) that delivers to local mailboxes" },
 	{ "relay_transport", CONF_STR, "smtp-out", &var_relay_transport, 0,
 	    0, "the service (master.conf) that delivers to other hosts" },
+
+	/* Users and keys (authd(8), cryptd(8), postern-crypto(7)) */
+	{ "auth_users_map", CONF_STR, "hash:$auth_directory/users",
+	    &var_auth_users_map, 0, 0, "password verifiers and wrapped "
+	    "private keys; only authd and postern user read it" },
+	{ "password_hash_ops", CONF_INT, "2", &var_password_hash_ops, 1, 20,
+	    "Argon2id passes for a new password (crypto_pwhash opslimit)" },
+	{ "password_hash_memory", CONF_SIZE, "64m",
+	    &var_password_hash_memory, 8192, UINT64_C(4) << 30,
+	    "Argon2id memory for a new password (crypto_pwhash memlimit)" },
 
 	/* local (local(8)) */
 	{ "local_extension_folders", CONF_BOOL, "no",

@@ -61,6 +61,9 @@ extern uint64_t var_bounce_size_limit;
 extern char *var_relay_transport;
 extern char *var_local_transport;
 extern bool var_local_extension_folders;
+extern char *var_auth_users_map;
+extern uint64_t var_password_hash_ops;
+extern uint64_t var_password_hash_memory;
 
 extern const struct conf_def mail_params[];
 

@@ -18,8 +18,10 @@
 /*
  * DELIVER attributes: id, qid, sender (str, "" for <>), recipient (the
  * address as queued), mailbox (user@domain, lower case), extension (str,
- * may be ""), quota (u64, 0: none), offset and length (u64: where the
- * message is in the file); the queue file rides along.
+ * may be ""), quota (u64, 0: none), public_key (bytes, 32: the user's
+ * X25519 key the message is sealed to; local refuses to store without
+ * it), offset and length (u64: where the message is in the file); the
+ * queue file rides along.
  */
 #define LOCAL_T_DELIVER	(IPC_T_FIRST_PROTO + 0)
 /*

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "mail/params.h"
 #include "mail/resolve.h"
 #include "util/daemon.h"
@@ -140,6 +142,21 @@ parse_quota(const char *rec)
 	return strnum_u64(digits, 0, UINT64_MAX, &q, &why) < 0 ? 0 : q;
 }
 
+/* parse_pk - "pk=BASE64" (URL-safe, 32 bytes) among the fields */
+static bool
+parse_pk(const char *rec, uint8_t pk[32])
+{
+	const char *p = strstr(rec, "pk=");
+	size_t n, got;
+
+	if (p == NULL || (p != rec && p[-1] != ' '))
+		return false;
+	p += 3;
+	n = strcspn(p, " ");
+	return sodium_base642bin(pk, 32, p, n, NULL, &got, NULL,
+	    sodium_base64_VARIANT_URLSAFE_NO_PADDING) == 0 && got == 32;
+}
+
 /* classify_key - is key (lower case, full address) a user or alias? */
 static int
 classify_key(struct resolver *r, const char *key, bool aliases,
@@ -156,8 +173,10 @@ classify_key(struct resolver *r, const char *key, bool aliases,
 	rc = lookup(r, r->users, key, &v);
 	if (rc != 0) {
 		out->class = rc > 0 ? RESOLVE_USER : RESOLVE_TEMP;
-		if (rc > 0)
+		if (rc > 0) {
 			out->quota = parse_quota(buf_cstr(&v));
+			out->has_pk = parse_pk(buf_cstr(&v), out->pk);
+		}
 		buf_free(&v);
 		return 1;
 	}
@@ -177,6 +196,7 @@ classify(struct resolver *r, const char *address, bool aliases,
 	buf_reset(&out->alias);
 	out->ext[0] = '\0';
 	out->quota = 0;
+	out->has_pk = false;
 	resolve_lower(address, lower, sizeof(lower));
 	snprintf(out->key, sizeof(out->key), "%s", lower);
 	at = strrchr(lower, '@');

@@ -7,7 +7,8 @@
  *
  * Three lookup tables (lib/util/map.h), keys in lower case:
  *   local_domains_map   domain -> anything
- *   local_users_map     user@domain -> "quota=BYTES" (more fields later)
+ *   local_users_map     user@domain -> "quota=BYTES pk=BASE64" (the public
+ *                       half of the user's record; secrets are authd's)
  *   alias_map           address -> "target, target, ..."
  * An address "user+ext@domain" that is not itself a user or alias falls
  * back to "user@domain" with extension "ext" (recipient_delimiter).
@@ -46,6 +47,8 @@ struct resolved {
 	char key[ADDR_PATH_MAX + 1];	/* user or alias, lower case */
 	char ext[ADDR_LOCAL_MAX + 1];	/* extension, "" if none */
 	uint64_t quota;			/* RESOLVE_USER: 0 = none */
+	bool has_pk;			/* RESOLVE_USER: pk is set */
+	uint8_t pk[32];			/* the user's X25519 public key */
 	struct buf alias;		/* RESOLVE_ALIAS: the targets */
 };
 

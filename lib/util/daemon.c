@@ -26,6 +26,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "paths.h"
 #include "util/daemon.h"
 #include "util/ev.h"
@@ -426,6 +428,8 @@ daemon_main(int argc, char **argv, const struct daemon_spec *s)
 	int ch;
 
 	spec = s;
+	if (sodium_init() < 0)
+		msg_fatal("libsodium failed to start");
 	/* Children log through master until the configuration says more. */
 	snprintf(fdtext, sizeof(fdtext), "%d", MASTER_LOG_FD);
 	if (log_open(prog, LOG_TO_PIPE, fdtext) < 0)

@@ -220,6 +220,8 @@ class MailInstance(Instance):
         ])
         self.append("postern.conf", "\nminimal_backoff_time = 1s\n"
                     "maximal_backoff_time = 2s\nqueue_run_delay = 1s\n"
+                    # Cheap password hashing: tests log in many times.
+                    "password_hash_ops = 1\npassword_hash_memory = 8m\n"
                     + extra_conf)
 
     def set_conf(self, name, value):
@@ -236,12 +238,20 @@ class MailInstance(Instance):
     def cmd(self, *args, input=None):
         return postern(self.dir, *args, input=input)
 
-    def add_user(self, address, *extra):
-        r = self.cmd("user", "add", address, *extra)
+    PASSWORD = "test password 1"
+
+    def add_user(self, address, *extra, password=None):
+        self.passwords = getattr(self, "passwords", {})
+        pw = password or self.PASSWORD
+        r = self.cmd("user", "add", address, "--password-stdin", *extra,
+                     input=pw + "\n")
         if r.returncode != 0:
             raise RuntimeError(r.stderr)
+        self.passwords[address.lower()] = pw
+        return r
 
     def mailbox_files(self, address, folder=""):
+        """The stored (encrypted) message files of a mailbox."""
         user, domain = address.lower().split("@")
         base = os.path.join(self.dir, "store", domain, user)
         if folder:
@@ -254,12 +264,28 @@ class MailInstance(Instance):
         return out
 
     def mailbox(self, address, folder=""):
-        """The stored messages of a mailbox, as bytes."""
-        msgs = []
-        for p in self.mailbox_files(address, folder):
-            with open(p, "rb") as f:
-                msgs.append(f.read())
-        return msgs
+        """The messages of a mailbox as bytes, decrypted the way a user
+        gets them out: postern user export --maildir, with the password."""
+        if not self.mailbox_files(address, folder):
+            return []
+        out = tempfile.mkdtemp(prefix="postern-export-")
+        try:
+            r = self.cmd("user", "export", "--password-stdin", "--maildir",
+                         out, address,
+                         input=self.passwords[address.lower()] + "\n")
+            if r.returncode != 0:
+                raise RuntimeError("export failed: " + r.stderr)
+            base = os.path.join(out, "." + folder) if folder else out
+            msgs = []
+            for sub in ("new", "cur"):
+                d = os.path.join(base, sub)
+                if os.path.isdir(d):
+                    for n in sorted(os.listdir(d)):
+                        with open(os.path.join(d, n), "rb") as f:
+                            msgs.append(f.read())
+            return msgs
+        finally:
+            shutil.rmtree(out, ignore_errors=True)
 
     def wait_mail(self, address, count, timeout=10.0, folder=""):
         wait_for(lambda: len(self.mailbox_files(address, folder)) >= count,
@@ -274,7 +300,7 @@ class MailInstance(Instance):
                 if marker in m:
                     return m
             return None
-        return wait_for(find, timeout)
+        return wait_for(find, timeout, step=0.1)
 
     def queue_files(self, queue):
         qdir = getattr(self, "qdir", os.path.join(self.dir, "queue"))
