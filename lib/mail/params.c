@@ -72,6 +72,11 @@ bool var_local_extension_folders;
 char *var_auth_users_map;
 uint64_t var_password_hash_ops;
 uint64_t var_password_hash_memory;
+uint64_t var_cryptd_session_timeout;
+uint64_t var_cryptd_session_limit;
+uint64_t var_auth_failure_delay_max;
+uint64_t var_auth_block_threshold;
+uint64_t var_auth_block_time;
 
 const struct conf_def mail_params[] = {
 	{ "myhostname", CONF_STR, "localhost", &var_myhostname, 0, 0,
@@ -209,6 +214,21 @@ const struct conf_def mail_params[] = {
 	{ "password_hash_memory", CONF_SIZE, "64m",
 	    &var_password_hash_memory, 8192, UINT64_C(4) << 30,
 	    "Argon2id memory for a new password (crypto_pwhash memlimit)" },
+	{ "cryptd_session_timeout", CONF_TIME, "30m",
+	    &var_cryptd_session_timeout, 10, 86400 * 7,
+	    "a logged-in user's unlocked key is wiped after this long unused" },
+	{ "cryptd_session_limit", CONF_INT, "10000",
+	    &var_cryptd_session_limit, 1, 10000000,
+	    "unlocked sessions cryptd holds at once" },
+	{ "auth_failure_delay_max", CONF_TIME, "4s",
+	    &var_auth_failure_delay_max, 0, 60,
+	    "longest delay before answering a failed login; delays grow "
+	    "from 0.25s with each recent failure of the address or account" },
+	{ "auth_block_threshold", CONF_INT, "20", &var_auth_block_threshold,
+	    1, 100000, "failed logins from one client address within a minute "
+	    "that block it for auth_block_time" },
+	{ "auth_block_time", CONF_TIME, "10m", &var_auth_block_time, 1, 86400,
+	    "how long a client address stays blocked" },
 
 	/* local (local(8)) */
 	{ "local_extension_folders", CONF_BOOL, "no",

@@ -64,6 +64,11 @@ extern bool var_local_extension_folders;
 extern char *var_auth_users_map;
 extern uint64_t var_password_hash_ops;
 extern uint64_t var_password_hash_memory;
+extern uint64_t var_cryptd_session_timeout;
+extern uint64_t var_cryptd_session_limit;
+extern uint64_t var_auth_failure_delay_max;
+extern uint64_t var_auth_block_threshold;
+extern uint64_t var_auth_block_time;
 
 extern const struct conf_def mail_params[];
 

@@ -1,0 +1,314 @@
+/*
+ * NAME
+ *	authd - passwords, and the start of a user's key session
+ * DESCRIPTION
+ *	See authd(8) and lib/mail/proto_auth.h.  LOGIN runs Argon2id once
+ *	over the password with the user's salt: the first half must match
+ *	the stored verifier, the second half unwraps the private key, which
+ *	authd hands to cryptd (UNLOCK) for a session handle.  Unknown users
+ *	cost the same (a derivation with a fixed dummy record), and every
+ *	failure gets the same answer after the throttle's delay.
+ * SECURITY
+ *	Holds password verifiers (auth_users_map) and, for the moment of a
+ *	login, a password and a wrapping key, both wiped at once.  Not
+ *	network facing: smtpd, imapd and pop3d relay the SASL exchange.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "authd/authd.h"
+#include "mail/params.h"
+#include "mail/proto_auth.h"
+#include "mail/proto_crypt.h"
+#include "mail/resolve.h"
+#include "mail/userkey.h"
+#include "util/daemon.h"
+#include "util/ev.h"
+#include "util/log.h"
+#include "util/map.h"
+#include "util/mem.h"
+
+static struct map *users;
+static int crypt_fd = -1;
+static struct userkey dummy;	/* the cost of an unknown user */
+
+/* A failure answered later (throttle delay). */
+struct later {
+	struct ipc_conn *c;
+	uint64_t id;
+	struct ev_timer *timer;
+	struct later *next;
+};
+static struct later *laters;
+
+/* reply - status (and handle/user on success) */
+static void
+reply(struct ipc_conn *c, uint64_t id, uint64_t status, const char *user,
+    const char *handle)
+{
+	struct ipc_msg r;
+
+	ipc_msg_init(&r, AUTH_T_REPLY);
+	if (ipc_put_u64(&r, "id", id) < 0 ||
+	    ipc_put_u64(&r, "status", status) < 0 ||
+	    (status == IPC_OK && (ipc_put_str(&r, "user", user) < 0 ||
+	    ipc_put_str(&r, "handle", handle) < 0)) ||
+	    (status != IPC_OK && ipc_put_str(&r, "error", status == IPC_ETEMP ?
+	    "temporary failure" : "authentication failed") < 0) ||
+	    ipc_conn_send(c, &r) < 0)
+		msg_warn("cannot answer a login");
+	sodium_memzero(r.payload.data, r.payload.len);
+	ipc_msg_free(&r);
+}
+
+/* fail_later - the delayed failure is due */
+static void
+fail_due(void *ctx)
+{
+	struct later *l = ctx, **pp;
+
+	for (pp = &laters; *pp != NULL && *pp != l; pp = &(*pp)->next)
+		;
+	if (*pp != NULL)
+		*pp = l->next;
+	reply(l->c, l->id, IPC_EFAIL, NULL, NULL);
+	free(l);
+}
+
+/* fail - answer a failure after delay_ms */
+static void
+fail(struct ipc_conn *c, uint64_t id, uint64_t delay_ms)
+{
+	struct later *l = xcalloc(1, sizeof(*l));
+
+	l->c = c;
+	l->id = id;
+	l->next = laters;
+	laters = l;
+	l->timer = ev_timer_add(delay_ms, fail_due, l);
+}
+
+/* crypt_request - one synchronous request to cryptd; reconnects once if
+ * cryptd was restarted.  0 with *r, or -1. */
+static int
+crypt_request(struct ipc_msg *m, struct ipc_msg *r)
+{
+	const char *why;
+
+	for (int attempt = 0; attempt < 2; attempt++) {
+		if (crypt_fd < 0) {
+			crypt_fd = daemon_connect("cryptd", &why);
+			if (crypt_fd < 0 || ipc_sync_hello(crypt_fd,
+			    CRYPT_PROTO, CRYPT_MAJOR, CRYPT_MINOR, 5000,
+			    &why) < 0) {
+				msg_warn("cryptd: %s", why);
+				if (crypt_fd >= 0)
+					close(crypt_fd);
+				crypt_fd = -1;
+				return -1;
+			}
+		}
+		if (ipc_sync_send(crypt_fd, m, 5000) == 0 &&
+		    ipc_sync_recv(crypt_fd, r, IPC_MAX_FRAME, 5000, &why) == 0)
+			return 0;
+		close(crypt_fd);
+		crypt_fd = -1;
+	}
+	return -1;
+}
+
+/* unlock - start a cryptd session; 1 handle, 0 refused, -1 down */
+static int
+unlock(const char *user, const struct userkey *u, const uint8_t *kek,
+    char handle[CRYPT_HANDLE_LEN + 1])
+{
+	struct ipc_msg m, r;
+	uint64_t status;
+	const char *h;
+	int rc = -1;
+
+	ipc_msg_init(&m, CRYPT_T_UNLOCK);
+	if (ipc_put_u64(&m, "id", 1) == 0 && ipc_put_str(&m, "user", user) ==
+	    0 && ipc_put_bytes(&m, "wrapped", u->wrap, sizeof(u->wrap)) == 0 &&
+	    ipc_put_bytes(&m, "kek", kek, USERKEY_HALF) == 0 &&
+	    crypt_request(&m, &r) == 0) {
+		rc = 0;
+		if (ipc_get_u64(&r, "status", IPC_REQUIRED, &status) == 1 &&
+		    status == IPC_OK &&
+		    ipc_get_str(&r, "handle", IPC_REQUIRED, &h) == 1 &&
+		    strlen(h) == CRYPT_HANDLE_LEN) {
+			memcpy(handle, h, CRYPT_HANDLE_LEN + 1);
+			rc = 1;
+		}
+		sodium_memzero(r.payload.data, r.payload.len);
+		ipc_msg_free(&r);
+	}
+	sodium_memzero(m.payload.data, m.payload.len);
+	ipc_msg_free(&m);
+	return rc;
+}
+
+/* login - LOGIN */
+static void
+login(struct ipc_conn *c, struct ipc_msg *m, uint64_t id)
+{
+	const char *user_in, *rip, *service;
+	const uint8_t *pw;
+	size_t pwlen;
+	char user[ADDR_PATH_MAX + 1], handle[CRYPT_HANDLE_LEN + 1];
+	struct buf v = BUF_INIT;
+	struct userkey u;
+	bool known;
+	uint8_t *d;
+	int rc;
+
+	if (ipc_get_str(m, "user", IPC_REQUIRED, &user_in) < 0 ||
+	    ipc_get_bytes(m, "password", IPC_REQUIRED, &pw, &pwlen) < 0 ||
+	    ipc_get_str(m, "rip", IPC_REQUIRED, &rip) < 0 ||
+	    ipc_get_str(m, "service", IPC_REQUIRED, &service) < 0) {
+		reply(c, id, IPC_EPROTO, NULL, NULL);
+		return;
+	}
+	resolve_lower(user_in, user, sizeof(user));
+	if (throttle_blocked(rip)) {
+		msg_info("authentication failed: user=<%s> rip=%s service=%s "
+		    "(address blocked)", user, rip, service);
+		fail(c, id, var_auth_failure_delay_max * 1000);
+		return;
+	}
+	rc = map_lookup(users, user, &v);
+	known = rc > 0 && userkey_decode(buf_cstr(&v), &u) == 0 && u.enabled;
+	buf_free_wipe(&v);
+	if (rc < 0) {
+		msg_warn("auth_users_map: %s", map_error(users));
+		reply(c, id, IPC_ETEMP, NULL, NULL);
+		return;
+	}
+	/* The same work whether or not the user exists. */
+	d = userkey_derive(known ? &u : &dummy, (const char *)pw, pwlen);
+	if (d == NULL) {
+		msg_warn("cannot derive a key: out of memory "
+		    "(memory_limit against password_hash_memory?)");
+		reply(c, id, IPC_ETEMP, NULL, NULL);
+		return;
+	}
+	if (!known || !userkey_check(&u, d)) {
+		sodium_free(d);
+		msg_info("authentication failed: user=<%s> rip=%s service=%s",
+		    user, rip, service);
+		fail(c, id, throttle_failed(rip, user));
+		return;
+	}
+	rc = unlock(user, &u, d + USERKEY_HALF, handle);
+	sodium_free(d);
+	if (rc <= 0) {
+		msg_warn("login of %s: cryptd %s", user, rc < 0 ?
+		    "is not answering" : "refused the key");
+		reply(c, id, IPC_ETEMP, NULL, NULL);
+		return;
+	}
+	throttle_ok(user);
+	msg_info("login: user=<%s> rip=%s service=%s", user, rip, service);
+	reply(c, id, IPC_OK, user, handle);
+	sodium_memzero(handle, sizeof(handle));
+}
+
+/* logout - LOGOUT: wipe the cryptd session */
+static void
+logout(struct ipc_conn *c, struct ipc_msg *m, uint64_t id)
+{
+	struct ipc_msg q, r;
+	const char *handle;
+
+	if (ipc_get_str(m, "handle", IPC_REQUIRED, &handle) < 0) {
+		reply(c, id, IPC_EPROTO, NULL, NULL);
+		return;
+	}
+	ipc_msg_init(&q, CRYPT_T_LOGOUT);
+	if (ipc_put_u64(&q, "id", 1) == 0 &&
+	    ipc_put_str(&q, "handle", handle) == 0 &&
+	    crypt_request(&q, &r) == 0)
+		ipc_msg_free(&r);
+	ipc_msg_free(&q);
+	reply(c, id, IPC_OK, "", "");
+}
+
+static void
+on_msg(struct ipc_conn *c, struct ipc_msg *m, void *ctx)
+{
+	uint64_t id = 0;
+
+	(void)ctx;
+	if (ipc_get_u64(m, "id", IPC_OPTIONAL, &id) < 0)
+		id = 0;
+	if (m->type == AUTH_T_LOGIN)
+		login(c, m, id);
+	else if (m->type == AUTH_T_LOGOUT)
+		logout(c, m, id);
+	else
+		reply(c, id, IPC_EPROTO, NULL, NULL);
+	/* The password was in there. */
+	sodium_memzero(m->payload.data, m->payload.len);
+}
+
+static void
+on_close(struct ipc_conn *c, const char *reason, void *ctx)
+{
+	struct later **pp = &laters, *l;
+
+	(void)reason;
+	(void)ctx;
+	while ((l = *pp) != NULL) {
+		if (l->c == c) {
+			*pp = l->next;
+			ev_timer_del(&l->timer);
+			free(l);
+			continue;
+		}
+		pp = &l->next;
+	}
+	daemon_conn_done();
+}
+
+static void
+on_accept(int fd, unsigned li)
+{
+	(void)li;
+	(void)ipc_conn_new(fd, AUTH_PROTO, AUTH_MAJOR, AUTH_MINOR, 0, on_msg,
+	    on_close, NULL);
+}
+
+/* post_jail - the users table, and the dummy record */
+static void
+post_jail(void)
+{
+	char *spec = daemon_map_spec(var_auth_users_map);
+	const char *why;
+
+	users = map_open(spec, MAP_RDONLY, &why);
+	if (users == NULL)
+		msg_fatal("auth_users_map: %s (postern user add creates it)",
+		    why);
+	free(spec);
+	dummy.ops = var_password_hash_ops;
+	dummy.mem = var_password_hash_memory;
+	randombytes_buf(dummy.salt, sizeof(dummy.salt));
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct daemon_spec spec = {
+		.user_param = "auth_owner",
+		.chroot_param = "auth_directory",
+		.post_jail = post_jail,
+		.on_accept = on_accept,
+	};
+
+	params_register();
+	daemon_main(argc, argv, &spec);
+}

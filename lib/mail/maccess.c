@@ -1,0 +1,170 @@
+/*
+ * NAME
+ *	maccess - log in and read stored messages
+ * DESCRIPTION
+ *	Synchronous, with timeouts: a login is one request to authd, each
+ *	message one request to cryptd.  A cryptd that was restarted has
+ *	forgotten every session; the caller gets a clean error and must log
+ *	in again.
+ */
+#include <string.h>
+#include <unistd.h>
+
+#include "mail/maccess.h"
+#include "mail/proto_auth.h"
+#include "util/daemon.h"
+#include "util/log.h"
+
+#define TIMEOUT_MS	30000
+
+void
+maccess_init(struct maccess *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->auth_fd = a->crypt_fd = -1;
+}
+
+/* connect_to - a HELLO'ed connection to service through master */
+static int
+connect_to(const char *service, const char *proto, unsigned major,
+    unsigned minor)
+{
+	const char *why;
+	int fd = daemon_connect(service, &why);
+
+	if (fd >= 0 && ipc_sync_hello(fd, proto, major, minor, TIMEOUT_MS,
+	    &why) < 0) {
+		close(fd);
+		fd = -1;
+	}
+	if (fd < 0)
+		msg_warn("%s: %s", service, why);
+	return fd;
+}
+
+/* ask - one request and its reply on *fd (closed on failure) */
+static int
+ask(int *fd, struct ipc_msg *m, struct ipc_msg *r)
+{
+	const char *why;
+
+	if (ipc_sync_send(*fd, m, TIMEOUT_MS) == 0 &&
+	    ipc_sync_recv(*fd, r, IPC_MAX_FRAME, TIMEOUT_MS, &why) == 0)
+		return 0;
+	close(*fd);
+	*fd = -1;
+	return -1;
+}
+
+int
+maccess_login(struct maccess *a, const char *user, const char *pw,
+    size_t len, const char *rip, const char *service)
+{
+	struct ipc_msg m, r;
+	const char *u, *h;
+	uint64_t status;
+	int rc = -1;
+
+	if (a->auth_fd < 0)
+		a->auth_fd = connect_to("authd", AUTH_PROTO, AUTH_MAJOR,
+		    AUTH_MINOR);
+	if (a->auth_fd < 0)
+		return -1;
+	ipc_msg_init(&m, AUTH_T_LOGIN);
+	if (ipc_put_u64(&m, "id", 1) == 0 && ipc_put_str(&m, "user", user) ==
+	    0 && ipc_put_bytes(&m, "password", pw, len) == 0 &&
+	    ipc_put_str(&m, "rip", rip) == 0 &&
+	    ipc_put_str(&m, "service", service) == 0 &&
+	    ask(&a->auth_fd, &m, &r) == 0) {
+		rc = 0;
+		if (ipc_get_u64(&r, "status", IPC_REQUIRED, &status) == 1) {
+			if (status == IPC_OK &&
+			    ipc_get_str(&r, "user", IPC_REQUIRED, &u) == 1 &&
+			    ipc_get_str(&r, "handle", IPC_REQUIRED, &h) == 1 &&
+			    strlen(h) == CRYPT_HANDLE_LEN &&
+			    strlen(u) < sizeof(a->user)) {
+				strcpy(a->user, u);
+				memcpy(a->handle, h, CRYPT_HANDLE_LEN + 1);
+				a->logged_in = true;
+				rc = 1;
+			} else if (status == IPC_ETEMP) {
+				rc = -1;
+			}
+		}
+		sodium_memzero(r.payload.data, r.payload.len);
+		ipc_msg_free(&r);
+	}
+	sodium_memzero(m.payload.data, m.payload.len);
+	ipc_msg_free(&m);
+	return rc;
+}
+
+int
+maccess_open(struct maccess *a, int fd, struct msgcrypt_reader *r,
+    const char **error_r)
+{
+	uint8_t sealed[MSGCRYPT_SEALED_LEN];
+	struct ipc_msg m, rep;
+	const uint8_t *key;
+	const char *err;
+	uint64_t status;
+	size_t klen;
+	int rc = -1;
+
+	if (!a->logged_in) {
+		*error_r = "not logged in";
+		return -1;
+	}
+	if (msgcrypt_read_sealed(fd, sealed, error_r) < 0)
+		return -1;
+	if (a->crypt_fd < 0)
+		a->crypt_fd = connect_to("cryptd", CRYPT_PROTO, CRYPT_MAJOR,
+		    CRYPT_MINOR);
+	if (a->crypt_fd < 0) {
+		*error_r = "the key service is not available";
+		return -1;
+	}
+	*error_r = "the key service did not answer";
+	ipc_msg_init(&m, CRYPT_T_OPEN);
+	if (ipc_put_u64(&m, "id", 1) == 0 &&
+	    ipc_put_str(&m, "handle", a->handle) == 0 &&
+	    ipc_put_str(&m, "user", a->user) == 0 &&
+	    ipc_put_bytes(&m, "sealed", sealed, sizeof(sealed)) == 0 &&
+	    ask(&a->crypt_fd, &m, &rep) == 0) {
+		if (ipc_get_u64(&rep, "status", IPC_REQUIRED, &status) == 1 &&
+		    status == IPC_OK && ipc_get_bytes(&rep, "key",
+		    IPC_REQUIRED, &key, &klen) == 1 && klen ==
+		    MSGCRYPT_KEY_LEN)
+			rc = msgcrypt_read_begin(r, fd, key, error_r);
+		else if (ipc_get_str(&rep, "error", IPC_OPTIONAL, &err) == 1)
+			*error_r = strcmp(err, "no such session") == 0 ?
+			    "session ended (log in again)" :
+			    "this message cannot be opened with this session";
+		sodium_memzero(rep.payload.data, rep.payload.len);
+		ipc_msg_free(&rep);
+	}
+	ipc_msg_free(&m);
+	return rc;
+}
+
+void
+maccess_logout(struct maccess *a)
+{
+	struct ipc_msg m, r;
+
+	if (a->logged_in && a->auth_fd >= 0) {
+		ipc_msg_init(&m, AUTH_T_LOGOUT);
+		if (ipc_put_u64(&m, "id", 2) == 0 &&
+		    ipc_put_str(&m, "handle", a->handle) == 0 &&
+		    ask(&a->auth_fd, &m, &r) == 0)
+			ipc_msg_free(&r);
+		ipc_msg_free(&m);
+	}
+	sodium_memzero(a->handle, sizeof(a->handle));
+	a->logged_in = false;
+	if (a->auth_fd >= 0)
+		close(a->auth_fd);
+	if (a->crypt_fd >= 0)
+		close(a->crypt_fd);
+	a->auth_fd = a->crypt_fd = -1;
+}

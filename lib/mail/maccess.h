@@ -1,0 +1,43 @@
+/*
+ * maccess.h - the access side of the zero-access store, for imapd and
+ * pop3d: log a user in (authd starts a key session in cryptd) and open
+ * that user's stored messages as decrypted streams.  The content key of
+ * each message comes from cryptd, for this session only; the private key
+ * never leaves cryptd.
+ */
+#ifndef POSTERN_MACCESS_H
+#define POSTERN_MACCESS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "mail/addr.h"
+#include "mail/msgcrypt.h"
+#include "mail/proto_crypt.h"
+
+struct maccess {
+	int auth_fd;
+	int crypt_fd;
+	bool logged_in;
+	char user[ADDR_PATH_MAX + 1];
+	char handle[CRYPT_HANDLE_LEN + 1];
+};
+
+void maccess_init(struct maccess *a);
+/*
+ * maccess_login - check user and password through authd.  1 logged in,
+ * 0 refused (the reason is authd's to know), -1 temporarily impossible.
+ */
+int maccess_login(struct maccess *a, const char *user, const char *pw,
+    size_t len, const char *rip, const char *service);
+/*
+ * maccess_open - start reading the stored message on fd: its content key
+ * is opened by cryptd for this session.  0, or -1 with *error_r (not
+ * logged in, session gone, not this user's message, damaged file).
+ */
+int maccess_open(struct maccess *a, int fd, struct msgcrypt_reader *r,
+    const char **error_r);
+/* maccess_logout - end the session: cryptd wipes the key. */
+void maccess_logout(struct maccess *a);
+
+#endif
