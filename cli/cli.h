@@ -42,6 +42,8 @@ struct map *cli_map_edit(const char *param, const char *spec);
 /* cli_domain_add - make domain local; 0 or 1 after saying why. */
 int cli_domain_add(const char *domain);
 void cli_load_quiet(void);
+/* cli_auth_map - auth_users_map for editing, mode 0600, auth_owner's */
+struct map *cli_auth_map(void);
 int cli_parse_address(const char *cmd, const char *in, char *out,
     size_t size);
 int cli_domain_check(const char *cmd, const char *address);

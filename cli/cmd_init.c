@@ -49,8 +49,10 @@ static const struct init_service {
 	{ "qmgr", "unix", 0, "qmgr", "-o process_min=1" },
 	{ "local", "unix", 0, "local", "-o client_limit=1" },
 	{ "smtp-out", "unix", 0, "smtp", "" },
-	{ "authd", "unix", 0, "authd", "" },
-	{ "cryptd", "unix", 0, "cryptd", "" },
+	{ "authd", "unix", 0, "authd",
+	    "-o allowed_clients=submission,smtps,imap,imaps,pop3,pop3s" },
+	{ "cryptd", "unix", 0, "cryptd",
+	    "-o allowed_clients=authd,imap,imaps,pop3,pop3s" },
 	{ NULL, NULL, 0, NULL, NULL },
 };
 
@@ -216,6 +218,7 @@ init_queue_and_maps(const char *real, const char *domain)
 {
 	struct conf *c;
 	struct svc_table t;
+	struct map *m;
 	const char *which;
 	char *qdir = xasprintf("%s/queue", real);
 	int qfd = open(qdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -239,10 +242,13 @@ init_queue_and_maps(const char *real, const char *domain)
 	cli_config_dir = real;
 	if (cli_load(&c, &t, true) < 0)
 		return -1;
-	map_close(&(struct map *){ cli_map_edit("local_users_map",
-	    var_local_users_map) });
-	map_close(&(struct map *){ cli_map_edit("alias_map",
-	    var_alias_map) });
+	/* Empty tables, so that every daemon finds what it opens. */
+	m = cli_map_edit("local_users_map", var_local_users_map);
+	map_close(&m);
+	m = cli_map_edit("alias_map", var_alias_map);
+	map_close(&m);
+	m = cli_auth_map();
+	map_close(&m);
 	svc_table_free(&t);
 	conf_free(&c);
 	return cli_domain_add(domain) != 0 ? -1 : 0;

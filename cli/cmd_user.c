@@ -104,9 +104,9 @@ new_password(void)
 	return pw;
 }
 
-/* auth_map - the secret table, private to auth_owner */
-static struct map *
-auth_map(void)
+/* cli_auth_map - the secret table, private to auth_owner */
+struct map *
+cli_auth_map(void)
 {
 	struct map *m = cli_map_edit("auth_users_map", var_auth_users_map);
 	const char *file = strncmp(var_auth_users_map, "hash:", 5) == 0 ?
@@ -128,7 +128,7 @@ auth_map(void)
 static int
 load_user(const char *address, struct userkey *u)
 {
-	struct map *m = auth_map();
+	struct map *m = cli_auth_map();
 	struct buf v = BUF_INIT;
 	int rc = map_lookup(m, address, &v);
 
@@ -160,7 +160,7 @@ save_user(const char *address, const struct userkey *u)
 		buf_free(&pub);
 		return -1;
 	}
-	m = auth_map();
+	m = cli_auth_map();
 	rc = map_update(m, address, rec.data, rec.len);
 	map_close(&m);
 	if (rc == 0) {
@@ -255,7 +255,7 @@ user_add(int argc, char **argv)
 	    sizeof(address)) < 0 || cli_domain_check("user add", address) < 0)
 		return 1;
 	{
-		struct map *m = auth_map();
+		struct map *m = cli_auth_map();
 		struct buf v = BUF_INIT;
 		int exists = map_lookup(m, address, &v);
 
@@ -417,7 +417,7 @@ user_del(const char *arg)
 
 	if (cli_parse_address("user del", arg, address, sizeof(address)) < 0)
 		return 1;
-	m = auth_map();
+	m = cli_auth_map();
 	rc = map_delete(m, address);
 	map_close(&m);
 	if (cli_map_del("user del", "local_users_map", var_local_users_map,
