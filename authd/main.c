@@ -271,15 +271,14 @@ on_close(struct ipc_conn *c, const char *reason, void *ctx)
 		}
 		pp = &l->next;
 	}
-	daemon_conn_done();
 }
 
 static void
 on_accept(int fd, unsigned li)
 {
 	(void)li;
-	(void)ipc_conn_new(fd, AUTH_PROTO, AUTH_MAJOR, AUTH_MINOR, 0, on_msg,
-	    on_close, NULL);
+	daemon_ipc_serve(fd, AUTH_PROTO, AUTH_MAJOR, AUTH_MINOR, on_msg,
+	    on_close);
 }
 
 /* post_jail - the users table, and the dummy record */

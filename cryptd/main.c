@@ -203,20 +203,11 @@ on_msg(struct ipc_conn *c, struct ipc_msg *m, void *ctx)
 }
 
 static void
-on_close(struct ipc_conn *c, const char *reason, void *ctx)
-{
-	(void)c;
-	(void)reason;
-	(void)ctx;
-	daemon_conn_done();
-}
-
-static void
 on_accept(int fd, unsigned li)
 {
 	(void)li;
-	(void)ipc_conn_new(fd, CRYPT_PROTO, CRYPT_MAJOR, CRYPT_MINOR, 0,
-	    on_msg, on_close, NULL);
+	daemon_ipc_serve(fd, CRYPT_PROTO, CRYPT_MAJOR, CRYPT_MINOR, on_msg,
+	    NULL);
 }
 
 /* pre_jail - no core file, no ptrace, ever */

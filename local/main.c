@@ -81,23 +81,13 @@ on_msg(struct ipc_conn *c, struct ipc_msg *m, void *ctx)
 	}
 }
 
-/* on_close - qmgr went away */
-static void
-on_close(struct ipc_conn *c, const char *reason, void *ctx)
-{
-	(void)c;
-	(void)reason;
-	(void)ctx;
-	daemon_conn_done();
-}
-
 /* on_accept - qmgr connected */
 static void
 on_accept(int fd, unsigned li)
 {
 	(void)li;
-	(void)ipc_conn_new(fd, LOCAL_PROTO, LOCAL_MAJOR, LOCAL_MINOR, 0,
-	    on_msg, on_close, NULL);
+	daemon_ipc_serve(fd, LOCAL_PROTO, LOCAL_MAJOR, LOCAL_MINOR, on_msg,
+	    NULL);
 }
 
 int

@@ -17,6 +17,7 @@
 #include "mail/proto_qmgr.h"
 #include "mail/queue.h"
 #include "qmgr/qmgr.h"
+#include "util/daemon.h"
 #include "util/log.h"
 
 /* answer - the reply */
@@ -133,18 +134,8 @@ on_msg(struct ipc_conn *c, struct ipc_msg *m, void *ctx)
 	answer(c, id, act(m->type, qid));
 }
 
-/* on_close - the command went away */
-static void
-on_close(struct ipc_conn *c, const char *reason, void *ctx)
-{
-	(void)c;
-	(void)reason;
-	(void)ctx;
-}
-
 void
 ctl_accept(int fd)
 {
-	(void)ipc_conn_new(fd, QMGR_PROTO, QMGR_MAJOR, QMGR_MINOR, 0, on_msg,
-	    on_close, NULL);
+	daemon_ipc_serve(fd, QMGR_PROTO, QMGR_MAJOR, QMGR_MINOR, on_msg, NULL);
 }

@@ -547,6 +547,25 @@ daemon_map_spec(const char *map)
 	return out;
 }
 
+/* ipc_closed - an IPC client left */
+static void
+ipc_closed(struct ipc_conn *c, const char *reason, void *ctx)
+{
+	ipc_close_fn *also = (ipc_close_fn *)ctx;
+
+	if (also != NULL)
+		also(c, reason, NULL);
+	daemon_conn_done();
+}
+
+void
+daemon_ipc_serve(int fd, const char *proto, unsigned major, unsigned minor,
+    ipc_msg_fn *on_msg, ipc_close_fn *on_close)
+{
+	(void)ipc_conn_new(fd, proto, major, minor, 0, on_msg, ipc_closed,
+	    (void *)on_close);
+}
+
 const char *
 daemon_service(void)
 {

@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "util/conf.h"
+#include "util/ipc.h"
 
 struct daemon_spec {
 	/* Parameter naming the user this daemon runs as, e.g. "mail_owner". */
@@ -85,6 +86,13 @@ int daemon_anvil(const char *addr, bool connect, uint64_t window_s,
 char *daemon_path(const char *path);
 /* daemon_map_spec - "hash:/abs/path" with its path through daemon_path. */
 char *daemon_map_spec(const char *spec);
+/*
+ * daemon_ipc_serve - serve an accepted connection with an internal
+ * protocol (util/ipc.h): frames go to on_msg; when the connection ends,
+ * on_close (optional) runs and the skeleton is told (daemon_conn_done).
+ */
+void daemon_ipc_serve(int fd, const char *proto, unsigned major,
+    unsigned minor, ipc_msg_fn *on_msg, ipc_close_fn *on_close);
 /* daemon_service - this service's name from master.conf. */
 const char *daemon_service(void);
 /* daemon_conf - the loaded configuration. */

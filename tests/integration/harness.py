@@ -215,7 +215,8 @@ class MailInstance(Instance):
             f"smtp inet 127.0.0.1:{self.smtp_port} - - - smtpd {smtpd_opts}",
             f"smtps inet 127.0.0.1:{self.smtps_port} - - - smtpd "
             f"-o smtpd_tls_wrapper=yes {smtpd_opts}",
-            "qmgr unix qmgr - - 1 qmgr -o process_min=1",
+            # client_limit=2: every postern queue command must be let go.
+            "qmgr unix qmgr - - 1 qmgr -o process_min=1 -o client_limit=2",
             "local unix local - - - local -o client_limit=1",
         ])
         self.append("postern.conf", "\nminimal_backoff_time = 1s\n"
