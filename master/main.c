@@ -381,9 +381,10 @@ main(int argc, char **argv)
 			msg_fatal("cannot open the control socket");
 		free(ctl);
 	}
-	msg_info("daemon started -- version %s, configuration %s, %zu "
-	    "services", POSTERN_VERSION, master_config_dir, n_services);
-	if (!foreground) {
+	if (foreground)
+		msg_info("daemon started -- version %s, configuration %s, %zu "
+		    "services", POSTERN_VERSION, master_config_dir, n_services);
+	else {
 		if (var_maillog_file[0] != '\0') {
 			if (log_open("master", LOG_TO_FILE,
 			    var_maillog_file) < 0)
@@ -392,8 +393,10 @@ main(int argc, char **argv)
 		} else {
 			(void)log_open("master", LOG_TO_SYSLOG, NULL);
 		}
-		msg_info("daemon started -- version %s, configuration %s",
-		    POSTERN_VERSION, master_config_dir);
+		/* Said once, in the log, not on the terminal of postern
+		 * start. */
+		msg_info("daemon started -- version %s, configuration %s, %zu "
+		    "services", POSTERN_VERSION, master_config_dir, n_services);
 		if (write(ready_fd, "1", 1) != 1)
 			msg_warn("readiness pipe: %m");
 		close(ready_fd);
