@@ -7,7 +7,9 @@
  *	the stored verifier, the second half unwraps the private key, which
  *	authd hands to cryptd (UNLOCK) for a session handle.  Unknown users
  *	cost the same (a derivation with a fixed dummy record), and every
- *	failure gets the same answer after the throttle's delay.
+ *	failure gets the same answer after the throttle's delay.  The
+ *	derivation runs in worker threads (authd_hash_threads), so that one
+ *	slow login does not hold up the others.
  * SECURITY
  *	Holds password verifiers (auth_users_map) and, for the moment of a
  *	login, a password and a wrapping key, both wiped at once.  Not
@@ -31,6 +33,7 @@
 #include "util/log.h"
 #include "util/map.h"
 #include "util/mem.h"
+#include "util/workq.h"
 
 static struct map *users;
 static int crypt_fd = -1;
@@ -152,69 +155,134 @@ unlock(const char *user, const struct userkey *u, const uint8_t *kek,
 	return rc;
 }
 
-/* login - LOGIN */
+/* A login whose Argon2id run is under way in a worker thread. */
+struct attempt {
+	struct workq_job job;	/* first */
+	struct ipc_conn *c;	/* NULL once the client left */
+	uint64_t id;
+	char user[ADDR_PATH_MAX + 1];
+	char rip[64];
+	char service[32];
+	bool known;
+	struct userkey u;	/* the user's record, or the dummy */
+	char *password;		/* sodium_malloc */
+	size_t pwlen;
+	uint8_t *derived;	/* sodium_malloc, from the worker */
+	struct attempt *next;
+};
+static struct attempt *attempts;
+static struct workq *hashers;
+
+/* derive - in a worker thread */
+static void
+derive(struct workq_job *j)
+{
+	struct attempt *a = (struct attempt *)j;
+
+	a->derived = userkey_derive(&a->u, a->password, a->pwlen);
+	sodium_free(a->password);
+	a->password = NULL;
+}
+
+/* derived - back in the loop: check, unlock, answer */
+static void
+derived(struct workq_job *j)
+{
+	struct attempt *a = (struct attempt *)j, **pp;
+	char handle[CRYPT_HANDLE_LEN + 1];
+	uint8_t *d = a->derived;
+	int rc;
+
+	for (pp = &attempts; *pp != NULL && *pp != a; pp = &(*pp)->next)
+		;
+	if (*pp != NULL)
+		*pp = a->next;
+	if (a->c == NULL) {
+		/* The client left; the work is thrown away. */
+	} else if (d == NULL) {
+		msg_warn("cannot derive a key: out of memory "
+		    "(memory_limit against password_hash_memory?)");
+		reply(a->c, a->id, IPC_ETEMP, NULL, NULL);
+	} else if (!a->known || !userkey_check(&a->u, d)) {
+		msg_info("authentication failed: user=<%s> rip=%s service=%s",
+		    a->user, a->rip, a->service);
+		fail(a->c, a->id, throttle_failed(a->rip, a->user));
+	} else if ((rc = unlock(a->user, &a->u, d + USERKEY_HALF,
+	    handle)) <= 0) {
+		msg_warn("login of %s: cryptd %s", a->user, rc < 0 ?
+		    "is not answering" : "refused the key");
+		reply(a->c, a->id, IPC_ETEMP, NULL, NULL);
+	} else {
+		throttle_ok(a->user);
+		msg_info("login: user=<%s> rip=%s service=%s", a->user, a->rip,
+		    a->service);
+		reply(a->c, a->id, IPC_OK, a->user, handle);
+		sodium_memzero(handle, sizeof(handle));
+	}
+	if (d != NULL)
+		sodium_free(d);
+	sodium_memzero(&a->u, sizeof(a->u));
+	free(a);
+}
+
+/* login - LOGIN: look the user up, then derive in a worker */
 static void
 login(struct ipc_conn *c, struct ipc_msg *m, uint64_t id)
 {
 	const char *user_in, *rip, *service;
 	const uint8_t *pw;
 	size_t pwlen;
-	char user[ADDR_PATH_MAX + 1], handle[CRYPT_HANDLE_LEN + 1];
 	struct buf v = BUF_INIT;
-	struct userkey u;
-	bool known;
-	uint8_t *d;
+	struct attempt *a;
 	int rc;
 
 	if (ipc_get_str(m, "user", IPC_REQUIRED, &user_in) < 0 ||
 	    ipc_get_bytes(m, "password", IPC_REQUIRED, &pw, &pwlen) < 0 ||
 	    ipc_get_str(m, "rip", IPC_REQUIRED, &rip) < 0 ||
-	    ipc_get_str(m, "service", IPC_REQUIRED, &service) < 0) {
+	    ipc_get_str(m, "service", IPC_REQUIRED, &service) < 0 ||
+	    pwlen > 4096) {
 		reply(c, id, IPC_EPROTO, NULL, NULL);
 		return;
 	}
-	resolve_lower(user_in, user, sizeof(user));
-	if (throttle_blocked(rip)) {
+	a = xcalloc(1, sizeof(*a));
+	a->c = c;
+	a->id = id;
+	resolve_lower(user_in, a->user, sizeof(a->user));
+	snprintf(a->rip, sizeof(a->rip), "%s", rip);
+	snprintf(a->service, sizeof(a->service), "%s", service);
+	if (throttle_blocked(a->rip)) {
 		msg_info("authentication failed: user=<%s> rip=%s service=%s "
-		    "(address blocked)", user, rip, service);
+		    "(address blocked)", a->user, a->rip, a->service);
 		fail(c, id, var_auth_failure_delay_max * 1000);
+		free(a);
 		return;
 	}
-	rc = map_lookup(users, user, &v);
-	known = rc > 0 && userkey_decode(buf_cstr(&v), &u) == 0 && u.enabled;
+	rc = map_lookup(users, a->user, &v);
+	a->known = rc > 0 && userkey_decode(buf_cstr(&v), &a->u) == 0 &&
+	    a->u.enabled;
 	buf_free_wipe(&v);
 	if (rc < 0) {
 		msg_warn("auth_users_map: %s", map_error(users));
 		reply(c, id, IPC_ETEMP, NULL, NULL);
+		free(a);
 		return;
 	}
 	/* The same work whether or not the user exists. */
-	d = userkey_derive(known ? &u : &dummy, (const char *)pw, pwlen);
-	if (d == NULL) {
-		msg_warn("cannot derive a key: out of memory "
-		    "(memory_limit against password_hash_memory?)");
+	if (!a->known)
+		a->u = dummy;
+	a->password = sodium_malloc(pwlen + 1);
+	if (a->password == NULL) {
 		reply(c, id, IPC_ETEMP, NULL, NULL);
+		free(a);
 		return;
 	}
-	if (!known || !userkey_check(&u, d)) {
-		sodium_free(d);
-		msg_info("authentication failed: user=<%s> rip=%s service=%s",
-		    user, rip, service);
-		fail(c, id, throttle_failed(rip, user));
-		return;
-	}
-	rc = unlock(user, &u, d + USERKEY_HALF, handle);
-	sodium_free(d);
-	if (rc <= 0) {
-		msg_warn("login of %s: cryptd %s", user, rc < 0 ?
-		    "is not answering" : "refused the key");
-		reply(c, id, IPC_ETEMP, NULL, NULL);
-		return;
-	}
-	throttle_ok(user);
-	msg_info("login: user=<%s> rip=%s service=%s", user, rip, service);
-	reply(c, id, IPC_OK, user, handle);
-	sodium_memzero(handle, sizeof(handle));
+	memcpy(a->password, pw, pwlen);
+	a->pwlen = pwlen;
+	a->job.work = derive;
+	a->job.done = derived;
+	a->next = attempts;
+	attempts = a;
+	workq_submit(hashers, &a->job);
 }
 
 /* logout - LOGOUT: wipe the cryptd session */
@@ -262,6 +330,9 @@ on_close(struct ipc_conn *c, const char *reason, void *ctx)
 
 	(void)reason;
 	(void)ctx;
+	for (struct attempt *a = attempts; a != NULL; a = a->next)
+		if (a->c == c)
+			a->c = NULL;
 	while ((l = *pp) != NULL) {
 		if (l->c == c) {
 			*pp = l->next;
@@ -296,6 +367,7 @@ post_jail(void)
 	dummy.ops = var_password_hash_ops;
 	dummy.mem = var_password_hash_memory;
 	randombytes_buf(dummy.salt, sizeof(dummy.salt));
+	hashers = workq_new((unsigned)var_authd_hash_threads, NULL);
 }
 
 int

@@ -21,6 +21,7 @@
 #include "mail/resolve.h"
 #include "mail/smtp_args.h"
 #include "util/stream.h"
+#include "util/workq.h"
 
 enum smtpd_mode {
 	MODE_GREETING,		/* waiting out smtpd_greeting_delay */
@@ -41,11 +42,11 @@ enum smtpd_counter {
 
 /* A queue file handed to a commit thread (commit.c). */
 struct commit {
+	struct workq_job job;		/* first: the job is the commit */
 	struct queue_new *q;
 	int rc, err;			/* queue_new_commit's result, errno */
 	void (*done)(struct commit *);	/* runs in the loop afterwards */
 	void *ctx;
-	struct commit *next;
 };
 
 struct smtpd_rcpt {

@@ -77,6 +77,7 @@ uint64_t var_cryptd_session_limit;
 uint64_t var_auth_failure_delay_max;
 uint64_t var_auth_block_threshold;
 uint64_t var_auth_block_time;
+uint64_t var_authd_hash_threads;
 
 const struct conf_def mail_params[] = {
 	{ "myhostname", CONF_STR, "localhost", &var_myhostname, 0, 0,
@@ -227,6 +228,9 @@ const struct conf_def mail_params[] = {
 	{ "auth_block_threshold", CONF_INT, "20", &var_auth_block_threshold,
 	    1, 100000, "failed logins from one client address within a minute "
 	    "that block it for auth_block_time" },
+	{ "authd_hash_threads", CONF_INT, "2", &var_authd_hash_threads, 1,
+	    64, "Argon2id runs authd does at once (each takes "
+	    "password_hash_memory)" },
 	{ "auth_block_time", CONF_TIME, "10m", &var_auth_block_time, 1, 86400,
 	    "how long a client address stays blocked" },
 

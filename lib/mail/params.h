@@ -69,6 +69,7 @@ extern uint64_t var_cryptd_session_limit;
 extern uint64_t var_auth_failure_delay_max;
 extern uint64_t var_auth_block_threshold;
 extern uint64_t var_auth_block_time;
+extern uint64_t var_authd_hash_threads;
 
 extern const struct conf_def mail_params[];
 
