@@ -428,6 +428,33 @@ user_del(const char *arg)
 	return 0;
 }
 
+/* from_line - the mbox separator: the Return-Path local added, and the
+ * delivery time (the file's) */
+static void
+from_line(FILE *out, int fd, const char *head, size_t n)
+{
+	char sender[ADDR_PATH_MAX + 1] = "MAILER-DAEMON", when[64];
+	struct stat st;
+	struct tm tm;
+	time_t t = 0;
+
+	if (n > 14 && memcmp(head, "Return-Path: <", 14) == 0) {
+		const char *end = memchr(head + 14, '>', n - 14);
+		size_t len = end != NULL ? (size_t)(end - head - 14) : 0;
+
+		if (len > 0 && len < sizeof(sender) &&
+		    memchr(head + 14, ' ', len) == NULL) {
+			memcpy(sender, head + 14, len);
+			sender[len] = '\0';
+		}
+	}
+	if (fstat(fd, &st) == 0)
+		t = st.st_mtime;
+	gmtime_r(&t, &tm);
+	strftime(when, sizeof(when), "%a %b %e %H:%M:%S %Y", &tm);
+	fprintf(out, "From %s %s\n", sender, when);
+}
+
 /* mbox_message - one decrypted message as an mbox entry on out */
 static int
 mbox_message(FILE *out, const char *path, const uint8_t pk[32],
@@ -452,9 +479,11 @@ mbox_message(FILE *out, const char *path, const uint8_t pk[32],
 		return -1;
 	}
 	sodium_memzero(key, sizeof(key));
-	fprintf(out, "From MAILER-DAEMON Thu Jan  1 00:00:00 1970\n");
 	/* mboxrd: ">From " quoting, LF line ends. */
-	while ((n = msgcrypt_read(&r, buf, sizeof(buf), &why)) > 0) {
+	for (bool first = true; (n = msgcrypt_read(&r, buf, sizeof(buf),
+	    &why)) > 0; first = false) {
+		if (first)
+			from_line(out, fd, buf, (size_t)n);
 		for (ssize_t i = 0; i < n; i++) {
 			if (bol) {
 				size_t k = (size_t)i;

@@ -230,7 +230,8 @@ class CryptoTest(unittest.TestCase):
         res = self.inst.cmd("user", "export", "--password-stdin",
                             "bob@example.test", input="bob's secret\n")
         self.assertEqual(res.returncode, 0, res.stderr)
-        self.assertTrue(res.stdout.startswith("From "))
+        self.assertTrue(res.stdout.startswith("From a@client.test "),
+                        res.stdout[:80])
         self.assertIn("body EXPORT-B", res.stdout)
         res = self.inst.cmd("user", "export", "--password-stdin",
                             "bob@example.test", input="wrong\n")
