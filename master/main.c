@@ -83,6 +83,10 @@ reload(void)
 	bool changed;
 
 	notify_systemd("RELOADING=1");
+	/* SIGHUP after log rotation: write to the new file from here on. */
+	if (!foreground && var_maillog_file[0] != '\0' &&
+	    log_open("master", LOG_TO_FILE, var_maillog_file) < 0)
+		msg_warn("cannot reopen maillog_file %s: %m", var_maillog_file);
 	msg_info("reloading configuration %s", master_config_dir);
 	if (instance_load(master_config_dir, &nc, &nt, &errors) < 0) {
 		instance_log_errors(&errors);

@@ -35,6 +35,7 @@ static void (*fatal_hook)(void);
 int
 log_open(const char *name, enum log_sink sink, const char *arg)
 {
+	static bool log_fd_is_file;
 	int fd;
 
 	snprintf(log_ident, sizeof(log_ident), "%s", name);
@@ -57,7 +58,11 @@ log_open(const char *name, enum log_sink sink, const char *arg)
 		fd = open(arg, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
 		if (fd < 0)
 			return -1;
+		/* Reopening (log rotation) lets go of the old file. */
+		if (log_fd_is_file)
+			close(log_fd);
 		log_fd = fd;
+		log_fd_is_file = true;
 		break;
 	case LOG_TO_SYSLOG:
 		/* Connected now, before any chroot, and kept. */

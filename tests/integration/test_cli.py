@@ -156,6 +156,13 @@ class CheckConfigTest(unittest.TestCase):
         log = os.path.join(self.inst.dir, "log", "postern.log")
         self.assertTrue(wait_for(lambda: os.path.exists(log)))
         self.assertIn("daemon started", open(log).read())
+        # Log rotation: move the file away, reload, and master writes a
+        # new one.
+        os.rename(log, log + ".1")
+        r = postern(self.inst.dir, "reload")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertTrue(wait_for(lambda: os.path.exists(log) and
+                                 "reloading" in open(log).read(), 5))
         # A bad configuration is refused before master hears of it.
         self.inst.append("postern.conf", "max_use = -3\n")
         r = postern(self.inst.dir, "reload")
