@@ -1,0 +1,322 @@
+/*
+ * NAME
+ *	mindex - the append-only folder index
+ * DESCRIPTION
+ *	See mindex.h.  Writers hold an exclusive fcntl lock on the log while
+ *	they refresh and append, so that UIDs and MODSEQs are assigned from
+ *	the latest state.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "mail/mindex.h"
+#include "util/buf.h"
+#include "util/file.h"
+#include "util/mem.h"
+
+#define LINE_MAX_LEN	1024
+
+/* lock - exclusive (F_WRLCK) or release (F_UNLCK) the whole log */
+static int
+lock(struct mindex *x, short type)
+{
+	struct flock fl = { .l_type = type, .l_whence = SEEK_SET };
+
+	while (fcntl(x->fd, F_SETLKW, &fl) < 0)
+		if (errno != EINTR)
+			return -1;
+	return 0;
+}
+
+/* insert - add a live message, keeping UID order */
+static void
+insert(struct mindex *x, uint32_t uid, uint64_t modseq, unsigned flags,
+    const char *name)
+{
+	size_t i = x->n;
+
+	if (x->n == x->cap) {
+		x->cap = x->cap ? 2 * x->cap : 64;
+		x->msgs = xrealloc(x->msgs, x->cap * sizeof(*x->msgs));
+	}
+	while (i > 0 && x->msgs[i - 1].uid > uid)
+		i--;
+	memmove(&x->msgs[i + 1], &x->msgs[i], (x->n - i) * sizeof(*x->msgs));
+	x->msgs[i] = (struct mindex_msg){ uid, modseq, flags, xstrdup(name) };
+	x->n++;
+}
+
+struct mindex_msg *
+mindex_find(struct mindex *x, uint32_t uid)
+{
+	size_t lo = 0, hi = x->n;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (x->msgs[mid].uid == uid)
+			return &x->msgs[mid];
+		if (x->msgs[mid].uid < uid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/* apply - one record line (NUL-terminated, no newline) */
+static void
+apply(struct mindex *x, char *line)
+{
+	unsigned long long a, b, c;
+	char name[LINE_MAX_LEN];
+	struct mindex_msg *m;
+
+	switch (line[0]) {
+	case 'I':
+		if (sscanf(line, "I %llu", &a) == 1)
+			x->uidvalidity = (uint32_t)a;
+		break;
+	case 'A':
+		if (sscanf(line, "A %llu %llu %llu %1000s", &a, &b, &c,
+		    name) == 4 && a > 0 && a < UINT32_MAX &&
+		    mindex_find(x, (uint32_t)a) == NULL) {
+			insert(x, (uint32_t)a, b, (unsigned)c & MF_ALL, name);
+			if (a >= x->uidnext)
+				x->uidnext = (uint32_t)a + 1;
+			if (b > x->highestmodseq)
+				x->highestmodseq = b;
+		}
+		break;
+	case 'F':
+		if (sscanf(line, "F %llu %llu %llu", &a, &b, &c) == 3 &&
+		    (m = mindex_find(x, (uint32_t)a)) != NULL) {
+			m->flags = (unsigned)c & MF_ALL;
+			m->modseq = b;
+			if (b > x->highestmodseq)
+				x->highestmodseq = b;
+		}
+		break;
+	case 'X':
+		if (sscanf(line, "X %llu %llu", &a, &b) == 2 &&
+		    (m = mindex_find(x, (uint32_t)a)) != NULL) {
+			size_t i = (size_t)(m - x->msgs);
+
+			free(m->name);
+			memmove(m, m + 1, (x->n - i - 1) * sizeof(*m));
+			x->n--;
+			x->expunged = xrealloc(x->expunged,
+			    (x->n_expunged + 1) * sizeof(uint32_t));
+			x->expunged[x->n_expunged++] = (uint32_t)a;
+			if (b > x->highestmodseq)
+				x->highestmodseq = b;
+		}
+		break;
+	}
+}
+
+int
+mindex_refresh(struct mindex *x)
+{
+	char chunk[8192];
+	struct buf line = BUF_INIT;
+	off_t off = x->read_off, line_start = x->read_off;
+	int applied = 0;
+	ssize_t n;
+
+	while ((n = pread(x->fd, chunk, sizeof(chunk), off)) > 0) {
+		for (ssize_t i = 0; i < n; i++) {
+			if (chunk[i] != '\n') {
+				if (line.len < LINE_MAX_LEN &&
+				    buf_append_byte(&line, (uint8_t)chunk[i]) < 0)
+					break;
+				continue;
+			}
+			apply(x, (char *)buf_cstr(&line));
+			applied++;
+			buf_reset(&line);
+			line_start = off + i + 1;
+		}
+		off += n;
+	}
+	buf_free(&line);
+	/* A torn last line (no newline) is not applied: it is not there. */
+	x->read_off = line_start;
+	return n < 0 ? -1 : applied;
+}
+
+/* append - one record, under the lock the caller holds */
+static int
+append(struct mindex *x, const char *text)
+{
+	struct stat st;
+
+	/* Cut a torn line a killed writer left behind. */
+	if (fstat(x->fd, &st) == 0 && st.st_size > x->read_off &&
+	    ftruncate(x->fd, x->read_off) < 0)
+		return -1;
+	if (pwrite(x->fd, text, strlen(text), x->read_off) !=
+	    (ssize_t)strlen(text))
+		return -1;
+	return mindex_refresh(x) < 0 ? -1 : 0;
+}
+
+int
+mindex_open(struct mindex *x, const char *dir, const char **error_r)
+{
+	char *path = xasprintf("%s/" MINDEX_FILE, dir), rec[64];
+
+	memset(x, 0, sizeof(*x));
+	x->dir = xstrdup(dir);
+	x->uidnext = 1;
+	x->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	free(path);
+	if (x->fd < 0 || lock(x, F_WRLCK) < 0) {
+		*error_r = "cannot open the folder index";
+		return -1;
+	}
+	if (mindex_refresh(x) < 0 || (x->uidvalidity == 0 &&
+	    (snprintf(rec, sizeof(rec), "I %lld\n", (long long)time(NULL)),
+	    append(x, rec) < 0))) {
+		(void)lock(x, F_UNLCK);
+		*error_r = "cannot read the folder index";
+		return -1;
+	}
+	(void)lock(x, F_UNLCK);
+	return 0;
+}
+
+void
+mindex_close(struct mindex *x)
+{
+	for (size_t i = 0; i < x->n; i++)
+		free(x->msgs[i].name);
+	free(x->msgs);
+	free(x->expunged);
+	free(x->dir);
+	if (x->fd >= 0)
+		close(x->fd);
+	memset(x, 0, sizeof(*x));
+	x->fd = -1;
+}
+
+/* logged - is name already a live message? */
+static bool
+logged(const struct mindex *x, const char *name)
+{
+	for (size_t i = x->n; i > 0; i--)
+		if (strcmp(x->msgs[i - 1].name, name) == 0)
+			return true;
+	return false;
+}
+
+int
+mindex_sync_new(struct mindex *x)
+{
+	char *newdir = xasprintf("%s/new", x->dir), rec[LINE_MAX_LEN + 64];
+	struct dirent **names;
+	int n, added = 0;
+
+	n = scandir(newdir, &names, NULL, alphasort);
+	if (n < 0) {
+		free(newdir);
+		return errno == ENOENT ? 0 : -1;
+	}
+	if (lock(x, F_WRLCK) < 0 || mindex_refresh(x) < 0) {
+		added = -1;
+		goto out;
+	}
+	for (int i = 0; i < n; i++) {
+		const char *name = names[i]->d_name;
+		char *from, *to;
+
+		if (name[0] == '.' || strlen(name) > LINE_MAX_LEN - 100 ||
+		    strchr(name, ' ') != NULL)
+			continue;
+		from = xasprintf("%s/%s", newdir, name);
+		to = xasprintf("%s/cur/%s", x->dir, name);
+		if (logged(x, name)) {
+			/* Logged before a crash, never moved: move it now. */
+			if (rename(from, to) < 0)
+				added = -1;
+			free(from);
+			free(to);
+			if (added < 0)
+				break;
+			continue;
+		}
+		/* The UID is logged first: a crash between the two leaves
+		 * a logged message still in new/, found again next time
+		 * (the A record for its name is then skipped). */
+		snprintf(rec, sizeof(rec), "A %u %llu 0 %s\n", x->uidnext,
+		    (unsigned long long)x->highestmodseq + 1, name);
+		if (append(x, rec) < 0 || rename(from, to) < 0)
+			added = -1;
+		else
+			added++;
+		free(from);
+		free(to);
+		if (added < 0)
+			break;
+	}
+out:
+	(void)lock(x, F_UNLCK);
+	for (int i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	free(newdir);
+	return added;
+}
+
+int
+mindex_set_flags(struct mindex *x, uint32_t uid, unsigned flags)
+{
+	char rec[96];
+	int rc = -1;
+
+	if (lock(x, F_WRLCK) < 0)
+		return -1;
+	if (mindex_refresh(x) >= 0 && mindex_find(x, uid) != NULL) {
+		snprintf(rec, sizeof(rec), "F %u %llu %u\n", uid,
+		    (unsigned long long)x->highestmodseq + 1, flags & MF_ALL);
+		rc = append(x, rec);
+	}
+	(void)lock(x, F_UNLCK);
+	return rc;
+}
+
+int
+mindex_expunge(struct mindex *x, uint32_t uid)
+{
+	struct mindex_msg *m;
+	char rec[96], rel[LINE_MAX_LEN + 8], path[LINE_MAX_LEN + 1200];
+	int rc = -1;
+
+	if (lock(x, F_WRLCK) < 0)
+		return -1;
+	if (mindex_refresh(x) >= 0 && (m = mindex_find(x, uid)) != NULL) {
+		snprintf(path, sizeof(path), "%.1100s/%s", x->dir,
+		    mindex_path(m, rel, sizeof(rel)));
+		snprintf(rec, sizeof(rec), "X %u %llu\n", uid,
+		    (unsigned long long)x->highestmodseq + 1);
+		rc = append(x, rec);
+		if (rc == 0)
+			(void)unlink(path);
+	}
+	(void)lock(x, F_UNLCK);
+	return rc;
+}
+
+const char *
+mindex_path(const struct mindex_msg *m, char *out, size_t size)
+{
+	snprintf(out, size, "cur/%s", m->name);
+	return out;
+}
