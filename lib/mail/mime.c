@@ -139,7 +139,8 @@ content_type(struct mime_message *m, struct mime_part *part,
 	buf_free(&v);
 }
 
-/* count_lines - LFs in [a, b) */
+/* count_lines - lines in [a, b): LFs, and a last line without one
+ * (the CRLF before a boundary belongs to the boundary) */
 static size_t
 count_lines(const char *d, size_t a, size_t b)
 {
@@ -147,7 +148,7 @@ count_lines(const char *d, size_t a, size_t b)
 
 	for (size_t i = a; i < b; i++)
 		n += d[i] == '\n';
-	return n;
+	return n + (b > a && d[b - 1] != '\n');
 }
 
 static struct mime_part *parse_part(struct mime_message *m, size_t start,
