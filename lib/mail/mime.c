@@ -307,6 +307,21 @@ hexval(int c)
 	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
 
+/* split_charset - take "charset'lang'" off the front of v[0..n) */
+static void
+split_charset(const char **v, size_t *n, char *charset, size_t size)
+{
+	const char *a = memchr(*v, '\'', *n);
+	const char *b = a != NULL ? memchr(a + 1, '\'', *n - (size_t)(a + 1 -
+	    *v)) : NULL;
+
+	if (a == NULL || b == NULL)
+		return;
+	snprintf(charset, size, "%.*s", (int)(a - *v), *v);
+	*n -= (size_t)(b + 1 - *v);
+	*v = b + 1;
+}
+
 int
 mime_param(const char *value, const char *name, struct buf *out)
 {
@@ -356,30 +371,11 @@ mime_param(const char *value, const char *name, struct buf *out)
 			while (v[n] != '\0' && v[n] != ';' && v[n] != ' ' &&
 			    v[n] != '\t')
 				n++;
-			if (ext && !cont && strchr(v, '\'') != NULL &&
-			    charset[0] == '\0') {
-				const char *a = memchr(v, '\'', n);
-				const char *b = a != NULL ? memchr(a + 1, '\'',
-				    n - (size_t)(a + 1 - v)) : NULL;
-
-				if (a != NULL && b != NULL) {
-					snprintf(charset, sizeof(charset),
-					    "%.*s", (int)(a - v), v);
-					n -= (size_t)(b + 1 - v);
-					v = b + 1;
-				}
-			} else if (ext && cont && found == 0) {
-				const char *a = memchr(v, '\'', n);
-				const char *b = a != NULL ? memchr(a + 1, '\'',
-				    n - (size_t)(a + 1 - v)) : NULL;
-
-				if (a != NULL && b != NULL) {
-					snprintf(charset, sizeof(charset),
-					    "%.*s", (int)(a - v), v);
-					n -= (size_t)(b + 1 - v);
-					v = b + 1;
-				}
-			}
+			/* The first extended piece may start with
+			 * charset'language'. */
+			if (ext && (cont ? found == 0 : charset[0] == '\0'))
+				split_charset(&v, &n, charset,
+				    sizeof(charset));
 			for (size_t i = 0; i < n; i++) {
 				int c = (unsigned char)v[i];
 
