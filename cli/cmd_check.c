@@ -134,6 +134,27 @@ check_map(const struct conf *c, const char *param, const char *spec)
 	map_close(&m);
 }
 
+/* check_auth_map - password verifiers and wrapped keys: auth_owner's
+ * alone */
+static void
+check_auth_map(const struct conf *c)
+{
+	const char *file = strncmp(var_auth_users_map, "hash:", 5) == 0 ?
+	    var_auth_users_map + 5 : NULL;
+	struct passwd *pw = geteuid() == 0 ? getpwnam(var_auth_owner) : NULL;
+	struct stat st;
+
+	if (file == NULL || stat(file, &st) < 0)
+		return;		/* check_map reports a missing table */
+	if ((st.st_mode & 077) != 0)
+		problem(c, "auth_users_map", "%s: mode %04o: others can read "
+		    "password verifiers and wrapped keys (chmod 600)", file,
+		    (unsigned)(st.st_mode & 07777));
+	if (pw != NULL && st.st_uid != pw->pw_uid)
+		problem(c, "auth_users_map", "%s: owned by uid %ld, not %s "
+		    "(auth_owner)", file, (long)st.st_uid, pw->pw_name);
+}
+
 /* check_file_private - config files must not be writable by others */
 static void
 check_config_file(const struct conf *c, const char *name)
@@ -188,6 +209,8 @@ cmd_check(int argc, char **argv)
 	check_map(c, "local_domains_map", var_local_domains_map);
 	check_map(c, "local_users_map", var_local_users_map);
 	check_map(c, "alias_map", var_alias_map);
+	check_map(c, "auth_users_map", var_auth_users_map);
+	check_auth_map(c);
 	check_tls(c);
 	check_commands(&t);
 	svc_table_free(&t);

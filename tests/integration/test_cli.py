@@ -112,6 +112,18 @@ class CheckConfigTest(unittest.TestCase):
         self.assertIn("does not match", r.stderr)
         self.assertIn("tls/key.pem", r.stderr)
 
+    def test_check_finds_exposed_keys_and_missing_tables(self):
+        users = os.path.join(self.inst.dir, "auth", "users")
+        os.chmod(users, 0o644)
+        aliases = os.path.join(self.inst.dir, "queue", "maps", "aliases")
+        os.unlink(aliases)
+        r = postern(self.inst.dir, "check")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn(users + ": mode 0644: others can read password "
+                      "verifiers", r.stderr)
+        self.assertIn(aliases, r.stderr)
+        self.assertIn("2 problems found", r.stderr)
+
     def test_check_finds_missing_daemon(self):
         self.inst.set_services(["x inet 127.0.0.1:%d - - 1 nosuchd"
                                 % free_port()])
