@@ -219,7 +219,7 @@ mstore_deliver(const char *mailbox, const char *folder,
 	struct msgcrypt_writer w = { 0 };
 	static unsigned counter;
 	char mdir[512], fdir[600], name[256], tmp[1024], dst[1024];
-	char host[64];
+	static char host[64];
 	uint64_t size = prefix->len + len;
 	struct timeval tv;
 	int fd, e;
@@ -231,18 +231,25 @@ mstore_deliver(const char *mailbox, const char *folder,
 	if (quota > 0 && mstore_usage(mailbox) + size > quota)
 		return fail(r, false, "5.2.2", "mailbox full (over quota)",
 		    0);
-	if (make_folder(fdir) < 0)
-		return fail(r, true, "4.3.0", "cannot create mailbox", errno);
 	gettimeofday(&tv, NULL);
-	if (gethostname(host, sizeof(host)) < 0)
-		snprintf(host, sizeof(host), "localhost");
-	host[strcspn(host, "/:")] = '\0';
+	if (host[0] == '\0') {
+		if (gethostname(host, sizeof(host)) < 0)
+			snprintf(host, sizeof(host), "localhost");
+		host[strcspn(host, "/:")] = '\0';
+	}
 	snprintf(name, sizeof(name), "%lld.M%06ldP%ldQ%u.%s,S=%llu",
 	    (long long)tv.tv_sec, (long)tv.tv_usec, (long)getpid(),
 	    ++counter, host, (unsigned long long)size);
 	snprintf(tmp, sizeof(tmp), "%s/tmp/%s", fdir, name);
 	snprintf(dst, sizeof(dst), "%s/new/%s", fdir, name);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	/* The mailbox is made on its first delivery. */
+	if (fd < 0 && errno == ENOENT) {
+		if (make_folder(fdir) < 0)
+			return fail(r, true, "4.3.0", "cannot create mailbox",
+			    errno);
+		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	}
 	if (fd < 0)
 		return fail(r, true, "4.3.0", "cannot create message file",
 		    errno);
@@ -257,7 +264,8 @@ mstore_deliver(const char *mailbox, const char *folder,
 		goto failed;
 	}
 	fd = -1;
-	if (rename(tmp, dst) < 0)
+	if (rename(tmp, dst) < 0 && (errno != ENOENT ||
+	    make_folder(fdir) < 0 || rename(tmp, dst) < 0))
 		goto failed;
 	snprintf(tmp, sizeof(tmp), "%s/new", fdir);
 	if (file_fsync_dir(AT_FDCWD, tmp) < 0) {
