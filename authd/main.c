@@ -51,7 +51,7 @@ static struct later *laters;
 /* reply - status (and handle/user on success) */
 static void
 reply(struct ipc_conn *c, uint64_t id, uint64_t status, const char *user,
-    const char *handle)
+    const char *handle, const uint8_t *pk)
 {
 	struct ipc_msg r;
 
@@ -59,7 +59,9 @@ reply(struct ipc_conn *c, uint64_t id, uint64_t status, const char *user,
 	if (ipc_put_u64(&r, "id", id) < 0 ||
 	    ipc_put_u64(&r, "status", status) < 0 ||
 	    (status == IPC_OK && (ipc_put_str(&r, "user", user) < 0 ||
-	    ipc_put_str(&r, "handle", handle) < 0)) ||
+	    ipc_put_str(&r, "handle", handle) < 0 ||
+	    (pk != NULL && ipc_put_bytes(&r, "public_key", pk,
+	    USERKEY_PK_LEN) < 0))) ||
 	    (status != IPC_OK && ipc_put_str(&r, "error", status == IPC_ETEMP ?
 	    "temporary failure" : "authentication failed") < 0) ||
 	    ipc_conn_send(c, &r) < 0)
@@ -78,7 +80,7 @@ fail_due(void *ctx)
 		;
 	if (*pp != NULL)
 		*pp = l->next;
-	reply(l->c, l->id, IPC_EFAIL, NULL, NULL);
+	reply(l->c, l->id, IPC_EFAIL, NULL, NULL, NULL);
 	free(l);
 }
 
@@ -202,7 +204,7 @@ derived(struct workq_job *j)
 	} else if (d == NULL) {
 		msg_warn("cannot derive a key: out of memory "
 		    "(memory_limit against password_hash_memory?)");
-		reply(a->c, a->id, IPC_ETEMP, NULL, NULL);
+		reply(a->c, a->id, IPC_ETEMP, NULL, NULL, NULL);
 	} else if (!a->known || !userkey_check(&a->u, d)) {
 		msg_info("authentication failed: user=<%s> rip=%s service=%s",
 		    a->user, a->rip, a->service);
@@ -211,12 +213,12 @@ derived(struct workq_job *j)
 	    handle)) <= 0) {
 		msg_warn("login of %s: cryptd %s", a->user, rc < 0 ?
 		    "is not answering" : "refused the key");
-		reply(a->c, a->id, IPC_ETEMP, NULL, NULL);
+		reply(a->c, a->id, IPC_ETEMP, NULL, NULL, NULL);
 	} else {
 		throttle_ok(a->user);
 		msg_info("login: user=<%s> rip=%s service=%s", a->user, a->rip,
 		    a->service);
-		reply(a->c, a->id, IPC_OK, a->user, handle);
+		reply(a->c, a->id, IPC_OK, a->user, handle, a->u.pk);
 		sodium_memzero(handle, sizeof(handle));
 	}
 	if (d != NULL)
@@ -241,7 +243,7 @@ login(struct ipc_conn *c, struct ipc_msg *m, uint64_t id)
 	    ipc_get_str(m, "rip", IPC_REQUIRED, &rip) < 0 ||
 	    ipc_get_str(m, "service", IPC_REQUIRED, &service) < 0 ||
 	    pwlen > 4096) {
-		reply(c, id, IPC_EPROTO, NULL, NULL);
+		reply(c, id, IPC_EPROTO, NULL, NULL, NULL);
 		return;
 	}
 	a = xcalloc(1, sizeof(*a));
@@ -263,7 +265,7 @@ login(struct ipc_conn *c, struct ipc_msg *m, uint64_t id)
 	buf_free_wipe(&v);
 	if (rc < 0) {
 		msg_warn("auth_users_map: %s", map_error(users));
-		reply(c, id, IPC_ETEMP, NULL, NULL);
+		reply(c, id, IPC_ETEMP, NULL, NULL, NULL);
 		free(a);
 		return;
 	}
@@ -272,7 +274,7 @@ login(struct ipc_conn *c, struct ipc_msg *m, uint64_t id)
 		a->u = dummy;
 	a->password = sodium_malloc(pwlen + 1);
 	if (a->password == NULL) {
-		reply(c, id, IPC_ETEMP, NULL, NULL);
+		reply(c, id, IPC_ETEMP, NULL, NULL, NULL);
 		free(a);
 		return;
 	}
@@ -293,7 +295,7 @@ logout(struct ipc_conn *c, struct ipc_msg *m, uint64_t id)
 	const char *handle;
 
 	if (ipc_get_str(m, "handle", IPC_REQUIRED, &handle) < 0) {
-		reply(c, id, IPC_EPROTO, NULL, NULL);
+		reply(c, id, IPC_EPROTO, NULL, NULL, NULL);
 		return;
 	}
 	ipc_msg_init(&q, CRYPT_T_LOGOUT);
@@ -302,7 +304,7 @@ logout(struct ipc_conn *c, struct ipc_msg *m, uint64_t id)
 	    crypt_request(&q, &r) == 0)
 		ipc_msg_free(&r);
 	ipc_msg_free(&q);
-	reply(c, id, IPC_OK, "", "");
+	reply(c, id, IPC_OK, "", "", NULL);
 }
 
 static void
@@ -318,7 +320,7 @@ on_msg(struct ipc_conn *c, struct ipc_msg *m, void *ctx)
 	else if (m->type == AUTH_T_LOGOUT)
 		logout(c, m, id);
 	else
-		reply(c, id, IPC_EPROTO, NULL, NULL);
+		reply(c, id, IPC_EPROTO, NULL, NULL, NULL);
 	/* The password was in there. */
 	sodium_memzero(m->payload.data, m->payload.len);
 }

@@ -83,8 +83,16 @@ maccess_login(struct maccess *a, const char *user, const char *pw,
 			    ipc_get_str(&r, "handle", IPC_REQUIRED, &h) == 1 &&
 			    strlen(h) == CRYPT_HANDLE_LEN &&
 			    strlen(u) < sizeof(a->user)) {
+				const uint8_t *pk;
+				size_t pklen;
+
 				strcpy(a->user, u);
 				memcpy(a->handle, h, CRYPT_HANDLE_LEN + 1);
+				a->has_public_key = ipc_get_bytes(&r,
+				    "public_key", IPC_OPTIONAL, &pk, &pklen) ==
+				    1 && pklen == sizeof(a->public_key);
+				if (a->has_public_key)
+					memcpy(a->public_key, pk, pklen);
 				a->logged_in = true;
 				rc = 1;
 			} else if (status == IPC_ETEMP) {

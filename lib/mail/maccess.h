@@ -21,6 +21,8 @@ struct maccess {
 	bool logged_in;
 	char user[ADDR_PATH_MAX + 1];
 	char handle[CRYPT_HANDLE_LEN + 1];
+	uint8_t public_key[32];		/* to seal messages the user adds */
+	bool has_public_key;
 };
 
 void maccess_init(struct maccess *a);

@@ -3,7 +3,8 @@
  *
  * LOGIN: id, user, password (bytes), rip (client address), service
  * ("imap", "pop3", "submission") -> REPLY status IPC_OK with user (the
- * canonical address) and handle (a cryptd session), or IPC_EFAIL with
+ * canonical address), handle (a cryptd session) and public_key (bytes
+ * 32, what APPEND seals new messages to), or IPC_EFAIL with
  * error "authentication failed" whatever the reason (IPC_ETEMP when the
  * key service is down).
  * LOGOUT: id, handle -> REPLY status (the cryptd session is wiped).

@@ -8,6 +8,7 @@
  *	and the message format together.  One line per command:
  *	  LOGIN user password   -> OK | NO | TEMP
  *	  READ path             -> DATA n, then n bytes and CRLF | ERR why
+ *	  PUBKEY                -> PK base64url (from the login) | ERR
  *	  LOGOUT                -> OK
  *	path is relative to the store and may not contain "..".  Never
  *	installed.
@@ -95,6 +96,17 @@ on_input(struct stream *s, void *ctx)
 			    "NO" : "TEMP");
 		} else if (strncmp(copy, "READ ", 5) == 0) {
 			do_read(s, c, copy + 5);
+		} else if (strcmp(copy, "PUBKEY") == 0) {
+			char b64[64];
+
+			if (!c->a.has_public_key) {
+				stream_printf(s, "ERR no public key\r\n");
+			} else {
+				sodium_bin2base64(b64, sizeof(b64),
+				    c->a.public_key, 32,
+				    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+				stream_printf(s, "PK %s\r\n", b64);
+			}
 		} else if (strcmp(copy, "LOGOUT") == 0) {
 			maccess_logout(&c->a);
 			stream_printf(s, "OK\r\n");

@@ -226,6 +226,12 @@ class CryptoTest(unittest.TestCase):
         self.wait_stored(1)
         res = self.inst.cmd("user", "show", "bob@example.test")
         self.assertIn("password hash: Argon2id", res.stdout)
+        # A login hands the access side the public key (for APPEND).
+        r = self.reader()
+        self.assertEqual(r.cmd("LOGIN bob@example.test bob's secret"), "OK")
+        pk = [l.split(": ")[1] for l in res.stdout.splitlines()
+              if l.startswith("public key:")][0]
+        self.assertEqual(r.cmd("PUBKEY"), "PK " + pk)
         self.assertNotIn("secret", res.stdout)
         res = self.inst.cmd("user", "export", "--password-stdin",
                             "bob@example.test", input="bob's secret\n")
