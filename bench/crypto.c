@@ -61,10 +61,14 @@ main(int argc, char **argv)
 	uint8_t pk[32], sk[32], key[32], sealed[MSGCRYPT_SEALED_LEN], *d;
 	static uint8_t msg4k[4096];
 	uint8_t *big = calloc(1, 10 << 20);
-	char path[] = "/tmp/bench-crypto-XXXXXX";
-	int n, fd = mkstemp(path);
+	const char *base = getenv("TMPDIR");
+	char path[512];
+	int n, fd;
 	double t;
 
+	snprintf(path, sizeof(path), "%s/bench-crypto-XXXXXX",
+	    base != NULL && base[0] == '/' ? base : "/tmp");
+	fd = mkstemp(path);
 	if (sodium_init() < 0 || big == NULL || fd < 0)
 		return 1;
 	close(fd);

@@ -13,7 +13,7 @@
 #include "mail/smtp_args.h"
 #include "util/test.h"
 
-static char path[] = "/tmp/qfile_test.XXXXXX";
+static char path[512];
 
 /* sample - an envelope with awkward values */
 static void
@@ -198,17 +198,10 @@ test_limits(void)
 int
 main(void)
 {
-	int fd = mkstemp(path);
-	int rc;
-
-	if (fd < 0)
-		return 1;
-	close(fd);
+	snprintf(path, sizeof(path), "%s/queue-file", test_tmpdir());
 	test_round_trip();
 	test_state();
 	test_damage();
 	test_limits();
-	rc = test_exit();
-	unlink(path);
-	return rc;
+	return test_exit();
 }

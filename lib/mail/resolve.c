@@ -10,14 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sodium.h>
-
 #include "mail/params.h"
+#include "mail/record.h"
 #include "mail/resolve.h"
 #include "util/daemon.h"
 #include "util/log.h"
 #include "util/mem.h"
-#include "util/strnum.h"
 
 void
 resolve_lower(const char *in, char *out, size_t size)
@@ -121,42 +119,6 @@ resolve_domain_is_local(struct resolver *r, const char *domain)
 	return rc;
 }
 
-/* parse_quota - "quota=N" among "name=value" fields */
-static uint64_t
-parse_quota(const char *rec)
-{
-	const char *p = strstr(rec, "quota=");
-	char digits[24];
-	size_t n;
-	uint64_t q;
-	const char *why;
-
-	if (p == NULL || (p != rec && p[-1] != ' '))
-		return 0;
-	p += 6;
-	n = strspn(p, "0123456789");
-	if (n == 0 || n >= sizeof(digits))
-		return 0;
-	memcpy(digits, p, n);
-	digits[n] = '\0';
-	return strnum_u64(digits, 0, UINT64_MAX, &q, &why) < 0 ? 0 : q;
-}
-
-/* parse_pk - "pk=BASE64" (URL-safe, 32 bytes) among the fields */
-static bool
-parse_pk(const char *rec, uint8_t pk[32])
-{
-	const char *p = strstr(rec, "pk=");
-	size_t n, got;
-
-	if (p == NULL || (p != rec && p[-1] != ' '))
-		return false;
-	p += 3;
-	n = strcspn(p, " ");
-	return sodium_base642bin(pk, 32, p, n, NULL, &got, NULL,
-	    sodium_base64_VARIANT_URLSAFE_NO_PADDING) == 0 && got == 32;
-}
-
 /* classify_key - is key (lower case, full address) a user or alias? */
 static int
 classify_key(struct resolver *r, const char *key, bool aliases,
@@ -174,8 +136,10 @@ classify_key(struct resolver *r, const char *key, bool aliases,
 	if (rc != 0) {
 		out->class = rc > 0 ? RESOLVE_USER : RESOLVE_TEMP;
 		if (rc > 0) {
-			out->quota = parse_quota(buf_cstr(&v));
-			out->has_pk = parse_pk(buf_cstr(&v), out->pk);
+			if (record_u64(buf_cstr(&v), "quota", &out->quota) < 0)
+				out->quota = 0;
+			out->has_pk = record_bytes(buf_cstr(&v), "pk", out->pk,
+			    sizeof(out->pk)) == 0;
 		}
 		buf_free(&v);
 		return 1;

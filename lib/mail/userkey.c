@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mail/record.h"
 #include "mail/userkey.h"
-#include "util/strnum.h"
 
 #define B64	sodium_base64_VARIANT_URLSAFE_NO_PADDING
 
@@ -117,54 +117,6 @@ userkey_encode(const struct userkey *u, struct buf *out)
 	return rc;
 }
 
-/* field - the value of " name=" in text into out; 0 or -1 */
-static int
-field(const char *text, const char *name, char *out, size_t size)
-{
-	size_t nl = strlen(name);
-
-	for (const char *p = text; *p != '\0';) {
-		size_t n = strcspn(p, " ");
-
-		if (n > nl && strncmp(p, name, nl) == 0 && p[nl] == '=') {
-			if (n - nl - 1 >= size)
-				return -1;
-			memcpy(out, p + nl + 1, n - nl - 1);
-			out[n - nl - 1] = '\0';
-			return 0;
-		}
-		p += n;
-		p += strspn(p, " ");
-	}
-	return -1;
-}
-
-/* get_b64 - exactly n bytes */
-static int
-get_b64(const char *text, const char *name, uint8_t *p, size_t n)
-{
-	char v[256];
-	size_t got;
-
-	if (field(text, name, v, sizeof(v)) < 0 ||
-	    sodium_base642bin(p, n, v, strlen(v), NULL, &got, NULL, B64) != 0
-	    || got != n)
-		return -1;
-	return 0;
-}
-
-/* get_u64 - a number field */
-static int
-get_u64(const char *text, const char *name, uint64_t *v)
-{
-	char s[32];
-	const char *why;
-
-	if (field(text, name, s, sizeof(s)) < 0)
-		return -1;
-	return strnum_u64(s, 0, UINT64_MAX, v, &why);
-}
-
 int
 userkey_decode(const char *text, struct userkey *u)
 {
@@ -172,18 +124,18 @@ userkey_decode(const char *text, struct userkey *u)
 
 	memset(u, 0, sizeof(*u));
 	if (strncmp(text, "v=1 ", 4) != 0 ||
-	    field(text, "enabled", en, sizeof(en)) < 0 ||
-	    get_u64(text, "created", &u->created) < 0 ||
-	    get_u64(text, "quota", &u->quota) < 0 ||
-	    get_u64(text, "ops", &u->ops) < 0 ||
-	    get_u64(text, "mem", &u->mem) < 0 ||
-	    get_b64(text, "salt", u->salt, sizeof(u->salt)) < 0 ||
-	    get_b64(text, "verifier", u->verifier, sizeof(u->verifier)) < 0 ||
-	    get_b64(text, "pk", u->pk, sizeof(u->pk)) < 0 ||
-	    get_b64(text, "wrap", u->wrap, sizeof(u->wrap)) < 0)
+	    record_field(text, "enabled", en, sizeof(en)) < 0 ||
+	    record_u64(text, "created", &u->created) < 0 ||
+	    record_u64(text, "quota", &u->quota) < 0 ||
+	    record_u64(text, "ops", &u->ops) < 0 ||
+	    record_u64(text, "mem", &u->mem) < 0 ||
+	    record_bytes(text, "salt", u->salt, sizeof(u->salt)) < 0 ||
+	    record_bytes(text, "verifier", u->verifier, sizeof(u->verifier)) < 0 ||
+	    record_bytes(text, "pk", u->pk, sizeof(u->pk)) < 0 ||
+	    record_bytes(text, "wrap", u->wrap, sizeof(u->wrap)) < 0)
 		return -1;
 	u->enabled = strcmp(en, "yes") == 0;
-	u->has_recovery = get_b64(text, "recovery", u->recovery,
+	u->has_recovery = record_bytes(text, "recovery", u->recovery,
 	    sizeof(u->recovery)) == 0;
 	return 0;
 }

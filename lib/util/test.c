@@ -69,13 +69,16 @@ test_disarm_fatal(void)
 	log_test_fatal_hook = NULL;
 }
 
-static char tmpdir[64];
+static char tmpdir[512];
 
 const char *
 test_tmpdir(void)
 {
 	if (tmpdir[0] == '\0') {
-		snprintf(tmpdir, sizeof(tmpdir), "/tmp/postern-unit.XXXXXX");
+		const char *base = getenv("TMPDIR");
+
+		snprintf(tmpdir, sizeof(tmpdir), "%s/postern-unit.XXXXXX",
+		    base != NULL && base[0] == '/' ? base : "/tmp");
 		if (mkdtemp(tmpdir) == NULL) {
 			perror("mkdtemp");
 			exit(1);
