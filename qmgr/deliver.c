@@ -88,9 +88,18 @@ deliver_enqueue(struct qmsg *m, size_t rcpt)
 
 	j->msg = m;
 	j->rcpt = rcpt;
+	resolved_init(&j->res);
 	m->queued++;
 	push(&in_head, &in_tail, j);
 	kick();
+}
+
+/* job_free - a job is over */
+static void
+job_free(struct job *j)
+{
+	resolved_free(&j->res);
+	free(j);
 }
 
 /* settle - a job's outcome; the message may be finished */
@@ -113,7 +122,7 @@ settle(struct job *j, enum qfile_state st, const char *dsn,
 		    "bounced" : "deferred", text);
 	if (!m->deleted)
 		queue_record(m, j->rcpt, st, dsn, text);
-	free(j);
+	job_free(j);
 	queue_done(m);
 }
 
@@ -242,7 +251,6 @@ dispatch(struct transport *t)
 	struct job *j;
 	struct slot *s;
 	const char *why;
-	struct resolved res;
 
 	while (t->head != NULL) {
 		s = free_slot(t, &why);
@@ -251,7 +259,7 @@ dispatch(struct transport *t)
 		j = pop(&t->head, &t->tail);
 		j->msg->queued--;
 		if (j->msg->deleted) {
-			free(j);
+			job_free(j);
 			continue;
 		}
 		if (s == NULL) {
@@ -262,18 +270,11 @@ dispatch(struct transport *t)
 			settle(j, QFILE_DEFERRED, "4.3.0", text, t->label);
 			continue;
 		}
-		resolved_init(&res);
-		if (t == &local_tr)
-			(void)resolve_mailbox(&qmgr_resolver,
-			    j->msg->env.rcpts[j->rcpt].address, &res);
-		if (request(s, j, t == &local_tr ? &res : NULL) < 0) {
-			resolved_free(&res);
+		if (request(s, j, t == &local_tr ? &j->res : NULL) < 0) {
 			ipc_conn_close(&s->c);
 			settle(j, QFILE_DEFERRED, "4.3.0", "cannot send the "
 			    "request to the delivery agent", t->label);
-			continue;
 		}
-		resolved_free(&res);
 	}
 }
 
@@ -282,16 +283,15 @@ static void
 route(struct job *j)
 {
 	struct qfile_rcpt *r = &j->msg->env.rcpts[j->rcpt];
-	struct resolved res;
 	char text[512];
 
 	if (j->msg->deleted) {
 		j->msg->queued--;
-		free(j);
+		job_free(j);
 		return;
 	}
-	resolved_init(&res);
-	switch (resolve_mailbox(&qmgr_resolver, r->address, &res)) {
+	/* Looked up once: the agent gets what was found here. */
+	switch (resolve_mailbox(&qmgr_resolver, r->address, &j->res)) {
 	case RESOLVE_USER:
 		push(&local_tr.head, &local_tr.tail, j);
 		break;
@@ -310,7 +310,6 @@ route(struct job *j)
 		settle(j, QFILE_DEFERRED, "4.3.0", text, NULL);
 		break;
 	}
-	resolved_free(&res);
 }
 
 /* pump - route new jobs, then start deliveries */

@@ -34,6 +34,7 @@ struct qmsg {
 struct job {
 	struct qmsg *msg;
 	size_t rcpt;		/* index into msg->env.rcpts */
+	struct resolved res;	/* what routing found, for the agent */
 	struct job *next;
 };
 
