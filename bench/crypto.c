@@ -35,7 +35,6 @@ round_trip(const uint8_t *pk, const uint8_t *sk, const uint8_t *msg,
 {
 	struct msgcrypt_writer w;
 	struct msgcrypt_reader r;
-	uint8_t sealed[MSGCRYPT_SEALED_LEN], key[MSGCRYPT_KEY_LEN];
 	static uint8_t back[65536];
 	const char *why;
 	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
@@ -44,9 +43,7 @@ round_trip(const uint8_t *pk, const uint8_t *sk, const uint8_t *msg,
 	    msgcrypt_write(&w, msg, n) < 0 || msgcrypt_write_end(&w) < 0)
 		exit(1);
 	msgcrypt_write_free(&w);
-	if (msgcrypt_read_sealed(fd, sealed, &why) < 0 ||
-	    msgcrypt_open_key(sealed, pk, sk, key) < 0 ||
-	    msgcrypt_read_begin(&r, fd, key, &why) < 0)
+	if (msgcrypt_read_open(&r, fd, pk, sk, &why) < 0)
 		exit(1);
 	while (msgcrypt_read(&r, back, sizeof(back), &why) > 0)
 		;

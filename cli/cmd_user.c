@@ -31,6 +31,7 @@
 #include "mail/mstore.h"
 #include "mail/params.h"
 #include "mail/userkey.h"
+#include "util/file.h"
 #include "util/map.h"
 #include "util/mem.h"
 
@@ -460,25 +461,20 @@ static int
 mbox_message(FILE *out, const char *path, const uint8_t pk[32],
     const uint8_t sk[32])
 {
-	uint8_t sealed[MSGCRYPT_SEALED_LEN], key[MSGCRYPT_KEY_LEN];
 	struct msgcrypt_reader r = { 0 };
 	char buf[8192];
-	const char *why = NULL;
+	const char *why = "cannot open";
 	bool bol = true;
 	ssize_t n;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
-	if (fd < 0 || msgcrypt_read_sealed(fd, sealed, &why) < 0 ||
-	    msgcrypt_open_key(sealed, pk, sk, key) < 0 ||
-	    msgcrypt_read_begin(&r, fd, key, &why) < 0) {
-		fprintf(stderr, "postern user export: %s: %s\n", path,
-		    why != NULL ? why : "cannot open (not this user's key?)");
-		sodium_memzero(key, sizeof(key));
+	if (fd < 0 || msgcrypt_read_open(&r, fd, pk, sk, &why) < 0) {
+		fprintf(stderr, "postern user export: %s: %s\n", path, why);
+		msgcrypt_read_free(&r);
 		if (fd >= 0)
 			close(fd);
 		return -1;
 	}
-	sodium_memzero(key, sizeof(key));
 	/* mboxrd: ">From " quoting, LF line ends. */
 	for (bool first = true; (n = msgcrypt_read(&r, buf, sizeof(buf),
 	    &why)) > 0; first = false) {
@@ -516,22 +512,18 @@ raw_message(const char *path, const char *dest, const uint8_t pk[32],
     const uint8_t sk[32])
 {
 	FILE *out = fopen(dest, "wbx");
-	uint8_t sealed[MSGCRYPT_SEALED_LEN], key[MSGCRYPT_KEY_LEN];
 	struct msgcrypt_reader r = { 0 };
-	const char *why = "cannot open (not this user's key?)";
+	const char *why = "cannot open";
 	char buf[8192];
 	ssize_t n = -1;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
 	if (out != NULL && fd >= 0 &&
-	    msgcrypt_read_sealed(fd, sealed, &why) == 0 &&
-	    msgcrypt_open_key(sealed, pk, sk, key) == 0 &&
-	    msgcrypt_read_begin(&r, fd, key, &why) == 0) {
+	    msgcrypt_read_open(&r, fd, pk, sk, &why) == 0) {
 		while ((n = msgcrypt_read(&r, buf, sizeof(buf), &why)) > 0)
 			fwrite(buf, 1, (size_t)n, out);
 		sodium_memzero(buf, sizeof(buf));
 	}
-	sodium_memzero(key, sizeof(key));
 	msgcrypt_read_free(&r);
 	if (fd >= 0)
 		close(fd);
@@ -542,23 +534,6 @@ raw_message(const char *path, const char *dest, const uint8_t pk[32],
 		return -1;
 	}
 	return 0;
-}
-
-/* mkdirs - dir and its parents */
-static void
-mkdirs(const char *dir)
-{
-	char *p = xstrdup(dir);
-
-	for (char *s = p + 1; *s != '\0'; s++) {
-		if (*s == '/') {
-			*s = '\0';
-			(void)mkdir(p, 0700);
-			*s = '/';
-		}
-	}
-	(void)mkdir(p, 0700);
-	free(p);
 }
 
 /* export_dir - every message file of one Maildir folder: as mbox entries
@@ -588,8 +563,8 @@ export_dir(FILE *out, const char *maildir, const char *rel,
 					char *df = xasprintf("%s/%s", dd,
 					    names[i]->d_name);
 
-					mkdirs(dd);
-					rc = raw_message(f, df, pk, sk);
+					rc = file_mkdirs(dd, 0700) < 0 ? -1 :
+					    raw_message(f, df, pk, sk);
 					free(dd);
 					free(df);
 				} else {

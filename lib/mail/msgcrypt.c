@@ -208,6 +208,25 @@ msgcrypt_read_begin(struct msgcrypt_reader *r, int fd,
 	return 0;
 }
 
+int
+msgcrypt_read_open(struct msgcrypt_reader *r, int fd,
+    const uint8_t pk[crypto_box_PUBLICKEYBYTES],
+    const uint8_t sk[crypto_box_SECRETKEYBYTES], const char **error_r)
+{
+	uint8_t sealed[MSGCRYPT_SEALED_LEN], key[MSGCRYPT_KEY_LEN];
+	int rc = -1;
+
+	memset(r, 0, sizeof(*r));
+	if (msgcrypt_read_sealed(fd, sealed, error_r) < 0)
+		return -1;
+	if (msgcrypt_open_key(sealed, pk, sk, key) < 0)
+		*error_r = "not sealed to this key";
+	else
+		rc = msgcrypt_read_begin(r, fd, key, error_r);
+	sodium_memzero(key, sizeof(key));
+	return rc;
+}
+
 /* pull - the next chunk; 0, or -1 with *error_r */
 static int
 pull(struct msgcrypt_reader *r, const char **error_r)

@@ -84,6 +84,13 @@ struct msgcrypt_reader {
 int msgcrypt_read_begin(struct msgcrypt_reader *r, int fd,
     const uint8_t key[MSGCRYPT_KEY_LEN], const char **error_r)
 	__attribute__((warn_unused_result));
+/* msgcrypt_read_open - for a holder of the key pair (postern user
+ * export, tests): unseal the content key of fd and begin; 0, or -1 with
+ * *error_r. */
+int msgcrypt_read_open(struct msgcrypt_reader *r, int fd,
+    const uint8_t pk[crypto_box_PUBLICKEYBYTES],
+    const uint8_t sk[crypto_box_SECRETKEYBYTES], const char **error_r)
+	__attribute__((warn_unused_result));
 /* msgcrypt_read - up to n plaintext bytes: the count, 0 at the proper end
  * of the message, -1 with *error_r for a damaged file. */
 ssize_t msgcrypt_read(struct msgcrypt_reader *r, void *p, size_t n,

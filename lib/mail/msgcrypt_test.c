@@ -36,17 +36,13 @@ store(const char *path, const uint8_t *msg, size_t n)
 static ssize_t
 load(const char *path, uint8_t *out, size_t max, const char **why)
 {
-	uint8_t sealed[MSGCRYPT_SEALED_LEN], key[MSGCRYPT_KEY_LEN];
 	struct msgcrypt_reader r;
 	int fd = open(path, O_RDONLY);
 	ssize_t got = 0, n;
 
 	*why = NULL;
-	if (msgcrypt_read_sealed(fd, sealed, why) < 0 ||
-	    msgcrypt_open_key(sealed, pk, sk, key) < 0 ||
-	    msgcrypt_read_begin(&r, fd, key, why) < 0) {
-		if (*why == NULL)
-			*why = "cannot open key";
+	if (msgcrypt_read_open(&r, fd, pk, sk, why) < 0) {
+		msgcrypt_read_free(&r);
 		close(fd);
 		return -1;
 	}

@@ -95,27 +95,14 @@ dir_usage(const char *dir)
 uint64_t
 mstore_usage_at(const char *root, const char *mailbox)
 {
-	char cwd[4096];
-	uint64_t n;
-
-	if (getcwd(cwd, sizeof(cwd)) == NULL || chdir(root) < 0)
-		return 0;
-	n = mstore_usage(mailbox);
-	if (chdir(cwd) < 0)
-		return n;
-	return n;
-}
-
-uint64_t
-mstore_usage(const char *mailbox)
-{
-	char mdir[512], sub[1024];
+	char rel[512], mdir[1100], sub[1400];
 	uint64_t sum = 0;
 	struct dirent *e;
 	DIR *d;
 
-	if (mstore_mailbox_dir(mailbox, mdir, sizeof(mdir)) < 0)
+	if (mstore_mailbox_dir(mailbox, rel, sizeof(rel)) < 0)
 		return 0;
+	snprintf(mdir, sizeof(mdir), "%.500s/%s", root, rel);
 	snprintf(sub, sizeof(sub), "%s/new", mdir);
 	sum += dir_usage(sub);
 	snprintf(sub, sizeof(sub), "%s/cur", mdir);
@@ -126,36 +113,19 @@ mstore_usage(const char *mailbox)
 		if (e->d_name[0] != '.' || strcmp(e->d_name, ".") == 0 ||
 		    strcmp(e->d_name, "..") == 0)
 			continue;
-		snprintf(sub, sizeof(sub), "%s/%s/new", mdir, e->d_name);
+		snprintf(sub, sizeof(sub), "%s/%.256s/new", mdir, e->d_name);
 		sum += dir_usage(sub);
-		snprintf(sub, sizeof(sub), "%s/%s/cur", mdir, e->d_name);
+		snprintf(sub, sizeof(sub), "%s/%.256s/cur", mdir, e->d_name);
 		sum += dir_usage(sub);
 	}
 	closedir(d);
 	return sum;
 }
 
-/* mkdirs - create path and its parents (mode 0700) */
-static int
-mkdirs(const char *path)
+uint64_t
+mstore_usage(const char *mailbox)
 {
-	char tmp[1200];
-	size_t n = strlen(path);
-
-	if (n >= sizeof(tmp)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	memcpy(tmp, path, n + 1);
-	for (char *p = tmp + 1; *p != '\0'; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(tmp, 0700) < 0 && errno != EEXIST)
-			return -1;
-		*p = '/';
-	}
-	return mkdir(tmp, 0700) < 0 && errno != EEXIST ? -1 : 0;
+	return mstore_usage_at(".", mailbox);
 }
 
 /* make_folder - fdir and its tmp, new, cur */
@@ -167,7 +137,7 @@ make_folder(const char *fdir)
 
 	for (const char *const *s = subs; *s != NULL; s++) {
 		snprintf(sub, sizeof(sub), "%s/%s", fdir, *s);
-		if (mkdirs(sub) < 0)
+		if (file_mkdirs(sub, 0700) < 0)
 			return -1;
 	}
 	return 0;

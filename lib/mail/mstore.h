@@ -38,9 +38,10 @@ int mstore_mailbox_dir(const char *mailbox, char *out, size_t size);
 /* mstore_folder_exists - whether the mailbox has folder name. */
 bool mstore_folder_exists(const char *mailbox, const char *folder);
 
-/* mstore_usage - bytes stored in every folder of the mailbox. */
+/* mstore_usage - bytes stored in every folder of the mailbox (the store
+ * being the working directory). */
 uint64_t mstore_usage(const char *mailbox);
-/* mstore_usage_at - the same, for a store at root (not the cwd). */
+/* mstore_usage_at - the same, for the store at root. */
 uint64_t mstore_usage_at(const char *root, const char *mailbox);
 
 /*

@@ -25,7 +25,6 @@ decrypt_only_file(const char *dir)
 	char path[1024], *out = NULL;
 
 	while (d != NULL && (e = readdir(d)) != NULL) {
-		uint8_t sealed[MSGCRYPT_SEALED_LEN], key[MSGCRYPT_KEY_LEN];
 		struct msgcrypt_reader r;
 		const char *why;
 		ssize_t n;
@@ -36,9 +35,7 @@ decrypt_only_file(const char *dir)
 		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
 		fd = open(path, O_RDONLY);
 		out = calloc(1, 4096);
-		if (msgcrypt_read_sealed(fd, sealed, &why) < 0 ||
-		    msgcrypt_open_key(sealed, pk, sk, key) < 0 ||
-		    msgcrypt_read_begin(&r, fd, key, &why) < 0 ||
+		if (msgcrypt_read_open(&r, fd, pk, sk, &why) < 0 ||
 		    (n = msgcrypt_read(&r, out, 4095, &why)) < 0)
 			out[0] = '\0';
 		msgcrypt_read_free(&r);

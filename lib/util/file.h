@@ -15,4 +15,9 @@ int file_write_all(int fd, const void *p, size_t n)
 int file_fsync_dir(int at, const char *dir)
 	__attribute__((warn_unused_result));
 
+/* file_mkdirs - create path and its missing parents with mode; 0, or -1
+ * with errno. */
+int file_mkdirs(const char *path, unsigned mode)
+	__attribute__((warn_unused_result));
+
 #endif
