@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -23,21 +24,39 @@
 
 #define LINE_MAX_LEN	1024
 
-/* lock - exclusive (F_WRLCK) or release (F_UNLCK) the whole log */
+/* lock - exclusive (F_WRLCK) or release (F_UNLCK) the whole log; the
+ * outermost of nested calls takes and drops the real lock */
 static int
 lock(struct mindex *x, short type)
 {
 	struct flock fl = { .l_type = type, .l_whence = SEEK_SET };
 
+	if (type == F_UNLCK ? --x->lock_depth > 0 : x->lock_depth++ > 0)
+		return 0;
 	while (fcntl(x->fd, F_SETLKW, &fl) < 0)
-		if (errno != EINTR)
+		if (errno != EINTR) {
+			if (type != F_UNLCK)
+				x->lock_depth--;
 			return -1;
+		}
 	return 0;
+}
+
+int
+mindex_lock(struct mindex *x)
+{
+	return lock(x, F_WRLCK);
+}
+
+void
+mindex_unlock(struct mindex *x)
+{
+	(void)lock(x, F_UNLCK);
 }
 
 /* insert - add a live message, keeping UID order */
 static void
-insert(struct mindex *x, uint32_t uid, uint64_t modseq, unsigned flags,
+insert(struct mindex *x, uint32_t uid, uint64_t modseq, uint64_t flags,
     const char *name)
 {
 	size_t i = x->n;
@@ -88,7 +107,7 @@ apply(struct mindex *x, char *line)
 		if (sscanf(line, "A %llu %llu %llu %1000s", &a, &b, &c,
 		    name) == 4 && a > 0 && a < UINT32_MAX &&
 		    mindex_find(x, (uint32_t)a) == NULL) {
-			insert(x, (uint32_t)a, b, (unsigned)c & MF_ALL, name);
+			insert(x, (uint32_t)a, b, c, name);
 			if (a >= x->uidnext)
 				x->uidnext = (uint32_t)a + 1;
 			if (b > x->highestmodseq)
@@ -98,11 +117,16 @@ apply(struct mindex *x, char *line)
 	case 'F':
 		if (sscanf(line, "F %llu %llu %llu", &a, &b, &c) == 3 &&
 		    (m = mindex_find(x, (uint32_t)a)) != NULL) {
-			m->flags = (unsigned)c & MF_ALL;
+			m->flags = c;
 			m->modseq = b;
 			if (b > x->highestmodseq)
 				x->highestmodseq = b;
 		}
+		break;
+	case 'K':
+		if (sscanf(line, "K %llu %64s", &a, name) == 2 &&
+		    a == x->n_keywords && a < MINDEX_KEYWORDS_MAX)
+			x->keywords[x->n_keywords++] = xstrdup(name);
 		break;
 	case 'X':
 		if (sscanf(line, "X %llu %llu", &a, &b) == 2 &&
@@ -199,6 +223,8 @@ mindex_close(struct mindex *x)
 	for (size_t i = 0; i < x->n; i++)
 		free(x->msgs[i].name);
 	free(x->msgs);
+	for (size_t i = 0; i < x->n_keywords; i++)
+		free(x->keywords[i]);
 	free(x->expunged);
 	free(x->dir);
 	if (x->fd >= 0)
@@ -217,12 +243,56 @@ logged(const struct mindex *x, const char *name)
 	return false;
 }
 
+/* add_locked - log new/<name> with flags and move it to cur/ (lock held).
+ * The UID is logged first: a crash between the two leaves a logged
+ * message still in new/, found again by mindex_sync_new (which then only
+ * moves it). */
+static int
+add_locked(struct mindex *x, const char *name, uint64_t flags,
+    uint32_t *uid)
+{
+	char rec[LINE_MAX_LEN + 64], *from, *to;
+	int rc = -1;
+
+	if (name[0] == '.' || strlen(name) > LINE_MAX_LEN - 100 ||
+	    strpbrk(name, " /\n") != NULL) {
+		errno = EINVAL;
+		return -1;
+	}
+	from = xasprintf("%s/new/%s", x->dir, name);
+	to = xasprintf("%s/cur/%s", x->dir, name);
+	*uid = x->uidnext;
+	snprintf(rec, sizeof(rec), "A %u %llu %llu %s\n", x->uidnext,
+	    (unsigned long long)x->highestmodseq + 1,
+	    (unsigned long long)flags, name);
+	if (append(x, rec) == 0 && rename(from, to) == 0)
+		rc = 0;
+	free(from);
+	free(to);
+	return rc;
+}
+
+int
+mindex_add(struct mindex *x, const char *name, uint64_t flags,
+    uint32_t *uid)
+{
+	int rc = -1;
+
+	if (lock(x, F_WRLCK) < 0)
+		return -1;
+	if (mindex_refresh(x) >= 0)
+		rc = add_locked(x, name, flags, uid);
+	(void)lock(x, F_UNLCK);
+	return rc;
+}
+
 int
 mindex_sync_new(struct mindex *x)
 {
-	char *newdir = xasprintf("%s/new", x->dir), rec[LINE_MAX_LEN + 64];
+	char *newdir = xasprintf("%s/new", x->dir);
 	struct dirent **names;
 	int n, added = 0;
+	uint32_t uid;
 
 	n = scandir(newdir, &names, NULL, alphasort);
 	if (n < 0) {
@@ -233,41 +303,29 @@ mindex_sync_new(struct mindex *x)
 		added = -1;
 		goto out;
 	}
-	for (int i = 0; i < n; i++) {
+	for (int i = 0; i < n && added >= 0; i++) {
 		const char *name = names[i]->d_name;
-		char *from, *to;
 
 		if (name[0] == '.' || strlen(name) > LINE_MAX_LEN - 100 ||
 		    strchr(name, ' ') != NULL)
 			continue;
-		from = xasprintf("%s/%s", newdir, name);
-		to = xasprintf("%s/cur/%s", x->dir, name);
 		if (logged(x, name)) {
 			/* Logged before a crash, never moved: move it now. */
+			char *from = xasprintf("%s/%s", newdir, name);
+			char *to = xasprintf("%s/cur/%s", x->dir, name);
+
 			if (rename(from, to) < 0)
 				added = -1;
 			free(from);
 			free(to);
-			if (added < 0)
-				break;
-			continue;
-		}
-		/* The UID is logged first: a crash between the two leaves
-		 * a logged message still in new/, found again next time
-		 * (the A record for its name is then skipped). */
-		snprintf(rec, sizeof(rec), "A %u %llu 0 %s\n", x->uidnext,
-		    (unsigned long long)x->highestmodseq + 1, name);
-		if (append(x, rec) < 0 || rename(from, to) < 0)
+		} else if (add_locked(x, name, 0, &uid) < 0) {
 			added = -1;
-		else
+		} else {
 			added++;
-		free(from);
-		free(to);
-		if (added < 0)
-			break;
+		}
 	}
-out:
 	(void)lock(x, F_UNLCK);
+out:
 	for (int i = 0; i < n; i++)
 		free(names[i]);
 	free(names);
@@ -276,7 +334,7 @@ out:
 }
 
 int
-mindex_set_flags(struct mindex *x, uint32_t uid, unsigned flags)
+mindex_set_flags(struct mindex *x, uint32_t uid, uint64_t flags)
 {
 	char rec[96];
 	int rc = -1;
@@ -284,12 +342,65 @@ mindex_set_flags(struct mindex *x, uint32_t uid, unsigned flags)
 	if (lock(x, F_WRLCK) < 0)
 		return -1;
 	if (mindex_refresh(x) >= 0 && mindex_find(x, uid) != NULL) {
-		snprintf(rec, sizeof(rec), "F %u %llu %u\n", uid,
-		    (unsigned long long)x->highestmodseq + 1, flags & MF_ALL);
+		snprintf(rec, sizeof(rec), "F %u %llu %llu\n", uid,
+		    (unsigned long long)x->highestmodseq + 1,
+		    (unsigned long long)flags);
 		rc = append(x, rec);
 	}
 	(void)lock(x, F_UNLCK);
 	return rc;
+}
+
+/* keyword_ok - an IMAP atom that can be a keyword (RFC 3501 flag-keyword:
+ * atom characters, not "\" which starts system flags) */
+static bool
+keyword_ok(const char *name, size_t len)
+{
+	if (len == 0 || len > MINDEX_KEYWORD_LEN)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)name[i];
+
+		if (c <= ' ' || c >= 0x7f || strchr("(){%*\"\\]", c) != NULL)
+			return false;
+	}
+	return true;
+}
+
+int
+mindex_keyword(struct mindex *x, const char *name, size_t len, bool create)
+{
+	char rec[MINDEX_KEYWORD_LEN + 32];
+	int rc = -1;
+
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < x->n_keywords; i++)
+			if (strlen(x->keywords[i]) == len &&
+			    strncasecmp(x->keywords[i], name, len) == 0)
+				return (int)i;
+		if (pass == 1 || !create || !keyword_ok(name, len))
+			return -1;
+		/* Another process may have logged it meanwhile. */
+		if (lock(x, F_WRLCK) < 0)
+			return -1;
+		if (mindex_refresh(x) < 0) {
+			(void)lock(x, F_UNLCK);
+			return -1;
+		}
+		for (size_t i = 0; i < x->n_keywords; i++)
+			if (strlen(x->keywords[i]) == len &&
+			    strncasecmp(x->keywords[i], name, len) == 0)
+				rc = (int)i;
+		if (rc < 0 && x->n_keywords < MINDEX_KEYWORDS_MAX) {
+			snprintf(rec, sizeof(rec), "K %zu %.*s\n",
+			    x->n_keywords, (int)len, name);
+			(void)append(x, rec);
+		}
+		(void)lock(x, F_UNLCK);
+		if (rc >= 0)
+			return rc;
+	}
+	return -1;
 }
 
 int

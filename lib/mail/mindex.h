@@ -8,6 +8,9 @@
  *     A <uid> <modseq> <flags> <name>      a message got its UID
  *     F <uid> <modseq> <flags>             its flags changed
  *     X <uid> <modseq>                     it was expunged
+ *     K <index> <name>                     keyword <index> is <name>
+ * Flags are a number: the system flags below, and bit 5 + k for keyword
+ * k of the folder (RFC 3501 2.3.2; at most MINDEX_KEYWORDS_MAX).
  * Every change is one write() under an fcntl lock, so a process killed at
  * any moment leaves at most a torn last line, which readers ignore and the
  * next writer cuts off: no flag change is half-applied and no UID is ever
@@ -36,12 +39,15 @@
 #define MF_FLAGGED	4
 #define MF_DELETED	8
 #define MF_DRAFT	16
-#define MF_ALL		31
+#define MF_SYSTEM	31
+#define MF_KEYWORD(k)	((uint64_t)1 << (5 + (k)))
+#define MINDEX_KEYWORDS_MAX	59
+#define MINDEX_KEYWORD_LEN	64
 
 struct mindex_msg {
 	uint32_t uid;
 	uint64_t modseq;
-	unsigned flags;
+	uint64_t flags;
 	char *name;
 };
 
@@ -54,6 +60,9 @@ struct mindex {
 	uint64_t highestmodseq;
 	struct mindex_msg *msgs;	/* live messages, by UID */
 	size_t n, cap;
+	char *keywords[MINDEX_KEYWORDS_MAX];
+	size_t n_keywords;
+	unsigned lock_depth;
 	/* Expunges seen by mindex_refresh, for the caller to report. */
 	uint32_t *expunged;
 	size_t n_expunged;
@@ -69,8 +78,20 @@ int mindex_refresh(struct mindex *x);
 /* mindex_sync_new - give UIDs to messages delivered into new/ (moved to
  * cur/); returns how many, or -1. */
 int mindex_sync_new(struct mindex *x);
+/* mindex_add - give a UID (with flags) to the file new/<name> and move
+ * it to cur/; 0 with *uid, or -1. */
+int mindex_add(struct mindex *x, const char *name, uint64_t flags,
+    uint32_t *uid);
 /* mindex_set_flags - store flags for uid; 0, or -1 (no such message). */
-int mindex_set_flags(struct mindex *x, uint32_t uid, unsigned flags);
+int mindex_set_flags(struct mindex *x, uint32_t uid, uint64_t flags);
+/* mindex_keyword - the index of keyword name (len bytes), logging it if
+ * it is new and create is set; -1 when unknown, or no room is left. */
+int mindex_keyword(struct mindex *x, const char *name, size_t len,
+    bool create);
+/* mindex_lock / mindex_unlock - hold the log's lock across several
+ * changes (one lock for a STORE of many messages); they nest. */
+int mindex_lock(struct mindex *x);
+void mindex_unlock(struct mindex *x);
 /* mindex_expunge - remove uid (its file too); 0 or -1. */
 int mindex_expunge(struct mindex *x, uint32_t uid);
 /* mindex_find - the live message with uid, or NULL. */

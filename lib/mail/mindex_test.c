@@ -84,6 +84,41 @@ test_torn_record(void)
 	TEST_END();
 }
 
+static void
+test_keywords_add(void)
+{
+	struct mindex a, b;
+	const char *why;
+	uint32_t uid;
+	int k;
+
+	TEST_BEGIN("mindex: keywords shared by sessions; add with flags");
+	CHECK(mindex_open(&a, "f", &why) == 0);
+	CHECK(mindex_open(&b, "f", &why) == 0);
+	CHECK(mindex_keyword(&a, "$Junk", 5, false) == -1);
+	k = mindex_keyword(&a, "$Junk", 5, true);
+	CHECK(k == 0);
+	CHECK(mindex_keyword(&b, "$junk", 5, true) == 0);
+	CHECK(b.n_keywords == 1);
+	CHECK(mindex_keyword(&a, "bad key", 7, true) == -1);
+	CHECK(mindex_keyword(&a, "\\Seen", 5, true) == -1);
+	deliver("m9");
+	CHECK(mindex_add(&a, "m9", MF_SEEN | MF_KEYWORD(k), &uid) == 0);
+	CHECK(access("f/cur/m9", F_OK) == 0);
+	CHECK(mindex_refresh(&b) >= 1);
+	CHECK(mindex_find(&b, uid) != NULL &&
+	    mindex_find(&b, uid)->flags == (MF_SEEN | MF_KEYWORD(0)));
+	CHECK(mindex_lock(&a) == 0 && mindex_lock(&a) == 0);
+	CHECK(mindex_set_flags(&a, uid, 0) == 0);
+	mindex_unlock(&a);
+	mindex_unlock(&a);
+	CHECK(a.lock_depth == 0);
+	CHECK(mindex_add(&a, "../x", 0, &uid) == -1);
+	mindex_close(&a);
+	mindex_close(&b);
+	TEST_END();
+}
+
 int
 main(void)
 {
@@ -91,5 +126,6 @@ main(void)
 		return 1;
 	test_sessions();
 	test_torn_record();
+	test_keywords_add();
 	return test_exit();
 }
