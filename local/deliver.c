@@ -81,6 +81,9 @@ local_deliver(const struct local_job *j, struct mstore_result *r)
 	}
 	rc = mstore_deliver(j->mailbox, folder, j->pk, &prefix, j->fd,
 	    j->offset, j->length, j->quota, r);
+	/* imapd and pop3d report the quota; they cannot read the table. */
+	if (rc == 0)
+		mstore_set_quota(j->mailbox, j->quota);
 	buf_free(&prefix);
 	return rc;
 }

@@ -57,12 +57,53 @@ ask(int *fd, struct ipc_msg *m, struct ipc_msg *r)
 }
 
 int
+maccess_login_request(struct ipc_msg *m, const char *user, const char *pw,
+    size_t len, const char *rip, const char *service)
+{
+	ipc_msg_init(m, AUTH_T_LOGIN);
+	return ipc_put_u64(m, "id", 1) | ipc_put_str(m, "user", user) |
+	    ipc_put_bytes(m, "password", pw, len) |
+	    ipc_put_str(m, "rip", rip) | ipc_put_str(m, "service", service);
+}
+
+int
+maccess_login_reply(struct maccess *a, struct ipc_msg *r)
+{
+	const uint8_t *pk;
+	const char *u, *h;
+	uint64_t status;
+	size_t pklen;
+	int rc = -1;
+
+	if (r != NULL &&
+	    ipc_get_u64(r, "status", IPC_REQUIRED, &status) == 1) {
+		rc = status == IPC_ETEMP ? -1 : 0;
+		if (status == IPC_OK &&
+		    ipc_get_str(r, "user", IPC_REQUIRED, &u) == 1 &&
+		    ipc_get_str(r, "handle", IPC_REQUIRED, &h) == 1 &&
+		    strlen(h) == CRYPT_HANDLE_LEN &&
+		    strlen(u) < sizeof(a->user)) {
+			strcpy(a->user, u);
+			memcpy(a->handle, h, CRYPT_HANDLE_LEN + 1);
+			a->has_public_key = ipc_get_bytes(r, "public_key",
+			    IPC_OPTIONAL, &pk, &pklen) == 1 &&
+			    pklen == sizeof(a->public_key);
+			if (a->has_public_key)
+				memcpy(a->public_key, pk, pklen);
+			a->logged_in = true;
+			rc = 1;
+		}
+	}
+	if (r != NULL)
+		sodium_memzero(r->payload.data, r->payload.len);
+	return rc;
+}
+
+int
 maccess_login(struct maccess *a, const char *user, const char *pw,
     size_t len, const char *rip, const char *service)
 {
 	struct ipc_msg m, r;
-	const char *u, *h;
-	uint64_t status;
 	int rc = -1;
 
 	if (a->auth_fd < 0)
@@ -70,36 +111,9 @@ maccess_login(struct maccess *a, const char *user, const char *pw,
 		    AUTH_MINOR);
 	if (a->auth_fd < 0)
 		return -1;
-	ipc_msg_init(&m, AUTH_T_LOGIN);
-	if (ipc_put_u64(&m, "id", 1) == 0 && ipc_put_str(&m, "user", user) ==
-	    0 && ipc_put_bytes(&m, "password", pw, len) == 0 &&
-	    ipc_put_str(&m, "rip", rip) == 0 &&
-	    ipc_put_str(&m, "service", service) == 0 &&
+	if (maccess_login_request(&m, user, pw, len, rip, service) == 0 &&
 	    ask(&a->auth_fd, &m, &r) == 0) {
-		rc = 0;
-		if (ipc_get_u64(&r, "status", IPC_REQUIRED, &status) == 1) {
-			if (status == IPC_OK &&
-			    ipc_get_str(&r, "user", IPC_REQUIRED, &u) == 1 &&
-			    ipc_get_str(&r, "handle", IPC_REQUIRED, &h) == 1 &&
-			    strlen(h) == CRYPT_HANDLE_LEN &&
-			    strlen(u) < sizeof(a->user)) {
-				const uint8_t *pk;
-				size_t pklen;
-
-				strcpy(a->user, u);
-				memcpy(a->handle, h, CRYPT_HANDLE_LEN + 1);
-				a->has_public_key = ipc_get_bytes(&r,
-				    "public_key", IPC_OPTIONAL, &pk, &pklen) ==
-				    1 && pklen == sizeof(a->public_key);
-				if (a->has_public_key)
-					memcpy(a->public_key, pk, pklen);
-				a->logged_in = true;
-				rc = 1;
-			} else if (status == IPC_ETEMP) {
-				rc = -1;
-			}
-		}
-		sodium_memzero(r.payload.data, r.payload.len);
+		rc = maccess_login_reply(a, &r);
 		ipc_msg_free(&r);
 	}
 	sodium_memzero(m.payload.data, m.payload.len);
@@ -108,12 +122,12 @@ maccess_login(struct maccess *a, const char *user, const char *pw,
 }
 
 int
-maccess_open(struct maccess *a, int fd, struct msgcrypt_reader *r,
-    const char **error_r)
+maccess_key(const struct maccess *a, int *crypt_fd, int fd,
+    uint8_t key[MSGCRYPT_KEY_LEN], const char **error_r)
 {
 	uint8_t sealed[MSGCRYPT_SEALED_LEN];
 	struct ipc_msg m, rep;
-	const uint8_t *key;
+	const uint8_t *k;
 	const char *err;
 	uint64_t status;
 	size_t klen;
@@ -125,10 +139,10 @@ maccess_open(struct maccess *a, int fd, struct msgcrypt_reader *r,
 	}
 	if (msgcrypt_read_sealed(fd, sealed, error_r) < 0)
 		return -1;
-	if (a->crypt_fd < 0)
-		a->crypt_fd = connect_to("cryptd", CRYPT_PROTO, CRYPT_MAJOR,
+	if (*crypt_fd < 0)
+		*crypt_fd = connect_to("cryptd", CRYPT_PROTO, CRYPT_MAJOR,
 		    CRYPT_MINOR);
-	if (a->crypt_fd < 0) {
+	if (*crypt_fd < 0) {
 		*error_r = "the key service is not available";
 		return -1;
 	}
@@ -138,21 +152,44 @@ maccess_open(struct maccess *a, int fd, struct msgcrypt_reader *r,
 	    ipc_put_str(&m, "handle", a->handle) == 0 &&
 	    ipc_put_str(&m, "user", a->user) == 0 &&
 	    ipc_put_bytes(&m, "sealed", sealed, sizeof(sealed)) == 0 &&
-	    ask(&a->crypt_fd, &m, &rep) == 0) {
+	    ask(crypt_fd, &m, &rep) == 0) {
 		if (ipc_get_u64(&rep, "status", IPC_REQUIRED, &status) == 1 &&
 		    status == IPC_OK && ipc_get_bytes(&rep, "key",
-		    IPC_REQUIRED, &key, &klen) == 1 && klen ==
-		    MSGCRYPT_KEY_LEN)
-			rc = msgcrypt_read_begin(r, fd, key, error_r);
-		else if (ipc_get_str(&rep, "error", IPC_OPTIONAL, &err) == 1)
+		    IPC_REQUIRED, &k, &klen) == 1 && klen ==
+		    MSGCRYPT_KEY_LEN) {
+			memcpy(key, k, MSGCRYPT_KEY_LEN);
+			rc = 0;
+		} else if (ipc_get_str(&rep, "error", IPC_OPTIONAL, &err) ==
+		    1) {
 			*error_r = strcmp(err, "no such session") == 0 ?
 			    "session ended (log in again)" :
 			    "this message cannot be opened with this session";
+		}
 		sodium_memzero(rep.payload.data, rep.payload.len);
 		ipc_msg_free(&rep);
 	}
 	ipc_msg_free(&m);
 	return rc;
+}
+
+int
+maccess_open(struct maccess *a, int fd, struct msgcrypt_reader *r,
+    const char **error_r)
+{
+	uint8_t key[MSGCRYPT_KEY_LEN];
+	int rc = -1;
+
+	if (maccess_key(a, &a->crypt_fd, fd, key, error_r) == 0)
+		rc = msgcrypt_read_begin(r, fd, key, error_r);
+	sodium_memzero(key, sizeof(key));
+	return rc;
+}
+
+int
+maccess_logout_request(struct ipc_msg *m, const struct maccess *a)
+{
+	ipc_msg_init(m, AUTH_T_LOGOUT);
+	return ipc_put_u64(m, "id", 2) | ipc_put_str(m, "handle", a->handle);
 }
 
 void
@@ -161,9 +198,7 @@ maccess_logout(struct maccess *a)
 	struct ipc_msg m, r;
 
 	if (a->logged_in && a->auth_fd >= 0) {
-		ipc_msg_init(&m, AUTH_T_LOGOUT);
-		if (ipc_put_u64(&m, "id", 2) == 0 &&
-		    ipc_put_str(&m, "handle", a->handle) == 0 &&
+		if (maccess_logout_request(&m, a) == 0 &&
 		    ask(&a->auth_fd, &m, &r) == 0)
 			ipc_msg_free(&r);
 		ipc_msg_free(&m);

@@ -14,6 +14,7 @@
 #include "mail/addr.h"
 #include "mail/msgcrypt.h"
 #include "mail/proto_crypt.h"
+#include "util/ipc.h"
 
 struct maccess {
 	int auth_fd;
@@ -41,5 +42,21 @@ int maccess_open(struct maccess *a, int fd, struct msgcrypt_reader *r,
     const char **error_r);
 /* maccess_logout - end the session: cryptd wipes the key. */
 void maccess_logout(struct maccess *a);
+
+/*
+ * The same exchanges in pieces, for a daemon that multiplexes many
+ * sessions over one connection to authd and one to cryptd (imapd):
+ * maccess_login_request builds LOGIN (the caller wipes and frees it);
+ * maccess_login_reply reads authd's answer (NULL: none came) into a,
+ * with maccess_login's results, and wipes it; maccess_key gets one
+ * message's content key over *crypt_fd (connected on first use, closed
+ * and set to -1 on failure); maccess_logout_request builds LOGOUT.
+ */
+int maccess_login_request(struct ipc_msg *m, const char *user,
+    const char *pw, size_t len, const char *rip, const char *service);
+int maccess_login_reply(struct maccess *a, struct ipc_msg *r);
+int maccess_key(const struct maccess *a, int *crypt_fd, int fd,
+    uint8_t key[MSGCRYPT_KEY_LEN], const char **error_r);
+int maccess_logout_request(struct ipc_msg *m, const struct maccess *a);
 
 #endif

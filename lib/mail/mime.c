@@ -263,9 +263,8 @@ mime_free(struct mime_message *m)
 	memset(m, 0, sizeof(*m));
 }
 
-/* to_utf8 - convert from charset (NULL or unknown: copy) */
-static int
-to_utf8(const char *charset, const char *in, size_t n, struct buf *out)
+int
+mime_to_utf8(const char *charset, const char *in, size_t n, struct buf *out)
 {
 	iconv_t cd;
 	char tmp[1024];
@@ -394,7 +393,7 @@ mime_param(const char *value, const char *name, struct buf *out)
 		if (!cont)
 			break;
 	}
-	if (found > 0 && to_utf8(charset[0] != '\0' ? charset : NULL,
+	if (found > 0 && mime_to_utf8(charset[0] != '\0' ? charset : NULL,
 	    (const char *)raw.data, raw.len, out) < 0)
 		found = -1;
 	buf_free(&raw);
@@ -471,7 +470,7 @@ mime_decode_words(const char *text, size_t len, struct buf *out)
 				rc |= buf_append_byte(&dec, (uint8_t)c);
 			}
 		}
-		if (rc < 0 || to_utf8(charset, (const char *)dec.data,
+		if (rc < 0 || mime_to_utf8(charset, (const char *)dec.data,
 		    dec.len, out) < 0) {
 			buf_free(&dec);
 			return -1;
@@ -484,4 +483,77 @@ mime_decode_words(const char *text, size_t len, struct buf *out)
 	    (size_t)(end - pending_ws)) < 0)
 		return -1;
 	return 0;
+}
+
+/* b64val - one base64 digit, or -1 */
+static int
+b64val(int c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	return c == '+' ? 62 : c == '/' ? 63 : -1;
+}
+
+int
+mime_decode_body(const char *cte, const char *in, size_t len,
+    struct buf *out)
+{
+	if (cte == NULL || cte[0] == '\0' || strcasecmp(cte, "7bit") == 0 ||
+	    strcasecmp(cte, "8bit") == 0 || strcasecmp(cte, "binary") == 0)
+		return buf_append(out, in, len);
+	if (strcasecmp(cte, "base64") == 0) {
+		unsigned acc = 0, bits = 0;
+
+		/* Leniently: anything not in the alphabet is skipped. */
+		for (size_t i = 0; i < len && in[i] != '='; i++) {
+			int v = b64val((unsigned char)in[i]);
+
+			if (v < 0)
+				continue;
+			acc = (acc << 6) | (unsigned)v;
+			bits += 6;
+			if (bits >= 8) {
+				bits -= 8;
+				if (buf_append_byte(out, (uint8_t)(acc >> bits)) <
+				    0)
+					return -1;
+			}
+		}
+		return 0;
+	}
+	if (strcasecmp(cte, "quoted-printable") == 0) {
+		for (size_t i = 0; i < len; i++) {
+			int c = (unsigned char)in[i];
+
+			if (c == '=' && i + 2 < len && hexval(in[i + 1]) >= 0 &&
+			    hexval(in[i + 2]) >= 0) {
+				c = hexval(in[i + 1]) * 16 + hexval(in[i + 2]);
+				i += 2;
+			} else if (c == '=') {
+				/* A soft line break: "=" CRLF, or "=" LF. */
+				size_t j = i + 1;
+
+				while (j < len && (in[j] == ' ' || in[j] == '\t'))
+					j++;
+				if (j < len && in[j] == '\r')
+					j++;
+				if (j < len && in[j] == '\n') {
+					i = j;
+					continue;
+				}
+				if (j >= len) {
+					i = j;
+					continue;
+				}
+			}
+			if (buf_append_byte(out, (uint8_t)c) < 0)
+				return -1;
+		}
+		return 0;
+	}
+	return -2;
 }

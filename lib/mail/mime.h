@@ -67,4 +67,16 @@ int mime_param(const char *value, const char *name, struct buf *out);
  * (unknown charsets are left as they are).  0, or -1 out of memory. */
 int mime_decode_words(const char *text, size_t len, struct buf *out);
 
+/* mime_to_utf8 - text in charset (NULL, or unknown: copied) to UTF-8. */
+int mime_to_utf8(const char *charset, const char *in, size_t n,
+    struct buf *out);
+
+/*
+ * mime_decode_body - undo a Content-Transfer-Encoding (cte: 7bit, 8bit,
+ * binary, base64, quoted-printable; NULL or "" is 7bit).  0, -1 out of
+ * memory, -2 an unknown encoding.
+ */
+int mime_decode_body(const char *cte, const char *in, size_t len,
+    struct buf *out);
+
 #endif

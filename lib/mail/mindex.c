@@ -425,6 +425,42 @@ mindex_expunge(struct mindex *x, uint32_t uid)
 	return rc;
 }
 
+int
+mindex_expunged_since(struct mindex *x, uint64_t modseq, uint32_t **uids,
+    size_t *n)
+{
+	char chunk[8192], line[64];
+	size_t len = 0, cap = 0;
+	off_t off = 0;
+	ssize_t got;
+
+	*uids = NULL;
+	*n = 0;
+	while ((got = pread(x->fd, chunk, sizeof(chunk), off)) > 0) {
+		for (ssize_t i = 0; i < got; i++) {
+			unsigned long long u, m;
+
+			if (chunk[i] != '\n') {
+				if (len < sizeof(line) - 1)
+					line[len++] = chunk[i];
+				continue;
+			}
+			line[len] = '\0';
+			len = 0;
+			if (line[0] != 'X' || sscanf(line, "X %llu %llu", &u,
+			    &m) != 2 || m <= modseq)
+				continue;
+			if (*n == cap) {
+				cap = cap ? 2 * cap : 64;
+				*uids = xrealloc(*uids, cap * sizeof(uint32_t));
+			}
+			(*uids)[(*n)++] = (uint32_t)u;
+		}
+		off += got;
+	}
+	return got < 0 ? -1 : 0;
+}
+
 const char *
 mindex_path(const struct mindex_msg *m, char *out, size_t size)
 {

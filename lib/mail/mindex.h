@@ -96,6 +96,11 @@ void mindex_unlock(struct mindex *x);
 int mindex_expunge(struct mindex *x, uint32_t uid);
 /* mindex_find - the live message with uid, or NULL. */
 struct mindex_msg *mindex_find(struct mindex *x, uint32_t uid);
+/* mindex_expunged_since - the UIDs expunged with a MODSEQ above modseq
+ * (QRESYNC, RFC 7162 3.2.5), read from the log; 0 with a new array in
+ * *uids, or -1. */
+int mindex_expunged_since(struct mindex *x, uint64_t modseq, uint32_t **uids,
+    size_t *n);
 /* mindex_path - "cur/<name>" of a message, in out. */
 const char *mindex_path(const struct mindex_msg *m, char *out, size_t size);
 

@@ -128,6 +128,51 @@ mstore_usage(const char *mailbox)
 	return mstore_usage_at(".", mailbox);
 }
 
+#define QUOTA_FILE	"postern-quota"
+
+uint64_t
+mstore_quota(const char *mailbox)
+{
+	char mdir[512], path[600], text[32];
+	unsigned long long q = 0;
+	ssize_t n;
+	int fd;
+
+	if (mstore_mailbox_dir(mailbox, mdir, sizeof(mdir)) < 0)
+		return 0;
+	snprintf(path, sizeof(path), "%s/" QUOTA_FILE, mdir);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return 0;
+	n = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	text[n] = '\0';
+	if (sscanf(text, "%llu", &q) != 1)
+		return 0;
+	return q;
+}
+
+void
+mstore_set_quota(const char *mailbox, uint64_t quota)
+{
+	char mdir[512], path[600], tmp[620], text[32];
+	int fd, n;
+
+	if (mstore_quota(mailbox) == quota ||
+	    mstore_mailbox_dir(mailbox, mdir, sizeof(mdir)) < 0)
+		return;
+	snprintf(path, sizeof(path), "%s/" QUOTA_FILE, mdir);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	n = snprintf(text, sizeof(text), "%llu\n", (unsigned long long)quota);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return;
+	if ((write(fd, text, (size_t)n) != n) | (close(fd) < 0) ||
+	    rename(tmp, path) < 0)
+		(void)unlink(tmp);
+}
+
 /* make_folder - fdir and its tmp, new, cur */
 static int
 make_folder(const char *fdir)
@@ -181,17 +226,32 @@ fail(struct mstore_result *r, bool temporary, const char *dsn,
 	return -1;
 }
 
+void
+mstore_new_name(uint64_t size, char *out, size_t len)
+{
+	static unsigned counter;
+	static char host[64];
+	struct timeval tv;
+
+	gettimeofday(&tv, NULL);
+	if (host[0] == '\0') {
+		if (gethostname(host, sizeof(host)) < 0)
+			snprintf(host, sizeof(host), "localhost");
+		host[strcspn(host, "/:,")] = '\0';
+	}
+	snprintf(out, len, "%lld.M%06ldP%ldQ%u.%s,S=%llu",
+	    (long long)tv.tv_sec, (long)tv.tv_usec, (long)getpid(),
+	    ++counter, host, (unsigned long long)size);
+}
+
 int
 mstore_deliver(const char *mailbox, const char *folder,
     const uint8_t pk[32], const struct buf *prefix, int src, uint64_t off,
     uint64_t len, uint64_t quota, struct mstore_result *r)
 {
 	struct msgcrypt_writer w = { 0 };
-	static unsigned counter;
 	char mdir[512], fdir[600], name[256], tmp[1024], dst[1024];
-	static char host[64];
 	uint64_t size = prefix->len + len;
-	struct timeval tv;
 	int fd, e;
 
 	if (mstore_mailbox_dir(mailbox, mdir, sizeof(mdir)) < 0 ||
@@ -201,15 +261,7 @@ mstore_deliver(const char *mailbox, const char *folder,
 	if (quota > 0 && mstore_usage(mailbox) + size > quota)
 		return fail(r, false, "5.2.2", "mailbox full (over quota)",
 		    0);
-	gettimeofday(&tv, NULL);
-	if (host[0] == '\0') {
-		if (gethostname(host, sizeof(host)) < 0)
-			snprintf(host, sizeof(host), "localhost");
-		host[strcspn(host, "/:")] = '\0';
-	}
-	snprintf(name, sizeof(name), "%lld.M%06ldP%ldQ%u.%s,S=%llu",
-	    (long long)tv.tv_sec, (long)tv.tv_usec, (long)getpid(),
-	    ++counter, host, (unsigned long long)size);
+	mstore_new_name(size, name, sizeof(name));
 	snprintf(tmp, sizeof(tmp), "%s/tmp/%s", fdir, name);
 	snprintf(dst, sizeof(dst), "%s/new/%s", fdir, name);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);

@@ -44,6 +44,19 @@ uint64_t mstore_usage(const char *mailbox);
 /* mstore_usage_at - the same, for the store at root. */
 uint64_t mstore_usage_at(const char *root, const char *mailbox);
 
+/* mstore_new_name - a fresh unique file name for a message of size
+ * plaintext bytes ("time.MusecPpidQn.host,S=size"). */
+void mstore_new_name(uint64_t size, char *out, size_t len);
+
+/*
+ * mstore_quota / mstore_set_quota - the quota of a mailbox as local last
+ * learned it from the users table (a file "postern-quota" in the mailbox
+ * directory), for imapd and pop3d, which cannot read that table from
+ * their jail.  0: none known.
+ */
+uint64_t mstore_quota(const char *mailbox);
+void mstore_set_quota(const char *mailbox, uint64_t quota);
+
 /*
  * mstore_deliver - store prefix (header lines we add) followed by len
  * bytes of src at off, into folder ("" for the inbox) of mailbox,

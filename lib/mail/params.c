@@ -73,6 +73,17 @@ char *var_auth_users_map;
 uint64_t var_password_hash_ops;
 uint64_t var_password_hash_memory;
 uint64_t var_cryptd_session_timeout;
+bool var_imapd_tls_wrapper;
+bool var_imapd_starttls;
+char *var_imapd_cleartext_login;
+uint64_t var_imapd_line_limit;
+uint64_t var_imapd_literal_limit;
+uint64_t var_imapd_bad_command_limit;
+uint64_t var_imapd_login_timeout;
+uint64_t var_imapd_timeout;
+uint64_t var_imapd_user_connection_limit;
+uint64_t var_imapd_idle_interval;
+char *var_imapd_special_folders;
 uint64_t var_cryptd_session_limit;
 uint64_t var_auth_failure_delay_max;
 uint64_t var_auth_block_threshold;
@@ -233,6 +244,45 @@ const struct conf_def mail_params[] = {
 	    "password_hash_memory)" },
 	{ "auth_block_time", CONF_TIME, "10m", &var_auth_block_time, 1, 86400,
 	    "how long a client address stays blocked" },
+
+	/* imapd (imapd(8)); per service with -o in master.conf. */
+	{ "imapd_tls_wrapper", CONF_BOOL, "no", &var_imapd_tls_wrapper, 0, 0,
+	    "TLS from the first byte (port 993)" },
+	{ "imapd_starttls", CONF_BOOL, "yes", &var_imapd_starttls, 0, 0,
+	    "offer STARTTLS on the plain port (RFC 3501 6.2.1)" },
+	{ "imapd_cleartext_login", CONF_STR, "loopback",
+	    &var_imapd_cleartext_login, 0, 0,
+	    "where LOGIN and AUTHENTICATE work without TLS: no, loopback "
+	    "(clients on 127.0.0.0/8 and ::1) or yes; elsewhere the server "
+	    "says LOGINDISABLED" },
+	{ "imapd_line_limit", CONF_SIZE, "64k", &var_imapd_line_limit, 1024,
+	    1048576, "longest command line, literals not counted (then BAD "
+	    "[TOOBIG])" },
+	{ "imapd_literal_limit", CONF_SIZE, "64k", &var_imapd_literal_limit,
+	    1024, UINT64_C(1) << 30, "largest literal outside APPEND, and "
+	    "all literals of one command together (APPEND may send up to "
+	    "message_size_limit)" },
+	{ "imapd_bad_command_limit", CONF_INT, "20",
+	    &var_imapd_bad_command_limit, 1, 10000,
+	    "BAD responses in a row before BYE and disconnect" },
+	{ "imapd_login_timeout", CONF_TIME, "60s", &var_imapd_login_timeout,
+	    5, 3600, "time a client has to log in (not-authenticated state)"
+	    },
+	{ "imapd_timeout", CONF_TIME, "30m", &var_imapd_timeout, 60, 86400,
+	    "autologout after this long without a command once logged in, "
+	    "also during IDLE (RFC 9051 5.4: at least 30 minutes)" },
+	{ "imapd_user_connection_limit", CONF_INT, "10",
+	    &var_imapd_user_connection_limit, 0, 100000,
+	    "sessions one user may have from one client address on this "
+	    "service (0: no limit)" },
+	{ "imapd_idle_interval", CONF_TIME, "5s",
+	    &var_imapd_idle_interval, 1, 3600, "how often an IDLE session "
+	    "looks for changes when inotify has not told of any (a "
+	    "fallback: inotify reports deliveries at once)" },
+	{ "imapd_special_folders", CONF_STR,
+	    "Sent Drafts Junk Trash Archive", &var_imapd_special_folders, 0,
+	    0, "folders made at a user's first login, with their SPECIAL-USE "
+	    "attribute (RFC 6154)" },
 
 	/* local (local(8)) */
 	{ "local_extension_folders", CONF_BOOL, "no",

@@ -40,6 +40,16 @@ int buf_append_byte(struct buf *b, uint8_t c)
 	__attribute__((warn_unused_result));
 int buf_appendf(struct buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3), warn_unused_result));
+/*
+ * buf_put, buf_puts, buf_putc, buf_printf - the same for buffers without
+ * a limit, which cannot refuse (building a response): they panic if the
+ * buffer has a limit that would be passed.
+ */
+void buf_put(struct buf *b, const void *p, size_t n);
+void buf_puts(struct buf *b, const char *s);
+void buf_putc(struct buf *b, uint8_t c);
+void buf_printf(struct buf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 /* buf_consume - drop the first n bytes (n <= len). */
 void buf_consume(struct buf *b, size_t n);
 /* buf_cstr - the contents as a NUL-terminated string (never NULL). */

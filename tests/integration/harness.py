@@ -312,3 +312,38 @@ class MailInstance(Instance):
         qs = ("incoming", "active", "deferred", "tmp")
         return wait_for(lambda: not any(self.queue_files(q) for q in qs),
                         timeout)
+
+
+class ImapInstance(MailInstance):
+    """A MailInstance with imapd on free loopback ports (143-style with
+    STARTTLS, and 993-style implicit TLS), authd and cryptd."""
+
+    def __init__(self, extra_conf="", imapd_opts=""):
+        super().__init__(extra_conf=extra_conf)
+        self.imap_port = free_port()
+        self.imaps_port = free_port()
+        self.append("master.conf",
+                    f"imap inet 127.0.0.1:{self.imap_port} - - - imapd "
+                    f"{imapd_opts}\n"
+                    f"imaps inet 127.0.0.1:{self.imaps_port} - - - imapd "
+                    f"-o imapd_tls_wrapper=yes {imapd_opts}\n"
+                    "authd unix authd - - - authd "
+                    "-o allowed_clients=imap,imaps\n"
+                    "cryptd unix cryptd - - - cryptd "
+                    "-o allowed_clients=authd,imap,imaps\n")
+
+    def imap(self, address=None, tls=False):
+        """An imaplib client, logged in as address when given."""
+        import imaplib
+        import ssl
+        if tls:
+            ctx = ssl.create_default_context()
+            ctx.check_hostname = False
+            ctx.verify_mode = ssl.CERT_NONE
+            c = imaplib.IMAP4_SSL("127.0.0.1", self.imaps_port,
+                                  ssl_context=ctx, timeout=30)
+        else:
+            c = imaplib.IMAP4("127.0.0.1", self.imap_port, timeout=30)
+        if address:
+            c.login(address, self.passwords[address.lower()])
+        return c

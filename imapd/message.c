@@ -1,0 +1,107 @@
+/*
+ * NAME
+ *	message - the decrypted message a command works on
+ * DESCRIPTION
+ *	One message at a time: FETCH and SEARCH go through a folder message
+ *	by message, and the plaintext of the previous one is wiped when the
+ *	next is loaded, and at the end of every command.  An idle session
+ *	holds no message data.  Size and date need no decryption: the size
+ *	is in the file name (",S=", written by mstore), the date is the
+ *	file's mtime (delivery time, or APPEND's date-time).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "imapd/imapd.h"
+#include "mail/msgcrypt.h"
+#include "mail/params.h"
+#include "util/log.h"
+
+uint64_t
+message_size(const struct mindex_msg *m)
+{
+	const char *s = strstr(m->name, ",S=");
+	unsigned long long n = 0;
+
+	if (s != NULL && sscanf(s + 3, "%llu", &n) == 1)
+		return n;
+	return 0;
+}
+
+int64_t
+message_date(struct session *ss, const struct mindex_msg *m)
+{
+	char path[1400];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/cur/%s", ss->sel->f->path, m->name);
+	return stat(path, &st) == 0 ? (int64_t)st.st_mtime : 0;
+}
+
+void
+message_drop(struct session *ss)
+{
+	if (ss->msg.uid == 0 && ss->msg.data.data == NULL)
+		return;
+	mime_free(&ss->msg.mime);
+	buf_free_wipe(&ss->msg.data);
+	memset(&ss->msg.mime, 0, sizeof(ss->msg.mime));
+	ss->msg.uid = 0;
+}
+
+int
+message_load(struct session *ss, const struct mindex_msg *m,
+    const char **error_r)
+{
+	struct msgcrypt_reader r;
+	uint8_t key[MSGCRYPT_KEY_LEN];
+	char path[1400];
+	ssize_t n;
+	int fd, rc = -1;
+
+	if (ss->msg.uid == m->uid && ss->msg.data.data != NULL)
+		return 0;
+	message_drop(ss);
+	snprintf(path, sizeof(path), "%s/cur/%s", ss->sel->f->path, m->name);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		*error_r = errno == ENOENT ? "the message was expunged" :
+		    "cannot open the message";
+		return -1;
+	}
+	if (keys_open(ss, fd, key, error_r) == 0 &&
+	    msgcrypt_read_begin(&r, fd, key, error_r) == 0) {
+		buf_init(&ss->msg.data, var_message_size_limit * 2 + 65536);
+		for (;;) {
+			if (buf_reserve(&ss->msg.data, MSGCRYPT_CHUNK) < 0) {
+				*error_r = "the message is too large";
+				break;
+			}
+			n = msgcrypt_read(&r, ss->msg.data.data +
+			    ss->msg.data.len, MSGCRYPT_CHUNK, error_r);
+			if (n <= 0) {
+				rc = n == 0 ? 0 : -1;
+				break;
+			}
+			ss->msg.data.len += (size_t)n;
+		}
+		msgcrypt_read_free(&r);
+	}
+	sodium_memzero(key, sizeof(key));
+	close(fd);
+	if (rc < 0) {
+		msg_warn("%s: %s: %s", ss->acc.user, path, *error_r);
+		buf_free_wipe(&ss->msg.data);
+		return -1;
+	}
+	mime_parse(&ss->msg.mime, (const char *)ss->msg.data.data,
+	    ss->msg.data.len);
+	ss->msg.uid = m->uid;
+	return 0;
+}
