@@ -151,7 +151,6 @@ modifiers(struct session *ss, struct fetch *f, const struct imap_arg *a,
 				return -1;
 			m = m->next;
 			ss->condstore = true;
-			f->has_modseq = true;
 		} else if (imap_arg_is_atom(m, "VANISHED") && uid &&
 		    ss->qresync) {
 			f->vanished = true;
@@ -218,9 +217,17 @@ one(struct session *ss, uint32_t seq, void *ctx)
 
 		switch (it->kind) {
 		case I_UID:
+			break;	/* first, above */
 		case I_FLAGS:
+			SEP();
+			buf_puts(&out, "FLAGS ");
+			view_flags(ss, seq, flags, &out);
+			break;
 		case I_MODSEQ:
-			break;	/* once each, below */
+			SEP();
+			buf_printf(&out, "MODSEQ (%llu)",
+			    (unsigned long long)m->modseq);
+			break;
 		case I_SIZE:
 			SEP();
 			buf_printf(&out, "RFC822.SIZE %llu",
@@ -265,12 +272,13 @@ one(struct session *ss, uint32_t seq, void *ctx)
 			break;
 		}
 	}
-	if (f->has_flags || seen_now) {
+	if (!f->has_flags && seen_now) {
 		SEP();
 		buf_puts(&out, "FLAGS ");
 		view_flags(ss, seq, flags, &out);
 	}
-	if (f->has_modseq || (ss->condstore && seen_now)) {
+	if (!f->has_modseq && (f->changedsince > 0 || (ss->condstore &&
+	    seen_now))) {
 		SEP();
 		buf_printf(&out, "MODSEQ (%llu)",
 		    (unsigned long long)m->modseq);

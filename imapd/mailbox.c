@@ -38,11 +38,20 @@ mailbox_name(const struct imap_arg *a, char *out, size_t size)
 	return out;
 }
 
-/* quoted_name - a folder name as an IMAP string */
+/* quoted_name - a folder name as an atom when it can be one (as most
+ * servers send them), else as an IMAP string */
 static void
 quoted_name(struct buf *b, const char *name)
 {
-	(void)imap_string(b, name, strlen(name));
+	const char *p = name;
+
+	while (*p != '\0' && (unsigned char)*p > ' ' && *p < 0x7f &&
+	    strchr("(){%*\"\\]", *p) == NULL)
+		p++;
+	if (*p == '\0' && p != name)
+		buf_puts(b, name);
+	else if (imap_string(b, name, strlen(name)) < 0)
+		buf_puts(b, "\"\"");
 }
 
 /* ---- SELECT and EXAMINE. ---- */

@@ -109,7 +109,8 @@ session_set_mode(struct session *ss, enum imap_mode mode)
 void
 session_wait(struct session *ss, const char *tag)
 {
-	snprintf(ss->tag, sizeof(ss->tag), "%s", tag);
+	if (tag != ss->tag)
+		snprintf(ss->tag, sizeof(ss->tag), "%s", tag);
 	ss->mode = MODE_WAIT;
 	stream_pause(ss->s);
 }

@@ -61,7 +61,7 @@ maccess_login_request(struct ipc_msg *m, const char *user, const char *pw,
     size_t len, const char *rip, const char *service)
 {
 	ipc_msg_init(m, AUTH_T_LOGIN);
-	return ipc_put_u64(m, "id", 1) | ipc_put_str(m, "user", user) |
+	return ipc_put_str(m, "user", user) |
 	    ipc_put_bytes(m, "password", pw, len) |
 	    ipc_put_str(m, "rip", rip) | ipc_put_str(m, "service", service);
 }
@@ -112,7 +112,7 @@ maccess_login(struct maccess *a, const char *user, const char *pw,
 	if (a->auth_fd < 0)
 		return -1;
 	if (maccess_login_request(&m, user, pw, len, rip, service) == 0 &&
-	    ask(&a->auth_fd, &m, &r) == 0) {
+	    ipc_put_u64(&m, "id", 1) == 0 && ask(&a->auth_fd, &m, &r) == 0) {
 		rc = maccess_login_reply(a, &r);
 		ipc_msg_free(&r);
 	}
@@ -189,7 +189,7 @@ int
 maccess_logout_request(struct ipc_msg *m, const struct maccess *a)
 {
 	ipc_msg_init(m, AUTH_T_LOGOUT);
-	return ipc_put_u64(m, "id", 2) | ipc_put_str(m, "handle", a->handle);
+	return ipc_put_str(m, "handle", a->handle);
 }
 
 void
@@ -199,6 +199,7 @@ maccess_logout(struct maccess *a)
 
 	if (a->logged_in && a->auth_fd >= 0) {
 		if (maccess_logout_request(&m, a) == 0 &&
+		    ipc_put_u64(&m, "id", 2) == 0 &&
 		    ask(&a->auth_fd, &m, &r) == 0)
 			ipc_msg_free(&r);
 		ipc_msg_free(&m);

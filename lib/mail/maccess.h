@@ -46,7 +46,8 @@ void maccess_logout(struct maccess *a);
 /*
  * The same exchanges in pieces, for a daemon that multiplexes many
  * sessions over one connection to authd and one to cryptd (imapd):
- * maccess_login_request builds LOGIN (the caller wipes and frees it);
+ * maccess_login_request builds LOGIN without an id (the caller adds
+ * one, or ipc_conn_request does; the caller wipes and frees it);
  * maccess_login_reply reads authd's answer (NULL: none came) into a,
  * with maccess_login's results, and wipes it; maccess_key gets one
  * message's content key over *crypt_fd (connected on first use, closed

@@ -132,14 +132,14 @@ class LoginTest(ImapTest):
         r2 = self.raw()
         r2.send("b AUTHENTICATE PLAIN")
         self.assertEqual(r2.line(), "+ ")
-        r2.send(plain)
+        r2.send(plain.decode())
         self.assertTrue(r2.until("b")[-1].startswith("b OK"))
         r3 = self.raw()
         r3.send("c AUTHENTICATE LOGIN")
         self.assertEqual(r3.line(), "+ VXNlcm5hbWU6")
-        r3.send(base64.b64encode(b"alice@example.test"))
+        r3.send(base64.b64encode(b"alice@example.test").decode())
         self.assertEqual(r3.line(), "+ UGFzc3dvcmQ6")
-        r3.send(base64.b64encode(b"alice pw"))
+        r3.send(base64.b64encode(b"alice pw").decode())
         self.assertTrue(r3.until("c")[-1].startswith("c OK"))
         r4 = self.raw()
         r4.send("d AUTHENTICATE PLAIN")
@@ -235,7 +235,7 @@ class MailTest(ImapTest):
         typ, data = c.fetch("1", "(ENVELOPE BODYSTRUCTURE)")
         self.assertIn(b'"first one"', data[0])
         self.assertIn(b'("Alice" NIL "alice" "example.org")', data[0])
-        self.assertIn(b'BODYSTRUCTURE ("text" "plain"', data[0])
+        self.assertIn(b'bodystructure ("text" "plain"', data[0].lower())
         typ, data = c.fetch("1", "(BODY[HEADER.FIELDS (SUBJECT)])")
         self.assertEqual(data[0][1], b"Subject: first one\r\n\r\n")
         self.assertIn(b"FLAGS (\\Seen)", data[1])
@@ -325,7 +325,7 @@ class MailTest(ImapTest):
         self.assertNotIn(b"Appended body", raw)
         c.select("Drafts")
         typ, data = c.fetch("1", "(FLAGS INTERNALDATE BODY.PEEK[])")
-        self.assertIn(b"\\Draft", data[0][0])
+        self.assertIn(b"\\Draft", data[0][0] + data[1])
         self.assertIn(b'INTERNALDATE "24-Nov-2026 10:00:00 +0000"',
                       data[0][0])
         self.assertEqual(data[0][1], msg)
@@ -336,7 +336,7 @@ class MailTest(ImapTest):
         self.assertEqual(c.untagged_responses.get("EXPUNGE"), [b"1"])
         for folder in ("Archive", "Sent"):
             c.select(folder)
-            typ, data = c.fetch("1", "(BODY.PEEK[] FLAGS)")
+            typ, data = c.fetch("1", "(FLAGS BODY.PEEK[])")
             self.assertEqual(data[0][1], msg)
             self.assertIn(b"\\Draft", data[0][0])
         typ, data = c.select("Drafts")
@@ -349,16 +349,16 @@ class MailTest(ImapTest):
         c = self.client()
         self.assertEqual(c.create("Lists/debian.devel")[0], "OK")
         self.assertEqual(c.create("Lists/debian.devel")[0], "NO")
-        names = [d.decode() for d in c.list("", "Lists/*")[1]]
+        names = [d.decode() for d in c.list('""', "Lists/*")[1]]
         self.assertEqual(names, ['(\\HasNoChildren) "/" Lists/debian.devel'])
-        names = [d.decode() for d in c.list("", "%")[1]]
+        names = [d.decode() for d in c.list('""', "%")[1]]
         self.assertIn('(\\HasChildren) "/" Lists', names)
         self.assertEqual(c.rename("Lists", "Mailing")[0], "OK")
-        names = [d.decode() for d in c.list("", "*")[1]]
+        names = [d.decode() for d in c.list('""', "*")[1]]
         self.assertIn('(\\HasNoChildren) "/" Mailing/debian.devel', names)
         self.assertFalse(any("Lists" in n for n in names))
         self.assertEqual(c.subscribe("Mailing/debian.devel")[0], "OK")
-        self.assertEqual(c.lsub("", "*")[1],
+        self.assertEqual(c.lsub('""', "*")[1],
                          [b'() "/" Mailing/debian.devel'])
         self.assertEqual(c.delete("Mailing/debian.devel")[0], "OK")
         self.assertEqual(c.delete("INBOX")[0], "NO")
@@ -371,8 +371,8 @@ class MailTest(ImapTest):
         c.select("INBOX")
         self.assertEqual(c.search(None, "SUBJECT", "banana")[1], [b"2"])
         self.assertEqual(c.search(None, "BODY", "pears")[1], [b"1"])
-        self.assertEqual(c.search("UTF-8", "BODY", "äpfel".encode())[1],
-                         [b"1"])
+        c.literal = "äpfel".encode()
+        self.assertEqual(c.search("UTF-8", "BODY")[1], [b"1"])
         self.assertEqual(c.search(None, "OR", "SUBJECT", "apples",
                                   "SUBJECT", "bananas")[1], [b"1 2"])
         c.store("2", "+FLAGS", "\\Seen")
