@@ -25,6 +25,9 @@
 #include <openssl/err.h>
 
 #define STREAM_CHUNK	4096
+/* An empty buffer bigger than this is given back: one large response or
+ * upload must not stay with a session that goes idle for hours. */
+#define STREAM_KEEP	65536
 
 struct stream {
 	int fd;
@@ -224,6 +227,9 @@ flush(struct stream *s)
 		}
 		buf_consume(&s->out, (size_t)n);
 	}
+	if (s->out.len == 0 && s->out.cap > STREAM_KEEP) {
+		buf_free(&s->out);
+	}
 	if (s->tls_pending && s->out.len == 0) {
 		s->tls_pending = false;
 		s->handshaking = true;
@@ -379,6 +385,9 @@ on_io(int fd, int events, void *ctx)
 		/* Drop what was consumed before reading more. */
 		buf_consume(&s->in, s->consumed);
 		s->consumed = 0;
+		if (s->in.len == 0 && s->in.cap > STREAM_KEEP) {
+			buf_free(&s->in);
+		}
 		if (buf_reserve(&s->in, STREAM_CHUNK) < 0) {
 			stream_close(s, "input buffer limit");
 			return;
