@@ -42,6 +42,7 @@ static const struct command commands[] = {
 	{ "NAMESPACE", cmd_namespace, AUTH, false },
 	{ "GETQUOTA", cmd_getquota, AUTH, false },
 	{ "GETQUOTAROOT", cmd_getquota, AUTH, false },
+	{ "SETQUOTA", cmd_setquota, AUTH, false },
 	{ "APPEND", cmd_append, AUTH, false },
 	{ "IDLE", cmd_idle, AUTH, false },
 	{ "CHECK", cmd_noop, SEL, false },

@@ -204,6 +204,7 @@ void cmd_subscribe(struct session *ss, struct imap_command *c, bool uid);
 void cmd_list(struct session *ss, struct imap_command *c, bool uid);
 void cmd_status(struct session *ss, struct imap_command *c, bool uid);
 void cmd_namespace(struct session *ss, struct imap_command *c, bool uid);
+void cmd_setquota(struct session *, struct imap_command *, bool);
 void cmd_getquota(struct session *ss, struct imap_command *c, bool uid);
 /* mailbox_name - an astring argument as a folder name (INBOX in any
  * case becomes "INBOX"); NULL if not a string. */

@@ -563,35 +563,132 @@ struct list_opts {
 static void status_items(struct session *ss, const char *name,
     const struct imap_arg *items, struct buf *out);
 
-/* list_one - one LIST/LSUB line */
-static void
-list_one(struct session *ss, const struct list_opts *o, const char *name,
-    bool exists, bool children, bool is_sub)
+/* A name LIST may show: a folder, a parent implied by a folder's name, or
+ * a subscription (which may outlive its folder). */
+struct list_cand {
+	char *name;
+	bool exists, children, sub, sub_child;
+};
+
+static int
+by_cand(const void *a, const void *b)
 {
-	const char *use = folder_special(name);
+	return strcmp(((const struct list_cand *)a)->name,
+	    ((const struct list_cand *)b)->name);
+}
+
+/* by_cand_inbox - INBOX first (clients show it on top), then byte order */
+static int
+by_cand_inbox(const void *a, const void *b)
+{
+	bool x = folder_is_inbox(((const struct list_cand *)a)->name);
+	bool y = folder_is_inbox(((const struct list_cand *)b)->name);
+
+	return x != y ? (x ? -1 : 1) : by_cand(a, b);
+}
+
+/* under - is name a descendant of parent? */
+static bool
+under(const char *name, const char *parent)
+{
+	size_t len = strlen(parent);
+
+	return strncmp(name, parent, len) == 0 && name[len] == '/';
+}
+
+/* list_candidates - every name with its facts, sorted and unique */
+static size_t
+list_candidates(struct session *ss, struct list_cand **out)
+{
+	char **names, **subs;
+	size_t n_names = folder_list(ss, &names);
+	size_t n_subs = subs_load(ss, &subs), n = 0, cap = 16, m;
+	struct list_cand *k = xmalloc(cap * sizeof(*k));
+
+#define ADD(s, ex, sb) do { \
+	if (n == cap) \
+		k = xrealloc(k, (cap *= 2) * sizeof(*k)); \
+	k[n++] = (struct list_cand){ .name = xstrdup(s), .exists = (ex), \
+	    .sub = (sb) }; } while (0)
+	for (size_t i = 0; i < n_names; i++) {
+		ADD(names[i], true, false);
+		for (char *p = strchr(names[i], '/'); p != NULL;
+		    p = strchr(p + 1, '/')) {
+			*p = '\0';
+			ADD(names[i], false, false);
+			*p = '/';
+		}
+	}
+	for (size_t i = 0; i < n_subs; i++)
+		ADD(subs[i], false, true);
+#undef ADD
+	qsort(k, n, sizeof(*k), by_cand);
+	/* Merge duplicates: a name exists or is subscribed if any copy is. */
+	m = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (m > 0 && strcmp(k[m - 1].name, k[i].name) == 0) {
+			k[m - 1].exists |= k[i].exists;
+			k[m - 1].sub |= k[i].sub;
+			free(k[i].name);
+		} else
+			k[m++] = k[i];
+	}
+	for (size_t i = 0; i < m; i++)
+		for (size_t j = i + 1; j < m && under(k[j].name, k[i].name);
+		    j++) {
+			k[i].children |= k[j].exists;
+			k[i].sub_child |= k[j].sub;
+		}
+	qsort(k, m, sizeof(*k), by_cand_inbox);
+	subs_free(names, n_names);
+	subs_free(subs, n_subs);
+	*out = k;
+	return m;
+}
+
+/* wildcard_pct - does any pattern use "%"? */
+static bool
+wildcard_pct(char **pats, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strchr(pats[i], '%') != NULL)
+			return true;
+	return false;
+}
+
+/* list_one - one LIST/LSUB line (and its STATUS with LIST-STATUS) */
+static void
+list_one(struct session *ss, const struct list_opts *o,
+    const struct list_cand *k, bool childinfo)
+{
+	const char *use = folder_special(k->name);
 	struct buf b = BUF_INIT;
 	bool first = true;
 
 #define ATTR(s) do { buf_printf(&b, "%s%s", first ? "" : " ", s); \
 	first = false; } while (0)
 	buf_printf(&b, "%s (", o->lsub ? "LSUB" : "LIST");
-	if (!exists)
-		ATTR(o->subscribed_only && !o->lsub ? "\\NonExistent" :
+	if (!k->exists)
+		ATTR(!k->children && !o->lsub ? "\\NonExistent" :
 		    "\\Noselect");
 	if (!o->lsub) {
-		ATTR(children ? "\\HasChildren" : "\\HasNoChildren");
-		if ((o->ret_subscribed || o->subscribed_only) && is_sub)
+		if (k->exists || k->children)
+			ATTR(k->children ? "\\HasChildren" :
+			    "\\HasNoChildren");
+		if ((o->ret_subscribed || o->subscribed_only) && k->sub)
 			ATTR("\\Subscribed");
-		if (use != NULL && exists)
+		if (use != NULL && k->exists)
 			ATTR(use);
 	}
 #undef ATTR
 	buf_puts(&b, ") \"/\" ");
-	quoted_name(&b, name);
+	quoted_name(&b, k->name);
+	if (childinfo)
+		buf_puts(&b, " (\"CHILDINFO\" (\"SUBSCRIBED\"))");
 	untagged(ss, "%s", buf_cstr(&b));
-	if (o->status != NULL && exists) {
+	if (o->status != NULL && k->exists) {
 		buf_reset(&b);
-		status_items(ss, name, o->status, &b);
+		status_items(ss, k->name, o->status, &b);
 		if (b.len > 0)
 			untagged(ss, "%s", buf_cstr(&b));
 	}
@@ -639,8 +736,9 @@ cmd_list(struct session *ss, struct imap_command *c, bool uid)
 {
 	struct list_opts o = { .lsub = strcmp(c->name, "LSUB") == 0 };
 	const struct imap_arg *a = c->args, *sel = NULL, *ret = NULL, *pat;
-	char ref[NAME_MAX_LEN + 1], *pats[20], **names, **subs;
-	size_t n_pats = 0, n, n_subs;
+	char ref[NAME_MAX_LEN + 1], *pats[20];
+	struct list_cand *cands;
+	size_t n_pats = 0, n;
 
 	(void)uid;
 	if (a != NULL && a->type == IMAP_LIST && !o.lsub) {
@@ -690,54 +788,29 @@ cmd_list(struct session *ss, struct imap_command *c, bool uid)
 		tagged(ss, c->tag, "OK", "%s completed", c->name);
 		return;
 	}
-	n = folder_list(ss, &names);
-	n_subs = subs_load(ss, &subs);
+	n = list_candidates(ss, &cands);
 	for (size_t i = 0; i < n; i++) {
-		size_t len = strlen(names[i]);
-		bool children = false, is_sub = subscribed(subs, n_subs,
-		    names[i]);
+		const struct list_cand *k = &cands[i];
+		bool childinfo = false;
 
-		for (size_t j = 0; j < n; j++)
-			if (strncmp(names[j], names[i], len) == 0 &&
-			    names[j][len] == '/')
-				children = true;
-		/* Parents that exist only as a prefix of a name. */
-		for (char *p = strchr(names[i], '/'); p != NULL;
-		    p = strchr(p + 1, '/')) {
-			bool seen = false;
-
-			*p = '\0';
-			for (size_t j = 0; j < n && !seen; j++)
-				seen = strcmp(names[j], names[i]) == 0;
-			for (size_t j = 0; j < i && !seen; j++)
-				seen = strncmp(names[j], names[i],
-				    strlen(names[i])) == 0 &&
-				    names[j][strlen(names[i])] == '/';
-			if (!seen && !o.lsub && !o.subscribed_only &&
-			    match_any(pats, n_pats, names[i]))
-				list_one(ss, &o, names[i], false, true, false);
-			*p = '/';
-		}
-		if (!match_any(pats, n_pats, names[i]))
+		if (!match_any(pats, n_pats, k->name))
 			continue;
-		if ((o.lsub || o.subscribed_only) && !is_sub)
+		if (o.lsub || o.subscribed_only) {
+			/* RFC 5258 4 (RECURSIVEMATCH), RFC 3501 6.3.9 (LSUB
+			 * with "%" shows an unsubscribed parent). */
+			childinfo = o.recursive && k->sub_child;
+			if (!k->sub && !childinfo && !(o.lsub && k->sub_child &&
+			    wildcard_pct(pats, n_pats)))
+				continue;
+		} else if (!k->exists && !k->children)
+			continue;	/* subscribed only, gone */
+		if (o.special_only && folder_special(k->name) == NULL)
 			continue;
-		if (o.special_only && folder_special(names[i]) == NULL)
-			continue;
-		list_one(ss, &o, names[i], true, children, is_sub);
+		list_one(ss, &o, k, childinfo);
 	}
-	/* Subscribed names that no longer exist. */
-	if (o.lsub || o.subscribed_only)
-		for (size_t i = 0; i < n_subs; i++) {
-			bool exists = false;
-
-			for (size_t j = 0; j < n && !exists; j++)
-				exists = strcmp(names[j], subs[i]) == 0;
-			if (!exists && match_any(pats, n_pats, subs[i]))
-				list_one(ss, &o, subs[i], false, false, true);
-		}
-	subs_free(subs, n_subs);
-	subs_free(names, n);
+	for (size_t i = 0; i < n; i++)
+		free(cands[i].name);
+	free(cands);
 	while (n_pats > 0)
 		free(pats[--n_pats]);
 	tagged(ss, c->tag, "OK", "%s completed", c->name);
@@ -876,4 +949,13 @@ cmd_getquota(struct session *ss, struct imap_command *c, bool uid)
 		    (unsigned long long)limit / 1024);
 	buf_free(&b);
 	tagged(ss, c->tag, "OK", "%s completed", c->name);
+}
+
+/* cmd_setquota - quotas are the administrator's (postern user add --quota) */
+void
+cmd_setquota(struct session *ss, struct imap_command *c, bool uid)
+{
+	(void)uid;
+	tagged(ss, c->tag, "NO", "[NOPERM] Quotas are set by the "
+	    "administrator");
 }

@@ -168,7 +168,7 @@ view_sync(struct session *ss, bool expunges)
 		}
 		v->uids[v->n++] = x->msgs[j].uid;
 	}
-	if (v->n != old_n || (gone && !ss->rev2)) {
+	if (v->n != old_n) {
 		size_t recent = 0;
 
 		buf_printf(&out, "* %zu EXISTS\r\n", v->n);
@@ -315,7 +315,8 @@ cmd_expunge(struct session *ss, struct imap_command *c, bool uid)
 		tagged(ss, c->tag, "NO", "[SERVERBUG] Cannot update the folder "
 		    "index");
 	} else {
-		tagged(ss, c->tag, "OK", "EXPUNGE completed");
+		tagged(ss, c->tag, "OK", "%sEXPUNGE completed", uid ? "UID " :
+		    "");
 	}
 	imap_seqset_free(&set);
 }
