@@ -177,8 +177,14 @@ address_list(struct buf *out, const char *d, size_t len, size_t hdr,
 			continue;
 		if (c == ':') {
 			/* Group start: (NIL NIL "group" NIL) */
+			size_t a = start, b = i;
+
+			while (a < b && isspace((unsigned char)s[a]))
+				a++;
+			while (b > a && isspace((unsigned char)s[b - 1]))
+				b--;
 			rc |= buf_append_str(out, "(NIL NIL ");
-			rc |= imap_string(out, s + start, i - start);
+			rc |= imap_string(out, s + a, b - a);
 			rc |= buf_append_str(out, " NIL)");
 			start = i + 1;
 			count++;

@@ -66,42 +66,90 @@ fold_cp(unsigned c)
 		return c + 32;
 	if (c == 0x3C2)
 		return 0x3C3;	/* final sigma */
+	if (c == 0x386)
+		return 0x3AC;	/* Greek with tonos */
+	if (c >= 0x388 && c <= 0x38A)
+		return c + 37;
+	if (c == 0x38C)
+		return 0x3CC;
+	if (c == 0x38E || c == 0x38F)
+		return c + 63;
 	if (c >= 0x410 && c <= 0x42F)
 		return c + 32;
 	if (c >= 0x400 && c <= 0x40F)
 		return c + 80;
+	if ((c >= 0x460 && c <= 0x481 && c % 2 == 0) ||
+	    (c >= 0x48A && c <= 0x4BF && c % 2 == 0) ||
+	    (c >= 0x1E00 && c <= 0x1E95 && c % 2 == 0) ||
+	    (c >= 0x1EA0 && c <= 0x1EFF && c % 2 == 0))
+		return c + 1;	/* Cyrillic, Latin Extended Additional */
+	if (c == 0x1E9E)
+		return 0xDF;	/* capital sharp s */
+	if (c >= 0x531 && c <= 0x556)
+		return c + 48;	/* Armenian */
+	if (c >= 0x10A0 && c <= 0x10C5)
+		return c + 0x1C60;	/* Georgian */
+	if (c >= 0xFF21 && c <= 0xFF3A)
+		return c + 32;	/* fullwidth Latin */
 	return c;
 }
 
-/* fold - UTF-8 text folded to lower case; bytes that are not UTF-8 are
- * kept as they are */
+/* utf8_next - the code point at p (2- and 3-byte forms; the others are
+ * left alone, no table covers them), its length in *len; -1 if none */
+static long
+utf8_next(const unsigned char *p, const unsigned char *end, unsigned *len)
+{
+	if (p[0] >= 0xC2 && p[0] <= 0xDF && end - p >= 2 &&
+	    (p[1] & 0xC0) == 0x80) {
+		*len = 2;
+		return ((p[0] & 0x1F) << 6) | (p[1] & 0x3F);
+	}
+	if (p[0] >= 0xE0 && p[0] <= 0xEF && end - p >= 3 &&
+	    (p[1] & 0xC0) == 0x80 && (p[2] & 0xC0) == 0x80) {
+		long c = ((p[0] & 0x0F) << 12) | ((p[1] & 0x3F) << 6) |
+		    (p[2] & 0x3F);
+
+		*len = 3;
+		return c >= 0x800 && (c < 0xD800 || c > 0xDFFF) ? c : -1;
+	}
+	return -1;
+}
+
+/* fold - UTF-8 text folded to lower case; bytes that are not UTF-8 (and
+ * 4-byte forms) are kept as they are */
 static int
 fold(const char *s, size_t n, struct buf *out)
 {
 	const unsigned char *p = (const unsigned char *)s, *end = p + n;
+	uint8_t enc[3];
 
 	while (p < end) {
-		unsigned c = *p, len = 1;
+		unsigned len;
+		long c;
 
-		if (c >= 0xC2 && c <= 0xDF && end - p >= 2 &&
-		    (p[1] & 0xC0) == 0x80) {
-			c = ((c & 0x1F) << 6) | (p[1] & 0x3F);
-			len = 2;
-		} else if (c < 0x80) {
-			c = fold_cp(c);
-			if (buf_append_byte(out, (uint8_t)c) < 0)
+		if (*p < 0x80) {
+			if (buf_append_byte(out, (uint8_t)fold_cp(*p++)) < 0)
 				return -1;
-			p++;
 			continue;
-		} else {
+		}
+		if ((c = utf8_next(p, end, &len)) < 0) {
 			if (buf_append_byte(out, *p++) < 0)
 				return -1;
 			continue;
 		}
-		c = fold_cp(c);
-		if (buf_append_byte(out, (uint8_t)(0xC0 | (c >> 6))) < 0 ||
-		    buf_append_byte(out, (uint8_t)(0x80 | (c & 0x3F))) < 0)
-			return -1;
+		c = fold_cp((unsigned)c);
+		if (c < 0x800) {
+			enc[0] = (uint8_t)(0xC0 | (c >> 6));
+			enc[1] = (uint8_t)(0x80 | (c & 0x3F));
+			if (buf_append(out, enc, 2) < 0)
+				return -1;
+		} else {
+			enc[0] = (uint8_t)(0xE0 | (c >> 12));
+			enc[1] = (uint8_t)(0x80 | ((c >> 6) & 0x3F));
+			enc[2] = (uint8_t)(0x80 | (c & 0x3F));
+			if (buf_append(out, enc, 3) < 0)
+				return -1;
+		}
 		p += len;
 	}
 	return 0;
@@ -469,7 +517,21 @@ header_has(const struct imap_search *s, const struct mime_message *m)
 	return found;
 }
 
-/* body_has - the text parts, decoded to UTF-8 */
+/* block_has - a whole header block, its encoded words decoded */
+static bool
+block_has(const struct imap_search *s, const char *h, size_t len)
+{
+	struct buf d = BUF_INIT;
+	bool found;
+
+	found = folded_has(s, h, len) || (mime_decode_words(h, len, &d) == 0 &&
+	    folded_has(s, (const char *)d.data, d.len));
+	buf_free(&d);
+	return found;
+}
+
+/* body_has - the text parts, decoded to UTF-8, and the headers of
+ * attached messages (they are the body's text too) */
 static bool
 body_has(const struct imap_search *s, const struct mime_message *m,
     const struct mime_part *p)
@@ -480,7 +542,12 @@ body_has(const struct imap_search *s, const struct mime_message *m,
 
 	for (; p != NULL && !found; p = p->next) {
 		if (p->child != NULL) {
-			found = body_has(s, m, p->child);
+			if (strcmp(p->type, "message") == 0)
+				found = block_has(s, m->data +
+				    p->child->hdr_start, p->child->body_start -
+				    p->child->hdr_start);
+			if (!found)
+				found = body_has(s, m, p->child);
 			continue;
 		}
 		if (strcmp(p->type, "text") != 0)
@@ -618,7 +685,7 @@ match(const struct imap_search *s, const struct imap_search_ctx *ctx,
 	case K_BODY:
 		return body_has(s, m, m->root);
 	case K_TEXT:
-		return folded_has(s, m->data, m->root != NULL ?
+		return block_has(s, m->data, m->root != NULL ?
 		    m->root->body_start : m->len) || body_has(s, m, m->root);
 	}
 	return 0;
