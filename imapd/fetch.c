@@ -4,10 +4,10 @@
  *	3516 BINARY, RFC 7162 CHANGEDSINCE and VANISHED)
  * DESCRIPTION
  *	The items are parsed once into a list; each message then gets one
- *	FETCH response.  Items that need the content (ENVELOPE, BODY,
- *	BODYSTRUCTURE, sections) decrypt the message once for all of them;
- *	FLAGS, UID, RFC822.SIZE, INTERNALDATE and MODSEQ need no
- *	decryption.  A message another session expunged meanwhile is
+ *	FETCH response.  Sections decrypt the message once for all of them;
+ *	ENVELOPE, BODY and BODYSTRUCTURE come from the folder's encrypted
+ *	cache (cache.c) unless the message is decrypted anyway; FLAGS, UID,
+ *	RFC822.SIZE, INTERNALDATE and MODSEQ need no decryption.  A message another session expunged meanwhile is
  *	skipped without error (RFC 2180 4.1.2 lets the server choose).
  */
 #include <stdio.h>
@@ -38,6 +38,8 @@ struct fetch {
 	struct item items[ITEMS_MAX];
 	size_t n;
 	bool content;		/* some item needs the decrypted message */
+	bool derived;		/* ENVELOPE, BODY or BODYSTRUCTURE */
+	struct cache *cache;	/* for derived items without content */
 	bool sets_seen;		/* a non-PEEK body section */
 	bool has_flags, has_uid, has_modseq;
 	uint64_t changedsince;
@@ -74,7 +76,7 @@ add(struct fetch *f, const struct imap_arg *a, const char **error_r)
 		if (imap_arg_is_atom(a, simple[i].name)) {
 			it->kind = simple[i].kind;
 			f->n++;
-			f->content |= it->kind == I_ENVELOPE ||
+			f->derived |= it->kind == I_ENVELOPE ||
 			    it->kind == I_BODY || it->kind == I_BODYSTRUCTURE;
 			f->has_flags |= it->kind == I_FLAGS;
 			f->has_uid |= it->kind == I_UID;
@@ -179,6 +181,7 @@ one(struct session *ss, uint32_t seq, void *ctx)
 	struct fetch *f = ctx;
 	struct mindex_msg *m = view_msg(ss, seq);
 	struct buf out = BUF_INIT, part = BUF_INIT;
+	struct cache_entry ce = { 0 };
 	uint64_t flags;
 	bool space = false, seen_now = false;
 	const char *why;
@@ -189,7 +192,9 @@ one(struct session *ss, uint32_t seq, void *ctx)
 		return 0;
 	if (f->changedsince > 0 && m->modseq <= f->changedsince)
 		return 0;
-	if (f->content && message_load(ss, m, &why) < 0) {
+	if ((f->content && message_load(ss, m, &why) < 0) ||
+	    (f->derived && !f->content && cache_get(f->cache, m, &ce,
+	    &why) < 0)) {
 		if (f->error == NULL)
 			f->error = why;
 		return 0;
@@ -242,16 +247,26 @@ one(struct session *ss, uint32_t seq, void *ctx)
 		case I_ENVELOPE:
 			SEP();
 			buf_puts(&out, "ENVELOPE ");
-			(void)imap_envelope(&out, (const char *)
-			    ss->msg.data.data, ss->msg.data.len, 0);
+			if (!f->content)
+				buf_put(&out, ce.envelope, ce.envelope_len);
+			else
+				(void)imap_envelope(&out, (const char *)
+				    ss->msg.data.data, ss->msg.data.len, 0);
 			break;
 		case I_BODY:
 		case I_BODYSTRUCTURE:
 			SEP();
 			buf_puts(&out, it->kind == I_BODY ? "BODY " :
 			    "BODYSTRUCTURE ");
-			(void)imap_bodystructure(&out, &ss->msg.mime,
-			    ss->msg.mime.root, it->kind == I_BODYSTRUCTURE);
+			if (!f->content && it->kind == I_BODY)
+				buf_put(&out, ce.body, ce.body_len);
+			else if (!f->content)
+				buf_put(&out, ce.bodystructure,
+				    ce.bodystructure_len);
+			else
+				(void)imap_bodystructure(&out, &ss->msg.mime,
+				    ss->msg.mime.root,
+				    it->kind == I_BODYSTRUCTURE);
 			break;
 		case I_SECTION:
 			buf_reset(&part);
@@ -326,7 +341,10 @@ cmd_fetch(struct session *ss, struct imap_command *c, bool uid)
 		free(gone);
 	}
 	ss->fetch_uid = uid;
+	if (f->derived && !f->content)
+		f->cache = cache_begin(ss);
 	rc = view_set(ss, &set, uid, one, f);
+	cache_end(f->cache);
 	ss->fetch_uid = false;
 	imap_seqset_free(&set);
 	if (f->sets_seen)

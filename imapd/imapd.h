@@ -242,10 +242,31 @@ void idle_stop(struct session *ss);
  * with *error_r. */
 int message_load(struct session *ss, const struct mindex_msg *m,
     const char **error_r);
+/* message_read_sealed - the plaintext of a file in the stored format
+ * (postern-crypto(7)), at most max bytes, its content key opened by
+ * cryptd; 0, or -1 with *error_r (out is then empty). */
+int message_read_sealed(struct session *ss, int fd, size_t max,
+    struct buf *out, const char **error_r);
 /* message_drop - wipe the decrypted message. */
 void message_drop(struct session *ss);
 uint64_t message_size(const struct mindex_msg *m);
 int64_t message_date(struct session *ss, const struct mindex_msg *m);
+
+/* cache.c: the encrypted ENVELOPE/BODY/BODYSTRUCTURE cache of a folder,
+ * for one command.  An entry's strings stay valid until the next
+ * cache_get. */
+struct cache;
+struct cache_entry {
+	const char *envelope, *body, *bodystructure;
+	size_t envelope_len, body_len, bodystructure_len;
+};
+struct cache *cache_begin(struct session *ss);
+/* cache_get - m's entry, computed from the message when not cached; 0,
+ * or -1 with *error_r. */
+int cache_get(struct cache *c, const struct mindex_msg *m,
+    struct cache_entry *e, const char **error_r);
+/* cache_end - save what was computed (sealed), wipe, free. */
+void cache_end(struct cache *c);
 
 /* fetch.c, store.c, search.c */
 void cmd_fetch(struct session *ss, struct imap_command *c, bool uid);

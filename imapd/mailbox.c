@@ -270,8 +270,8 @@ cmd_create(struct session *ss, struct imap_command *c, bool uid)
 	tagged(ss, c->tag, "OK", "CREATE completed");
 }
 
-/* remove_tree - a folder directory and everything in it (one level of
- * subdirectories: tmp, new, cur) */
+/* remove_tree - a folder directory and everything in it: tmp, new, cur
+ * and the files beside them (index, cache chunks) */
 static int
 remove_tree(const char *dir)
 {
@@ -294,8 +294,16 @@ remove_tree(const char *dir)
 		snprintf(path, sizeof(path), "%s/%s", dir, subs[i]);
 		(void)rmdir(path);
 	}
-	snprintf(path, sizeof(path), "%s/" MINDEX_FILE, dir);
-	(void)unlink(path);
+	if ((d = opendir(dir)) != NULL) {
+		while ((e = readdir(d)) != NULL)
+			if (strcmp(e->d_name, ".") != 0 &&
+			    strcmp(e->d_name, "..") != 0) {
+				snprintf(path, sizeof(path), "%s/%s", dir,
+				    e->d_name);
+				(void)unlink(path);
+			}
+		closedir(d);
+	}
 	return rmdir(dir);
 }
 

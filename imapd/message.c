@@ -57,14 +57,44 @@ message_drop(struct session *ss)
 }
 
 int
-message_load(struct session *ss, const struct mindex_msg *m,
+message_read_sealed(struct session *ss, int fd, size_t max, struct buf *out,
     const char **error_r)
 {
 	struct msgcrypt_reader r;
 	uint8_t key[MSGCRYPT_KEY_LEN];
-	char path[1400];
 	ssize_t n;
-	int fd, rc = -1;
+	int rc = -1;
+
+	buf_init(out, max);
+	if (keys_open(ss, fd, key, error_r) == 0 &&
+	    msgcrypt_read_begin(&r, fd, key, error_r) == 0) {
+		for (;;) {
+			if (buf_reserve(out, MSGCRYPT_CHUNK) < 0) {
+				*error_r = "the file is too large";
+				break;
+			}
+			n = msgcrypt_read(&r, out->data + out->len,
+			    MSGCRYPT_CHUNK, error_r);
+			if (n <= 0) {
+				rc = n == 0 ? 0 : -1;
+				break;
+			}
+			out->len += (size_t)n;
+		}
+		msgcrypt_read_free(&r);
+	}
+	sodium_memzero(key, sizeof(key));
+	if (rc < 0)
+		buf_free_wipe(out);
+	return rc;
+}
+
+int
+message_load(struct session *ss, const struct mindex_msg *m,
+    const char **error_r)
+{
+	char path[1400];
+	int fd, rc;
 
 	if (ss->msg.uid == m->uid && ss->msg.data.data != NULL)
 		return 0;
@@ -75,29 +105,11 @@ message_load(struct session *ss, const struct mindex_msg *m,
 		    "cannot open the message";
 		return -1;
 	}
-	if (keys_open(ss, fd, key, error_r) == 0 &&
-	    msgcrypt_read_begin(&r, fd, key, error_r) == 0) {
-		buf_init(&ss->msg.data, var_message_size_limit * 2 + 65536);
-		for (;;) {
-			if (buf_reserve(&ss->msg.data, MSGCRYPT_CHUNK) < 0) {
-				*error_r = "the message is too large";
-				break;
-			}
-			n = msgcrypt_read(&r, ss->msg.data.data +
-			    ss->msg.data.len, MSGCRYPT_CHUNK, error_r);
-			if (n <= 0) {
-				rc = n == 0 ? 0 : -1;
-				break;
-			}
-			ss->msg.data.len += (size_t)n;
-		}
-		msgcrypt_read_free(&r);
-	}
-	sodium_memzero(key, sizeof(key));
+	rc = message_read_sealed(ss, fd, var_message_size_limit * 2 + 65536,
+	    &ss->msg.data, error_r);
 	close(fd);
 	if (rc < 0) {
 		msg_warn("%s: %s: %s", ss->acc.user, path, *error_r);
-		buf_free_wipe(&ss->msg.data);
 		return -1;
 	}
 	mime_parse(&ss->msg.mime, (const char *)ss->msg.data.data,

@@ -154,8 +154,8 @@ SyncState *
         self.assertEqual(data, [str(N - 5).encode()])
         self.assertEqual(len(c.search(None, "SEEN")[1][0].split()), 10)
         for i in gone:
-            self.assertEqual(c.search(None, "SUBJECT",
-                                      f'"sync {i}"')[1], [b""])
+            self.assertEqual(c.search(None, "HEADER", "Message-ID",
+                                      f'"<sync.{i}@"')[1], [b""])
         c.logout()
 
         # 3. Changes on the server come back down; a rerun is quiet.

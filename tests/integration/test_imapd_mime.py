@@ -3,10 +3,16 @@ the MIME parser: ENVELOPE and BODYSTRUCTURE of a nested multipart with
 RFC 2047 words and RFC 2231 parameters, sections and partials, BINARY
 decoding, and SEARCH over decoded headers and bodies."""
 import base64
+import os
 import unittest
 
-from imaptest import ImapTest
+from imaptest import BOB, ImapTest
 from mime_sample import PDF, SAMPLE
+
+
+def read(path):
+    with open(path, "rb") as f:
+        return f.read()
 
 
 def joined(data):
@@ -148,6 +154,61 @@ class MimeTest(ImapTest):
         self.assertEqual(c.search(None, "LARGER", str(len(SAMPLE) - 1),
                                   "SMALLER", str(len(SAMPLE) + 1))[1],
                          [b"1"])
+
+
+class CacheTest(ImapTest):
+    """ENVELOPE, BODY and BODYSTRUCTURE come from an encrypted per-folder
+    cache once computed."""
+
+    def test_cache_is_used_encrypted_and_rebuilt(self):
+        c = self.client()
+        for i in range(3):
+            c.append("INBOX", None, None,
+                     SAMPLE.replace("mime@", f"mime{i}@").encode())
+        c.select("INBOX")
+        first = joined(c.fetch("1:*", "(ENVELOPE BODYSTRUCTURE BODY)")[1])
+        mdir = os.path.join(self.inst.dir, "store", "example.test", "bob")
+        chunk = os.path.join(mdir, "postern-cache.0")
+        with open(chunk, "rb") as f:
+            stored = f.read()
+        # The stored format, with nothing of the message readable.
+        self.assertEqual(stored[:8], b"PSTRNMSG")
+        for clear in (b"example.org", b"inner message", b"ALTERNATIVE",
+                      b"J=C3=BCrgen"):
+            self.assertNotIn(clear, stored)
+        # With the message files unreadable, the cache still answers
+        # (and the content itself does not).
+        files = self.inst.mailbox_files(BOB)
+        saved = {}
+        for p in files:
+            saved[p] = read(p)
+            with open(p, "wb") as f:
+                f.write(b"damaged")
+        self.assertEqual(joined(c.fetch("1:*", "(ENVELOPE BODYSTRUCTURE "
+                                        "BODY)")[1]), first)
+        self.assertEqual(c.fetch("2", "BODY.PEEK[]")[0], "NO")
+        for p, data in saved.items():
+            with open(p, "wb") as f:
+                f.write(data)
+        # A damaged chunk is rebuilt (without the expunged message).
+        c.store("1", "+FLAGS", "\\Deleted")
+        c.expunge()
+        with open(chunk, "wb") as f:
+            f.write(b"junk")
+        again = joined(c.fetch("1:*", "(ENVELOPE BODYSTRUCTURE BODY)")[1])
+        self.assertEqual(again.count(b"ENVELOPE"), 2)
+        self.assertIn(b"<mime2@example.org>", again)
+        with open(chunk, "rb") as f:
+            self.assertEqual(f.read()[:8], b"PSTRNMSG")
+        self.assertRegex(self.inst.log(), r"damaged or stale cache")
+        # DELETE takes the cache with the folder.
+        c.create("Box")
+        c.append("Box", None, None, SAMPLE.encode())
+        c.select("Box")
+        c.fetch("1", "ENVELOPE")
+        c.select("INBOX")
+        self.assertEqual(c.delete("Box")[0], "OK")
+        self.assertFalse(os.path.exists(os.path.join(mdir, ".Box")))
 
 
 if __name__ == "__main__":
