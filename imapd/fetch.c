@@ -23,6 +23,11 @@
 #include "util/mem.h"
 
 #define ITEMS_MAX	64
+/* A FETCH writes until this much output waits for the client, and goes on
+ * once the client has read it down to FETCH_LOW: memory per session stays
+ * bounded whatever the folder's size. */
+#define FETCH_HIGH	(256 * 1024)
+#define FETCH_LOW	(64 * 1024)
 
 enum item_kind {
 	I_FLAGS, I_UID, I_SIZE, I_DATE, I_ENVELOPE, I_BODY, I_BODYSTRUCTURE,
@@ -45,6 +50,10 @@ struct fetch {
 	uint64_t changedsince;
 	bool vanished;
 	const char *error;	/* the first failure, for NO */
+	bool uid;		/* UID FETCH: every response has UID */
+	struct imap_seqset set;
+	size_t next;		/* view index to go on from */
+	char tag[IMAP_TAG_MAX + 1];
 };
 
 /* add - one item; 0, or -1 with *error_r */
@@ -212,7 +221,7 @@ one(struct session *ss, uint32_t seq, void *ctx)
 		}
 	}
 	buf_printf(&out, "* %u FETCH (", seq);
-	if (f->has_uid || ss->fetch_uid) {
+	if (f->has_uid || f->uid) {
 		SEP();
 		buf_printf(&out, "UID %u", m->uid);
 	}
@@ -306,23 +315,97 @@ one(struct session *ss, uint32_t seq, void *ctx)
 	return 0;
 }
 
+/* fetch_free - the items, the set and the cache */
+static void
+fetch_free(struct fetch *f)
+{
+	for (size_t i = 0; i < f->n; i++)
+		if (f->items[i].kind == I_SECTION)
+			imap_section_free(&f->items[i].sec);
+	imap_seqset_free(&f->set);
+	cache_end(f->cache);
+	free(f);
+}
+
+/* run - answer from f->next on; stop when the client falls behind */
+static void
+run(struct session *ss, struct fetch *f)
+{
+	struct view *v = ss->sel;
+
+	for (; f->next < v->n; f->next++) {
+		if (!view_in_set(v, &f->set, f->uid, f->next))
+			continue;
+		(void)one(ss, (uint32_t)f->next + 1, f);
+		if (stream_out_pending(ss->s) > FETCH_HIGH &&
+		    f->next + 1 < v->n) {
+			f->next++;
+			return;
+		}
+	}
+	cache_end(f->cache);
+	f->cache = NULL;
+	if (f->sets_seen)
+		folder_changed(v->f);
+	ss->reply_expunges = f->uid;
+	if (f->error != NULL)
+		tagged(ss, f->tag, "NO", "[SERVERBUG] Some messages could not "
+		    "be read: %s", f->error);
+	else
+		tagged(ss, f->tag, "OK", "%sFETCH completed", f->uid ? "UID " :
+		    "");
+	f->next = SIZE_MAX;	/* done */
+}
+
+/* drained - the client has read enough: go on */
+static void
+drained(struct stream *s, void *ctx)
+{
+	struct session *ss = ctx;
+	struct fetch *f = ss->fetch;
+
+	run(ss, f);
+	message_drop(ss);
+	if (f->next != SIZE_MAX) {
+		stream_on_drain(s, FETCH_LOW, drained);
+		return;
+	}
+	ss->fetch = NULL;
+	fetch_free(f);
+	stream_resume(s);
+}
+
+void
+fetch_abort(struct session *ss)
+{
+	if (ss->fetch != NULL)
+		fetch_free(ss->fetch);
+	ss->fetch = NULL;
+}
+
 void
 cmd_fetch(struct session *ss, struct imap_command *c, bool uid)
 {
 	struct fetch *f = xcalloc(1, sizeof(*f));
-	struct imap_seqset set;
 	const char *why = "FETCH needs a message set and items";
-	int rc;
 
 	if (c->n_args < 2 || c->n_args > 3 || c->args->type != IMAP_ATOM ||
 	    parse(f, c->args->next, &why) < 0 || (c->n_args == 3 &&
 	    modifiers(ss, f, c->args->next->next, uid, &why) < 0)) {
 		tagged(ss, c->tag, "BAD", "%s", why);
-		goto out;
+		fetch_free(f);
+		return;
 	}
-	if (imap_seqset_parse(c->args->data, c->args->len, &set) < 0) {
+	if (imap_seqset_parse(c->args->data, c->args->len, &f->set) < 0) {
 		tagged(ss, c->tag, "BAD", "Bad message set");
-		goto out;
+		fetch_free(f);
+		return;
+	}
+	if (view_set_check(ss, &f->set, uid) < 0) {
+		tagged(ss, c->tag, "BAD", "Message sequence number out of "
+		    "range");
+		fetch_free(f);
+		return;
 	}
 	if (f->vanished) {
 		uint32_t *gone = NULL;
@@ -332,7 +415,8 @@ cmd_fetch(struct session *ss, struct imap_command *c, bool uid)
 		if (mindex_expunged_since(&ss->sel->f->x, f->changedsince,
 		    &gone, &n_gone) == 0)
 			for (size_t i = 0; i < n_gone; i++)
-				if (imap_seqset_has(&set, gone[i], UINT32_MAX))
+				if (imap_seqset_has(&f->set, gone[i],
+				    UINT32_MAX))
 					buf_printf(&b, "%s%u",
 					    b.len ? "," : "", gone[i]);
 		if (b.len > 0)
@@ -340,27 +424,18 @@ cmd_fetch(struct session *ss, struct imap_command *c, bool uid)
 		buf_free(&b);
 		free(gone);
 	}
-	ss->fetch_uid = uid;
+	f->uid = uid;
+	snprintf(f->tag, sizeof(f->tag), "%s", c->tag);
 	if (f->derived && !f->content)
 		f->cache = cache_begin(ss);
-	rc = view_set(ss, &set, uid, one, f);
-	cache_end(f->cache);
-	ss->fetch_uid = false;
-	imap_seqset_free(&set);
-	if (f->sets_seen)
-		folder_changed(ss->sel->f);
-	if (rc == -1)
-		tagged(ss, c->tag, "BAD", "Message sequence number out of "
-		    "range");
-	else if (f->error != NULL)
-		tagged(ss, c->tag, "NO", "[SERVERBUG] Some messages could not "
-		    "be read: %s", f->error);
-	else
-		tagged(ss, c->tag, "OK", "%sFETCH completed", uid ? "UID " :
-		    "");
-out:
-	for (size_t i = 0; i < f->n; i++)
-		if (f->items[i].kind == I_SECTION)
-			imap_section_free(&f->items[i].sec);
-	free(f);
+	run(ss, f);
+	if (f->next == SIZE_MAX) {
+		fetch_free(f);
+		return;
+	}
+	/* The rest once the client has read this much; no next command
+	 * until then. */
+	ss->fetch = f;
+	stream_pause(ss->s);
+	stream_on_drain(ss->s, FETCH_LOW, drained);
 }

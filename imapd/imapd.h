@@ -112,7 +112,9 @@ struct session {
 	bool qresync;
 
 	struct view *sel;
-	bool fetch_uid;		/* UID FETCH: every response has UID */
+	bool reply_expunges;	/* the command may be answered with EXPUNGE
+				   (RFC 3501 7.4.1) */
+	struct fetch *fetch;	/* a FETCH waiting for the client to read */
 	struct message msg;
 	uint32_t *saved;	/* SEARCH RETURN (SAVE) result, UIDs */
 	size_t n_saved;
@@ -225,6 +227,12 @@ uint32_t view_seq(const struct view *v, uint32_t uid);
 /* view_set - call fn for every message a set names (sequence numbers,
  * or UIDs when uid), in order. */
 typedef int view_fn(struct session *ss, uint32_t seq, void *ctx);
+/* view_set_check - -1 if a sequence set names numbers past the end. */
+int view_set_check(struct session *ss, const struct imap_seqset *set,
+    bool uid);
+/* view_in_set - whether the message at index i is in the set. */
+bool view_in_set(const struct view *v, const struct imap_seqset *set,
+    bool uid, size_t i);
 int view_set(struct session *ss, const struct imap_seqset *set, bool uid,
     view_fn *fn, void *ctx);
 /* view_flags - "(\Seen \Recent $Junk)" */
@@ -270,6 +278,8 @@ void cache_end(struct cache *c);
 
 /* fetch.c, store.c, search.c */
 void cmd_fetch(struct session *ss, struct imap_command *c, bool uid);
+/* fetch_abort - the session ends in the middle of a FETCH. */
+void fetch_abort(struct session *ss);
 void cmd_store(struct session *ss, struct imap_command *c, bool uid);
 void cmd_copy(struct session *ss, struct imap_command *c, bool uid);
 void cmd_append(struct session *ss, struct imap_command *c, bool uid);

@@ -27,10 +27,6 @@
 #include "util/mem.h"
 #include "util/sock.h"
 
-/* The command being run, for tagged(): whether its OK may carry the
- * expunges of other sessions (RFC 3501 7.4.1). */
-static bool reply_expunges;
-
 void
 session_write(struct session *ss, const void *p, size_t n)
 {
@@ -75,7 +71,7 @@ tagged(struct session *ss, const char *tag, const char *status,
 	va_end(ap);
 	if (ss->state == ST_SELECTED && ss->sel != NULL &&
 	    strcmp(status, "BAD") != 0)
-		view_sync(ss, reply_expunges);
+		view_sync(ss, ss->reply_expunges);
 	stream_printf(ss->s, "%s %s %s\r\n", tag, status, text);
 	if (strcmp(status, "BAD") != 0) {
 		ss->bad = 0;
@@ -168,7 +164,7 @@ dispatch(struct session *ss)
 
 	ss->commands++;
 	rc = imap_parse((const char *)ss->cmd.data, ss->cmd.len, &c, &why);
-	reply_expunges = true;
+	ss->reply_expunges = true;
 	if (rc == IMAP_PARSE_NO_TAG) {
 		char text[256];
 
@@ -200,7 +196,7 @@ dispatch(struct session *ss)
 		else {
 			/* RFC 3501 7.4.1: no EXPUNGE while answering
 			 * FETCH, STORE or SEARCH by sequence number. */
-			reply_expunges = uid ||
+			ss->reply_expunges = uid ||
 			    (strcmp(c.name, "FETCH") != 0 &&
 			    strcmp(c.name, "STORE") != 0 &&
 			    strcmp(c.name, "SEARCH") != 0);
@@ -283,6 +279,8 @@ on_input(struct stream *s, void *ctx)
 	int rc;
 
 	for (;;) {
+		if (ss->fetch != NULL)
+			return;	/* a FETCH waits for the client to read */
 		switch (ss->mode) {
 		case MODE_WAIT:
 			return;
@@ -328,6 +326,7 @@ on_input(struct stream *s, void *ctx)
 static void
 session_free(struct session *ss)
 {
+	fetch_abort(ss);
 	idle_stop(ss);
 	view_close(ss);
 	message_drop(ss);

@@ -224,8 +224,8 @@ view_close(struct session *ss)
 }
 
 /* in_set - whether message seq (uid) is named by set */
-static bool
-in_set(const struct view *v, const struct imap_seqset *set, bool uid,
+bool
+view_in_set(const struct view *v, const struct imap_seqset *set, bool uid,
     size_t i)
 {
 	if (uid)
@@ -235,22 +235,31 @@ in_set(const struct view *v, const struct imap_seqset *set, bool uid,
 }
 
 int
+view_set_check(struct session *ss, const struct imap_seqset *set, bool uid)
+{
+	struct view *v = ss->sel;
+
+	if (uid)
+		return 0;
+	/* Numbers past the end are the client's mistake (BAD). */
+	for (size_t r = 0; r < set->n; r++)
+		if ((set->r[r].hi != IMAP_SEQ_STAR && set->r[r].hi > v->n) ||
+		    (set->r[r].lo != IMAP_SEQ_STAR && set->r[r].lo > v->n))
+			return -1;
+	return 0;
+}
+
+int
 view_set(struct session *ss, const struct imap_seqset *set, bool uid,
     view_fn *fn, void *ctx)
 {
 	struct view *v = ss->sel;
 
-	if (!uid) {
-		/* Numbers past the end are the client's mistake (BAD). */
-		for (size_t r = 0; r < set->n; r++)
-			if ((set->r[r].hi != IMAP_SEQ_STAR &&
-			    set->r[r].hi > v->n) ||
-			    (set->r[r].lo != IMAP_SEQ_STAR &&
-			    set->r[r].lo > v->n))
-				return -1;
-	}
+	if (view_set_check(ss, set, uid) < 0)
+		return -1;
 	for (size_t i = 0; i < v->n; i++)
-		if (in_set(v, set, uid, i) && fn(ss, (uint32_t)i + 1, ctx) < 0)
+		if (view_in_set(v, set, uid, i) &&
+		    fn(ss, (uint32_t)i + 1, ctx) < 0)
 			return -2;
 	return 0;
 }
@@ -277,7 +286,7 @@ expunge_deleted(struct session *ss, const struct imap_seqset *set)
 		struct mindex_msg *m = mindex_find(x, v->uids[i]);
 
 		if (m != NULL && (m->flags & MF_DELETED) &&
-		    (set == NULL || in_set(v, set, true, i)) &&
+		    (set == NULL || view_in_set(v, set, true, i)) &&
 		    mindex_expunge(x, m->uid) == 0)
 			n++;
 	}

@@ -50,6 +50,8 @@ struct stream {
 	stream_tls_fn *tls_done;
 	stream_input_fn *on_input;
 	stream_close_fn *on_close;
+	stream_input_fn *on_drain;	/* once output is down to drain_low */
+	size_t drain_low;
 	void *ctx;
 };
 
@@ -321,6 +323,26 @@ run_input(struct stream *s)
 	return 0;
 }
 
+/* drained - run on_drain if output is low enough; -1 if it closed the
+ * stream (which is then freed) */
+static int
+drained(struct stream *s)
+{
+	stream_input_fn *fn = s->on_drain;
+
+	if (fn == NULL || s->out.len > s->drain_low)
+		return 0;
+	s->on_drain = NULL;
+	s->in_callback = true;
+	fn(s, s->ctx);
+	s->in_callback = false;
+	if (s->close_reason != NULL) {
+		finish(s);
+		return -1;
+	}
+	return 0;
+}
+
 /* after_input - answer at once (most replies fit the socket buffer),
  * close if asked, and watch for what comes next */
 static void
@@ -330,6 +352,8 @@ after_input(struct stream *s)
 		stream_close(s, "write error");
 		return;
 	}
+	if (drained(s) < 0)
+		return;
 	if (s->close_after_flush && s->out.len == 0) {
 		stream_close(s, "done");
 		return;
@@ -372,6 +396,8 @@ on_io(int fd, int events, void *ctx)
 		stream_close(s, "write error");
 		return;
 	}
+	if ((events & EV_WRITE) && drained(s) < 0)
+		return;
 	if (s->close_after_flush && s->out.len == 0) {
 		stream_close(s, "done");
 		return;
@@ -445,6 +471,21 @@ stream_printf(struct stream *s, const char *fmt, ...)
 	stream_write(s, p, (size_t)n);
 	if (p != small)
 		free(p);
+}
+
+size_t
+stream_out_pending(const struct stream *s)
+{
+	return s->out.len;
+}
+
+void
+stream_on_drain(struct stream *s, size_t low, stream_input_fn *fn)
+{
+	s->on_drain = fn;
+	s->drain_low = low;
+	if (!s->in_callback)
+		watch(s);
 }
 
 void

@@ -48,6 +48,15 @@ size_t stream_pending(const struct stream *s);
 void stream_write(struct stream *s, const void *data, size_t len);
 void stream_printf(struct stream *s, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* stream_out_pending - output bytes queued and not yet written. */
+size_t stream_out_pending(const struct stream *s);
+/*
+ * stream_on_drain - run fn once, from the loop, when at most low bytes of
+ * output are left unwritten: a producer of a long response (IMAP FETCH of
+ * a whole folder) writes a slice, pauses, and goes on from fn, so that
+ * what it queues stays bounded by the client's reading speed.
+ */
+void stream_on_drain(struct stream *s, size_t low, stream_input_fn *fn);
 /*
  * stream_pause - read nothing more until stream_resume (the consumer
  * waits for something, e.g. a disk commit, and must not take the next

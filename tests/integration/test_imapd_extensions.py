@@ -4,10 +4,11 @@ STATUS, ESEARCH, QUOTA, UIDPLUS, UNSELECT; the selected-state commands
 EXAMINE, CHECK, CLOSE, UID EXPUNGE; and the malformed input that must get
 a BAD (NUL bytes, unterminated literals, literals split across packets)."""
 import re
+import socket
 import time
 import unittest
 
-from imaptest import ALICE, BOB, ImapTest
+from imaptest import ALICE, ImapTest, Raw
 
 LOGIN = 'LOGIN bob@example.test "bob\'s secret"'
 
@@ -207,6 +208,50 @@ class ExtensionTest(ImapTest):
         # SEARCH answers with ESEARCH in rev2.
         self.assertEqual(r.cmd("c", "SEARCH ALL")[0],
                          '* ESEARCH (TAG "c") ALL 1')
+
+
+class FlowControlTest(ImapTest):
+    def test_fetch_waits_for_a_slow_reader(self):
+        """A FETCH of a whole folder writes only as fast as the client
+        reads: the server's buffers stay bounded, and nothing is lost."""
+        n, size = 40, 250_000
+        c = self.client()
+        for i in range(n):
+            body = (f"{i:04d}" + "y" * 76 + "\r\n") * (size // 82)
+            c.append("INBOX", None, None,
+                     f"Subject: big {i}\r\n\r\n{body}".encode())
+        r = Raw.__new__(Raw)
+        r.sock = socket.socket()
+        r.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+        r.sock.settimeout(30)
+        r.sock.connect(("127.0.0.1", self.inst.imap_port))
+        r.f = r.sock.makefile("rb")
+        self.addCleanup(r.close)
+        r.line()
+        r.cmd("a", LOGIN)
+        r.cmd("b", "SELECT INBOX")
+        # BODY[] sets \Seen message by message, as the server gets to it.
+        r.send("c FETCH 1:* (BODY[])\r\nd NOOP")
+        time.sleep(1.5)
+        other = self.client()
+        other.select("INBOX", readonly=True)
+        seen = len(other.search(None, "SEEN")[1][0].split())
+        self.assertLess(seen, n, "the server ran ahead of the client")
+        got = 0
+        while True:
+            l = r.f.readline()
+            self.assertNotEqual(l, b"", "connection closed")
+            m = re.match(rb"\* \d+ FETCH .*\{(\d+)\}\r\n$", l)
+            if m:
+                data = r.f.read(int(m.group(1)))
+                self.assertTrue(data.startswith(b"Subject: big %d" % got))
+                got += 1
+            elif l.startswith(b"c "):
+                self.assertEqual(l, b"c OK FETCH completed\r\n")
+                break
+        self.assertEqual(got, n)
+        self.assertEqual(r.line(), "d OK NOOP completed")
+        self.assertEqual(len(other.search(None, "SEEN")[1][0].split()), n)
 
 
 if __name__ == "__main__":
