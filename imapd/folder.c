@@ -168,10 +168,13 @@ folder_sync(struct folder *f)
 				changed = true;
 		}
 	}
-	if (fstat(f->x.fd, &st) == 0 && st.st_size != f->log_size) {
-		f->log_size = st.st_size;
-		if (mindex_refresh(&f->x) > 0)
+	/* Appended to, or replaced by a compaction. */
+	if (mindex_stale(&f->x) || (fstat(f->x.fd, &st) == 0 &&
+	    st.st_size != f->log_size)) {
+		if (mindex_refresh(&f->x) > 0 || f->x.n_expunged > 0)
 			changed = true;
+		if (fstat(f->x.fd, &st) == 0)
+			f->log_size = st.st_size;
 	}
 	/* Sessions find expunges by comparing with their views. */
 	f->x.n_expunged = 0;
@@ -314,7 +317,8 @@ on_inotify(int fd, int events, void *ctx)
 
 			for (struct folder *f = folders; f != NULL; f = f->next)
 				if (f->watched && (f->wd == ie->wd ||
-				    f->wd_log == ie->wd))
+				    (f->wd_log == ie->wd && ie->len > 0 &&
+				    strcmp(ie->name, MINDEX_FILE) == 0)))
 					f->dirty = true;
 			p += sizeof(*ie) + ie->len;
 		}
@@ -350,8 +354,9 @@ folder_watch(struct folder *f)
 		return;
 	snprintf(path, sizeof(path), "%s/new", f->path);
 	f->wd = inotify_add_watch(fd, path, IN_MOVED_TO | IN_CREATE);
-	snprintf(path, sizeof(path), "%s/" MINDEX_FILE, f->path);
-	f->wd_log = inotify_add_watch(fd, path, IN_MODIFY);
+	/* The log through its directory: a compaction renames a new file
+	 * into place, which a watch on the file itself would miss. */
+	f->wd_log = inotify_add_watch(fd, f->path, IN_MODIFY | IN_MOVED_TO);
 	f->watched = f->wd >= 0;
 }
 

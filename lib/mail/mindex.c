@@ -24,8 +24,30 @@
 
 #define LINE_MAX_LEN	1024
 
+static int reopen(struct mindex *x);
+static int compact(struct mindex *x);
+
+bool
+mindex_stale(const struct mindex *x)
+{
+	struct stat st;
+
+	return stat(x->path, &st) == 0 && (st.st_ino != x->ino ||
+	    st.st_dev != x->dev);
+}
+
+/* worth_compacting - is the log over twice the size of its state? */
+static bool
+worth_compacting(const struct mindex *x)
+{
+	return x->lines > MINDEX_COMPACT_MIN &&
+	    x->lines > 2 * (x->n + x->n_x + x->n_keywords + 2);
+}
+
 /* lock - exclusive (F_WRLCK) or release (F_UNLCK) the whole log; the
- * outermost of nested calls takes and drops the real lock */
+ * outermost of nested calls takes and drops the real lock, on the file
+ * that is at the path (a compaction may have replaced ours), and the
+ * last release compacts a long log */
 static int
 lock(struct mindex *x, short type)
 {
@@ -33,13 +55,22 @@ lock(struct mindex *x, short type)
 
 	if (type == F_UNLCK ? --x->lock_depth > 0 : x->lock_depth++ > 0)
 		return 0;
-	while (fcntl(x->fd, F_SETLKW, &fl) < 0)
-		if (errno != EINTR) {
-			if (type != F_UNLCK)
-				x->lock_depth--;
+	if (type == F_UNLCK && worth_compacting(x))
+		(void)compact(x);
+	for (;;) {
+		while (fcntl(x->fd, F_SETLKW, &fl) < 0)
+			if (errno != EINTR) {
+				if (type != F_UNLCK)
+					x->lock_depth--;
+				return -1;
+			}
+		if (type == F_UNLCK || !mindex_stale(x))
+			return 0;
+		if (reopen(x) < 0) {
+			x->lock_depth--;
 			return -1;
 		}
-	return 0;
+	}
 }
 
 int
@@ -128,7 +159,20 @@ apply(struct mindex *x, char *line)
 		    a == x->n_keywords && a < MINDEX_KEYWORDS_MAX)
 			x->keywords[x->n_keywords++] = xstrdup(name);
 		break;
+	case 'U':
+		if (sscanf(line, "U %llu %llu", &a, &b) == 2 &&
+		    a < UINT32_MAX) {
+			if (a > x->uidnext)
+				x->uidnext = (uint32_t)a;
+			if (b > x->highestmodseq)
+				x->highestmodseq = b;
+		}
+		break;
 	case 'X':
+		x->n_x++;
+		if (sscanf(line, "X %llu %llu", &a, &b) == 2 && a > 0 &&
+		    a < UINT32_MAX && a >= x->uidnext)
+			x->uidnext = (uint32_t)a + 1;
 		if (sscanf(line, "X %llu %llu", &a, &b) == 2 &&
 		    (m = mindex_find(x, (uint32_t)a)) != NULL) {
 			size_t i = (size_t)(m - x->msgs);
@@ -151,10 +195,14 @@ mindex_refresh(struct mindex *x)
 {
 	char chunk[8192];
 	struct buf line = BUF_INIT;
-	off_t off = x->read_off, line_start = x->read_off;
+	off_t off, line_start;
 	int applied = 0;
 	ssize_t n;
 
+	/* Under the lock the file cannot have been replaced. */
+	if (x->lock_depth == 0 && mindex_stale(x) && reopen(x) < 0)
+		return -1;
+	off = line_start = x->read_off;
 	while ((n = pread(x->fd, chunk, sizeof(chunk), off)) > 0) {
 		for (ssize_t i = 0; i < n; i++) {
 			if (chunk[i] != '\n') {
@@ -165,6 +213,7 @@ mindex_refresh(struct mindex *x)
 			}
 			apply(x, (char *)buf_cstr(&line));
 			applied++;
+			x->lines++;
 			buf_reset(&line);
 			line_start = off + i + 1;
 		}
@@ -195,13 +244,18 @@ append(struct mindex *x, const char *text)
 int
 mindex_open(struct mindex *x, const char *dir, const char **error_r)
 {
-	char *path = xasprintf("%s/" MINDEX_FILE, dir), rec[64];
+	char rec[64];
+	struct stat st;
 
 	memset(x, 0, sizeof(*x));
 	x->dir = xstrdup(dir);
+	x->path = xasprintf("%s/" MINDEX_FILE, dir);
 	x->uidnext = 1;
-	x->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	free(path);
+	x->fd = open(x->path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (x->fd >= 0 && fstat(x->fd, &st) == 0) {
+		x->dev = st.st_dev;
+		x->ino = st.st_ino;
+	}
 	if (x->fd < 0 || lock(x, F_WRLCK) < 0) {
 		*error_r = "cannot open the folder index";
 		return -1;
@@ -227,6 +281,7 @@ mindex_close(struct mindex *x)
 		free(x->keywords[i]);
 	free(x->expunged);
 	free(x->dir);
+	free(x->path);
 	if (x->fd >= 0)
 		close(x->fd);
 	memset(x, 0, sizeof(*x));
@@ -459,6 +514,137 @@ mindex_expunged_since(struct mindex *x, uint64_t modseq, uint32_t **uids,
 		off += got;
 	}
 	return got < 0 ? -1 : 0;
+}
+
+/* reopen - the log at the path replaced ours: load it from the start;
+ * messages gone meanwhile are reported as expunged */
+static int
+reopen(struct mindex *x)
+{
+	struct mindex_msg *old = x->msgs;
+	size_t n_old = x->n;
+	uint32_t uidnext = x->uidnext;
+	struct stat st;
+	int fd;
+
+	if ((fd = open(x->path, O_RDWR | O_CLOEXEC)) < 0 ||
+	    fstat(fd, &st) < 0) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	close(x->fd);		/* drops a lock held on the dead file */
+	x->fd = fd;
+	x->dev = st.st_dev;
+	x->ino = st.st_ino;
+	for (size_t i = 0; i < x->n_keywords; i++)
+		free(x->keywords[i]);
+	x->n_keywords = 0;
+	x->msgs = NULL;
+	x->n = x->cap = 0;
+	x->read_off = 0;
+	x->lines = x->n_x = 0;
+	if (mindex_refresh(x) < 0) {
+		x->msgs = old;	/* keep what we knew; the caller fails */
+		x->n = x->cap = n_old;
+		return -1;
+	}
+	if (x->uidnext < uidnext)
+		x->uidnext = uidnext;
+	for (size_t i = 0; i < n_old; i++) {
+		if (mindex_find(x, old[i].uid) == NULL) {
+			x->expunged = xrealloc(x->expunged,
+			    (x->n_expunged + 1) * sizeof(uint32_t));
+			x->expunged[x->n_expunged++] = old[i].uid;
+		}
+		free(old[i].name);
+	}
+	free(old);
+	return 0;
+}
+
+/* x_records - every X line of the log, as they are, into out */
+static int
+x_records(struct mindex *x, struct buf *out)
+{
+	char chunk[8192], line[64];
+	size_t len = 0;
+	off_t off = 0;
+	ssize_t got;
+
+	while ((got = pread(x->fd, chunk, sizeof(chunk), off)) > 0) {
+		for (ssize_t i = 0; i < got && off + i < x->read_off; i++) {
+			if (chunk[i] != '\n') {
+				if (len < sizeof(line) - 1)
+					line[len++] = chunk[i];
+				continue;
+			}
+			if (len > 0 && line[0] == 'X') {
+				line[len++] = '\n';
+				buf_put(out, line, len);
+			}
+			len = 0;
+		}
+		off += got;
+	}
+	return got < 0 ? -1 : 0;
+}
+
+/* compact - write the state as a new log and put it in place (lock
+ * held); our fd moves to the new file, the lock on the old one goes */
+static int
+compact(struct mindex *x)
+{
+	char *tmp = xasprintf("%s.%ld.tmp", x->path, (long)getpid());
+	struct buf b = BUF_INIT;
+	struct stat st;
+	size_t lines;
+	int fd = -1, rc = -1;
+
+	buf_printf(&b, "I %u\n", x->uidvalidity);
+	for (size_t i = 0; i < x->n_keywords; i++)
+		buf_printf(&b, "K %zu %s\n", i, x->keywords[i]);
+	buf_printf(&b, "U %u %llu\n", x->uidnext,
+	    (unsigned long long)x->highestmodseq);
+	for (size_t i = 0; i < x->n; i++)
+		buf_printf(&b, "A %u %llu %llu %s\n", x->msgs[i].uid,
+		    (unsigned long long)x->msgs[i].modseq,
+		    (unsigned long long)x->msgs[i].flags, x->msgs[i].name);
+	if (x_records(x, &b) < 0)
+		goto out;
+	lines = 2 + x->n_keywords + x->n + x->n_x;
+	fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0 || write(fd, b.data, b.len) != (ssize_t)b.len ||
+	    fsync(fd) < 0 || fstat(fd, &st) < 0 || rename(tmp, x->path) < 0) {
+		(void)unlink(tmp);
+		goto out;
+	}
+	close(x->fd);
+	x->fd = fd;
+	fd = -1;
+	x->dev = st.st_dev;
+	x->ino = st.st_ino;
+	x->read_off = (off_t)b.len;
+	x->lines = lines;
+	rc = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	buf_free(&b);
+	free(tmp);
+	return rc;
+}
+
+int
+mindex_compact(struct mindex *x)
+{
+	int rc;
+
+	if (lock(x, F_WRLCK) < 0)
+		return -1;
+	rc = mindex_refresh(x) < 0 ? -1 : compact(x);
+	(void)lock(x, F_UNLCK);
+	return rc;
 }
 
 const char *

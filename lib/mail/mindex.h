@@ -9,6 +9,7 @@
  *     F <uid> <modseq> <flags>             its flags changed
  *     X <uid> <modseq>                     it was expunged
  *     K <index> <name>                     keyword <index> is <name>
+ *     U <uidnext> <highestmodseq>          (compaction) at least these
  * Flags are a number: the system flags below, and bit 5 + k for keyword
  * k of the folder (RFC 3501 2.3.2; at most MINDEX_KEYWORDS_MAX).
  * Every change is one write() under an fcntl lock, so a process killed at
@@ -20,8 +21,17 @@
  * sessions learn of new mail, flag changes and expunges.  Names are
  * Maildir base names (without ":2,"); the file stays in cur/ under it.
  *
- * Not done yet: compaction of a long log (rewrite + rename), and fsync
- * for power loss (kill -9 of any process is covered without it).
+ * When flag changes make the log more than twice as long as the state it
+ * describes (and over MINDEX_COMPACT_MIN lines), the writer that holds the
+ * lock rewrites it: I, K, U, one A per live message with its current
+ * flags, and every X (QRESYNC needs them), into a new file that is
+ * fsync'ed and renamed over the log.  Every index that takes the lock, or
+ * refreshes, first checks that its file is still the one at the path and
+ * reloads otherwise, so no change is ever appended to a dead file.
+ * A kill at any moment leaves the old log or the new one, both whole.
+ *
+ * Not done yet: fsync of ordinary appends for power loss (kill -9 of any
+ * process is covered without it).
  */
 #ifndef POSTERN_MINDEX_H
 #define POSTERN_MINDEX_H
@@ -32,6 +42,7 @@
 #include <sys/types.h>
 
 #define MINDEX_FILE	"postern-index"
+#define MINDEX_COMPACT_MIN	1024	/* lines before a log is compacted */
 
 /* System flags (\Recent is per session, not stored). */
 #define MF_SEEN		1
@@ -53,7 +64,12 @@ struct mindex_msg {
 
 struct mindex {
 	char *dir;		/* the folder */
+	char *path;		/* its log */
 	int fd;
+	dev_t dev;		/* of the log fd is open on */
+	ino_t ino;
+	size_t lines;		/* records in that log */
+	size_t n_x;		/* of which X records */
 	off_t read_off;		/* log bytes this session has applied */
 	uint32_t uidvalidity;
 	uint32_t uidnext;
@@ -101,6 +117,12 @@ struct mindex_msg *mindex_find(struct mindex *x, uint32_t uid);
  * *uids, or -1. */
 int mindex_expunged_since(struct mindex *x, uint64_t modseq, uint32_t **uids,
     size_t *n);
+/* mindex_stale - has a compaction replaced the log this index reads?
+ * (mindex_refresh then reloads it.) */
+bool mindex_stale(const struct mindex *x);
+/* mindex_compact - rewrite the log now (it happens by itself when it is
+ * long); 0 or -1. */
+int mindex_compact(struct mindex *x);
 /* mindex_path - "cur/<name>" of a message, in out. */
 const char *mindex_path(const struct mindex_msg *m, char *out, size_t size);
 

@@ -4,6 +4,7 @@
  */
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -119,6 +120,85 @@ test_keywords_add(void)
 	TEST_END();
 }
 
+static off_t
+log_size(void)
+{
+	struct stat st;
+
+	return stat("f/" MINDEX_FILE, &st) == 0 ? st.st_size : -1;
+}
+
+static void
+test_compaction(void)
+{
+	struct mindex a, b, c;
+	const char *why;
+	uint32_t u1, u2, u3, validity, next;
+	uint64_t modseq;
+	off_t before;
+	uint32_t *gone;
+	size_t n_gone;
+
+	TEST_BEGIN("mindex: a long log is compacted; other sessions follow");
+	mkdir("g", 0700);
+	mkdir("g/new", 0700);
+	mkdir("g/cur", 0700);
+	CHECK(rename("f", "f.old") == 0 && rename("g", "f") == 0);
+	CHECK(mindex_open(&a, "f", &why) == 0);
+	CHECK(mindex_open(&b, "f", &why) == 0);
+	deliver("c1");
+	deliver("c2");
+	deliver("c3");
+	CHECK(mindex_add(&a, "c1", 0, &u1) == 0);
+	CHECK(mindex_add(&a, "c2", 0, &u2) == 0);
+	CHECK(mindex_add(&a, "c3", 0, &u3) == 0);
+	CHECK(mindex_keyword(&a, "$Work", 5, true) == 0);
+	/* The highest UID goes: UIDNEXT must survive the rewrite. */
+	CHECK(mindex_expunge(&a, u3) == 0);
+	/* Flag changes until the log is long: the last unlock compacts. */
+	for (int i = 0; i < MINDEX_COMPACT_MIN; i++)
+		CHECK_IDX(mindex_set_flags(&a, u1, (uint64_t)(i % 2) *
+		    MF_SEEN) == 0, i);
+	CHECK(mindex_set_flags(&a, u2, MF_FLAGGED | MF_KEYWORD(0)) == 0);
+	before = log_size();
+	CHECK(before > 0 && before < 4096);
+	CHECK(a.lines < 20);
+	validity = a.uidvalidity;
+	next = a.uidnext;
+	modseq = a.highestmodseq;
+	CHECK(next == u3 + 1);
+	/* b still has the old file open: it notices, and reloads. */
+	CHECK(mindex_stale(&b));
+	CHECK(mindex_refresh(&b) >= 0 && !mindex_stale(&b));
+	CHECK(b.uidnext == next && b.highestmodseq == modseq);
+	CHECK(mindex_find(&b, u1) != NULL && mindex_find(&b, u1)->flags ==
+	    ((MINDEX_COMPACT_MIN - 1) % 2) * MF_SEEN);
+	CHECK(mindex_find(&b, u2) != NULL && mindex_find(&b, u2)->flags ==
+	    (MF_FLAGGED | MF_KEYWORD(0)));
+	CHECK(mindex_find(&b, u3) == NULL);
+	/* A change through b lands in the new file, where a sees it. */
+	CHECK(mindex_set_flags(&b, u2, MF_ANSWERED) == 0);
+	CHECK(mindex_refresh(&a) >= 1 &&
+	    mindex_find(&a, u2)->flags == MF_ANSWERED);
+	/* A fresh open: same state, expunges kept for QRESYNC. */
+	CHECK(mindex_open(&c, "f", &why) == 0);
+	CHECK(c.uidvalidity == validity && c.uidnext == next);
+	CHECK(c.n_keywords == 1 && strcmp(c.keywords[0], "$Work") == 0);
+	CHECK(c.highestmodseq == b.highestmodseq);
+	CHECK(mindex_expunged_since(&c, 0, &gone, &n_gone) == 0 &&
+	    n_gone == 1 && gone[0] == u3);
+	free(gone);
+	deliver("c4");
+	CHECK(mindex_add(&c, "c4", 0, &u1) == 0 && u1 == next);
+	/* An explicit compaction while b holds a stale view. */
+	CHECK(mindex_compact(&a) == 0);
+	CHECK(mindex_refresh(&b) >= 0 && mindex_find(&b, u1) != NULL);
+	mindex_close(&a);
+	mindex_close(&b);
+	mindex_close(&c);
+	TEST_END();
+}
+
 int
 main(void)
 {
@@ -127,5 +207,6 @@ main(void)
 	test_sessions();
 	test_torn_record();
 	test_keywords_add();
+	test_compaction();
 	return test_exit();
 }

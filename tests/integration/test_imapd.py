@@ -224,6 +224,48 @@ class MailTest(ImapTest):
         r.send("DONE")
         self.assertEqual(r.until("c")[-1], "c OK IDLE terminated")
 
+    def test_index_compaction_under_sessions(self):
+        """Enough flag changes compact the folder's index; a session in
+        another imapd process, in IDLE, goes on hearing every change."""
+        self.deliver("compact me")
+        self.deliver("and me")
+        r = self.raw()
+        r.cmd("a", 'LOGIN bob@example.test "bob\'s secret"')
+        r.cmd("b", "SELECT INBOX")
+        r.send("c IDLE")
+        self.assertEqual(r.line(), "+ idling")
+        log = os.path.join(self.inst.dir, "store", "example.test", "bob",
+                           "postern-index")
+        w = self.raw(tls=True)		# another service: another process
+        w.cmd("a", 'LOGIN bob@example.test "bob\'s secret"')
+        w.cmd("b", "SELECT INBOX")
+        inode = os.stat(log).st_ino
+        for i in range(1200):
+            w.send(f"s{i} STORE 1 {'+' if i % 2 else '-'}FLAGS.SILENT "
+                   "(\\Answered)")
+        for i in range(1200):
+            self.assertRegex(w.until(f"s{i}")[-1], rf"^s{i} OK")
+        self.assertNotEqual(os.stat(log).st_ino, inode, "not compacted")
+        self.assertLess(os.path.getsize(log), 8000)   # 24 KB before
+        # What IDLE reported during the storm ends with DONE; then IDLE
+        # again across the new file.
+        r.send("DONE")
+        self.assertRegex(r.until("c")[-1], "^c OK")
+        r.send("c IDLE")
+        self.assertEqual(r.line(), "+ idling")
+        w.cmd("t", "STORE 2 +FLAGS.SILENT (\\Flagged)")
+        self.assertEqual(r.line(), "* 2 FETCH (FLAGS (\\Flagged))")
+        self.deliver("after compaction")
+        self.assertEqual(r.line(), "* 3 EXISTS")
+        r.send("DONE")
+        self.assertRegex(r.until("c")[-1], "^c OK")
+        c = self.client()
+        c.select("INBOX")
+        self.assertEqual(c.fetch("1:3", "FLAGS")[1],
+                         [b"1 (FLAGS (\\Answered))",
+                          b"2 (FLAGS (\\Flagged))",
+                          b"3 (FLAGS ())"])  # \\Recent went to r
+
     def test_append_copy_move(self):
         c = self.client()
         msg = message("appended", "Appended body text.\r\n").encode()
