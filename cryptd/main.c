@@ -3,8 +3,8 @@
  *	cryptd - the key service: every private-key operation
  * DESCRIPTION
  *	See cryptd(8) and lib/mail/proto_crypt.h.  A session holds one
- *	user's X25519 key pair in sodium_malloc'ed memory (guarded pages,
- *	locked, wiped on free) from UNLOCK until LOGOUT or
+ *	user's X25519 key pair in a keyslab slot (guarded, locked memory,
+ *	wiped on free) from UNLOCK until LOGOUT or
  *	cryptd_session_timeout of disuse.  OPEN unseals a message's content
  *	key for the session's own user only.
  * SECURITY
@@ -19,6 +19,7 @@
 
 #include <sodium.h>
 
+#include "mail/keyslab.h"
 #include "mail/msgcrypt.h"
 #include "mail/params.h"
 #include "mail/proto_crypt.h"
@@ -31,7 +32,7 @@
 struct session {
 	char handle[CRYPT_HANDLE_LEN + 1];
 	char *user;
-	uint8_t *keys;		/* sodium_malloc: pk (32) | sk (32) */
+	uint8_t *keys;		/* a keyslab slot: pk (32) | sk (32) */
 	struct ev_timer *timer;
 	struct session *next;
 };
@@ -50,7 +51,7 @@ session_free(struct session *s)
 	if (*pp != NULL)
 		*pp = s->next;
 	ev_timer_del(&s->timer);
-	sodium_free(s->keys);
+	keyslab_put(s->keys);
 	free(s->user);
 	sodium_memzero(s->handle, sizeof(s->handle));
 	free(s);
@@ -107,13 +108,13 @@ do_unlock(struct ipc_msg *m, struct ipc_msg *r)
 	if (n_sessions >= var_cryptd_session_limit)
 		return "too many sessions (cryptd_session_limit)";
 	s = xcalloc(1, sizeof(*s));
-	s->keys = sodium_malloc(64);
+	s->keys = keyslab_get();
 	if (s->keys == NULL) {
 		free(s);
 		return "out of locked memory";
 	}
 	if (userkey_unwrap(wrapped, kek, user, s->keys + 32) < 0) {
-		sodium_free(s->keys);
+		keyslab_put(s->keys);
 		free(s);
 		return "the key does not unwrap";
 	}

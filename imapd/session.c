@@ -224,11 +224,12 @@ command_line(struct session *ss, const char *line, size_t len)
 	rc = imap_line_literal(line, len, &size, &nonsync, &lit8);
 	if (rc <= 0) {
 		dispatch(ss);
-		/* An APPEND's message must not stay allocated (or readable). */
+		/* An APPEND's message must not stay readable, and a session
+		 * between commands holds no buffer. */
 		if (ss->cmd.cap > 65536) {
 			buf_free_wipe(&ss->cmd);
 		} else {
-			buf_reset(&ss->cmd);
+			buf_free(&ss->cmd);
 		}
 		ss->n_literals = 0;
 		return;

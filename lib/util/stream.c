@@ -131,6 +131,8 @@ stream_new(int fd, size_t max_line, uint64_t timeout_ms,
 int
 stream_line(struct stream *s, const char **line, size_t *len)
 {
+	if (s->in.data == NULL)
+		return 0;	/* released: nothing waits */
 	for (;;) {
 		uint8_t *start = s->in.data + s->consumed;
 		size_t avail = s->in.len - s->consumed;
@@ -174,6 +176,10 @@ stream_bytes(struct stream *s, const uint8_t **data, size_t max)
 
 	if (avail > max)
 		avail = max;
+	if (avail == 0) {
+		*data = (const uint8_t *)"";
+		return 0;
+	}
 	*data = s->in.data + s->consumed;
 	s->consumed += avail;
 	return avail;
@@ -343,6 +349,19 @@ drained(struct stream *s)
 	return 0;
 }
 
+/* release - give back buffers that hold nothing: a connection that waits
+ * for its peer (an IMAP client in IDLE) then costs only its struct */
+static void
+release(struct stream *s)
+{
+	if (s->consumed == s->in.len) {
+		buf_free(&s->in);
+		s->consumed = 0;
+	}
+	if (s->out.len == 0)
+		buf_free(&s->out);
+}
+
 /* after_input - answer at once (most replies fit the socket buffer),
  * close if asked, and watch for what comes next */
 static void
@@ -358,6 +377,7 @@ after_input(struct stream *s)
 		stream_close(s, "done");
 		return;
 	}
+	release(s);
 	watch(s);
 }
 
@@ -471,6 +491,12 @@ stream_printf(struct stream *s, const char *fmt, ...)
 	stream_write(s, p, (size_t)n);
 	if (p != small)
 		free(p);
+}
+
+size_t
+stream_held(const struct stream *s)
+{
+	return s->in.cap + s->out.cap;
 }
 
 size_t

@@ -50,6 +50,10 @@ void stream_printf(struct stream *s, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* stream_out_pending - output bytes queued and not yet written. */
 size_t stream_out_pending(const struct stream *s);
+/* stream_held - bytes of buffer the stream holds: 0 once a peer's
+ * request has been read and answered, so an idle connection costs only
+ * its struct. */
+size_t stream_held(const struct stream *s);
 /*
  * stream_on_drain - run fn once, from the loop, when at most low bytes of
  * output are left unwritten: a producer of a long response (IMAP FETCH of

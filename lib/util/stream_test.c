@@ -96,6 +96,47 @@ test_lines(void)
 	TEST_END();
 }
 
+/* pong - answer "ping" and stop the loop once the answer is out */
+static void
+pong(struct stream *s, void *ctx)
+{
+	const char *line;
+	size_t len;
+
+	while (stream_line(s, &line, &len) == 1)
+		if (strcmp(line, "ping") == 0) {
+			stream_printf(s, "pong\r\n");
+			ev_break();
+		}
+}
+
+/* test_release - an answered, idle stream holds no buffer */
+static void
+test_release(void)
+{
+	static const char *const ping[] = { "pi", "ng\r\nhalf", NULL };
+	static const char *const rest[] = { " line\r\nping\r\n", NULL };
+	struct stream *s;
+	char reply[32];
+	int sp[2];
+
+	TEST_BEGIN("stream: buffers are given back between requests");
+	CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sp) == 0);
+	s = stream_new(sp[0], 512, 5000, pong, closed, NULL);
+	feed(sp[1], ping);
+	/* A partial line is kept; the answered request is not. */
+	CHECK(stream_held(s) > 0 && stream_out_pending(s) == 0);
+	feed(sp[1], rest);
+	CHECK(stream_held(s) == 0);
+	CHECK(read(sp[1], reply, sizeof(reply)) == 12);
+	CHECK(memcmp(reply, "pong\r\npong\r\n", 12) == 0);
+	closed_why = NULL;
+	close(sp[1]);
+	ev_run();
+	CHECK_STR_EQ(closed_why, "eof");
+	TEST_END();
+}
+
 /* test_flood - a line that never ends is bounded and reported once */
 static void
 test_flood(void)
@@ -266,6 +307,7 @@ main(void)
 	ev_init();
 	test_starttls();
 	test_lines();
+	test_release();
 	test_flood();
 	test_timeout();
 	test_eof();
