@@ -170,7 +170,7 @@ load(struct cache *c, uint32_t chunk)
 	chunk_path(c, chunk, path, sizeof(path));
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return;
-	if (message_read_sealed(c->ss, fd, CACHE_MAX, &c->disk.data,
+	if (message_read_sealed(c->ss, fd, CACHE_MAX, 0, &c->disk.data,
 	    &why) < 0 || parse(c) < 0) {
 		msg_warn("%s: %s: damaged or stale cache, rebuilding it",
 		    c->ss->acc.user, path);

@@ -252,9 +252,11 @@ int message_load(struct session *ss, const struct mindex_msg *m,
     const char **error_r);
 /* message_read_sealed - the plaintext of a file in the stored format
  * (postern-crypto(7)), at most max bytes, its content key opened by
- * cryptd; 0, or -1 with *error_r (out is then empty). */
+ * cryptd; 0, or -1 with *error_r (out is then empty).  size: the
+ * plaintext size if known (0 if not), so that out is allocated once; the
+ * plaintext is never left behind in freed memory. */
 int message_read_sealed(struct session *ss, int fd, size_t max,
-    struct buf *out, const char **error_r);
+    size_t size, struct buf *out, const char **error_r);
 /* message_drop - wipe the decrypted message. */
 void message_drop(struct session *ss);
 uint64_t message_size(const struct mindex_msg *m);

@@ -23,6 +23,7 @@
 #include "mail/msgcrypt.h"
 #include "mail/params.h"
 #include "util/log.h"
+#include "util/mem.h"
 
 uint64_t
 message_size(const struct mindex_msg *m)
@@ -51,41 +52,68 @@ message_drop(struct session *ss)
 	if (ss->msg.uid == 0 && ss->msg.data.data == NULL)
 		return;
 	mime_free(&ss->msg.mime);
-	buf_free_wipe(&ss->msg.data);
+	/* message_read_sealed only appends: nothing past len was written,
+	 * and wiping the untouched rest would only fault pages in. */
+	mem_wipe(ss->msg.data.data, ss->msg.data.len);
+	buf_free(&ss->msg.data);
 	memset(&ss->msg.mime, 0, sizeof(ss->msg.mime));
 	ss->msg.uid = 0;
 }
 
+/* Most messages are a few KB: grow by this, not by a whole chunk. */
+#define READ_STEP	16384
+
 int
-message_read_sealed(struct session *ss, int fd, size_t max, struct buf *out,
-    const char **error_r)
+message_read_sealed(struct session *ss, int fd, size_t max, size_t size,
+    struct buf *out, const char **error_r)
 {
 	struct msgcrypt_reader r;
-	uint8_t key[MSGCRYPT_KEY_LEN];
+	uint8_t key[MSGCRYPT_KEY_LEN], probe = 0;
 	ssize_t n;
 	int rc = -1;
 
 	buf_init(out, max);
+	if (size > 0 && size <= max && buf_reserve(out, size) < 0)
+		msg_panic("%s: %zu bytes within %zu refused", __func__, size,
+		    max);
 	if (keys_open(ss, fd, key, error_r) == 0 &&
 	    msgcrypt_read_begin(&r, fd, key, error_r) == 0) {
 		for (;;) {
-			if (buf_reserve(out, MSGCRYPT_CHUNK) < 0) {
-				*error_r = "the file is too large";
-				break;
+			size_t room = out->cap > out->len + 1 ?
+			    out->cap - out->len - 1 : 0;
+
+			if (room > 0) {
+				n = msgcrypt_read(&r, out->data + out->len,
+				    room, error_r);
+				if (n <= 0) {
+					rc = n == 0 ? 0 : -1;
+					break;
+				}
+				out->len += (size_t)n;
+				continue;
 			}
-			n = msgcrypt_read(&r, out->data + out->len,
-			    MSGCRYPT_CHUNK, error_r);
+			/* Full (the size was right, or not known): grow
+			 * only if there is more. */
+			n = msgcrypt_read(&r, &probe, 1, error_r);
 			if (n <= 0) {
 				rc = n == 0 ? 0 : -1;
 				break;
 			}
-			out->len += (size_t)n;
+			if (buf_reserve_wipe(out, READ_STEP) < 0 &&
+			    buf_reserve_wipe(out, 1) < 0) {
+				*error_r = "the file is too large";
+				break;
+			}
+			out->data[out->len++] = probe;
 		}
 		msgcrypt_read_free(&r);
 	}
 	sodium_memzero(key, sizeof(key));
-	if (rc < 0)
-		buf_free_wipe(out);
+	sodium_memzero(&probe, sizeof(probe));
+	if (rc < 0) {
+		mem_wipe(out->data, out->len);
+		buf_free(out);
+	}
 	return rc;
 }
 
@@ -106,7 +134,7 @@ message_load(struct session *ss, const struct mindex_msg *m,
 		return -1;
 	}
 	rc = message_read_sealed(ss, fd, var_message_size_limit * 2 + 65536,
-	    &ss->msg.data, error_r);
+	    message_size(m), &ss->msg.data, error_r);
 	close(fd);
 	if (rc < 0) {
 		msg_warn("%s: %s: %s", ss->acc.user, path, *error_r);

@@ -35,7 +35,8 @@ new_arg(struct rd *r)
 		r->error = "too many arguments";
 		return NULL;
 	}
-	return memset(&r->c->pool[r->c->used++], 0, sizeof(struct imap_arg));
+	r->c->used++;
+	return arena_alloc(&r->c->arena, sizeof(struct imap_arg));
 }
 
 /* read_number - digits into *v (at most 2^63) */
@@ -78,9 +79,15 @@ read_one(struct rd *r, int depth)
 		return read_list(r, a, depth + 1, ')') < 0 ? NULL : a;
 	}
 	if (*p == '"') {
-		char *out = xmalloc((size_t)(r->end - p));
+		const char *q = p + 1;
+		char *out;
 		size_t n = 0;
 
+		/* Measure first: the copy is as long as the string, not as
+		 * the rest of the command. */
+		while (q < r->end && *q != '"')
+			q += *q == '\\' && q + 1 < r->end ? 2 : 1;
+		out = arena_alloc(&r->c->arena, (size_t)(q - p));
 		a->type = IMAP_QUOTED;
 		a->owned = out;
 		for (p++; p < r->end && *p != '"'; p++) {
@@ -220,7 +227,6 @@ imap_parse(const char *buf, size_t len, struct imap_command *c,
 	size_t n;
 
 	memset(c, 0, sizeof(*c));
-	c->pool = xcalloc(IMAP_ARGS_MAX, sizeof(struct imap_arg));
 	/* The tag: ASTRING-CHAR except '+'. */
 	for (n = 0; p + n < r.end && p[n] != ' ' &&
 	    (atom_char((unsigned char)p[n]) || p[n] == ']') && p[n] != '+';
@@ -257,10 +263,7 @@ imap_parse(const char *buf, size_t len, struct imap_command *c,
 void
 imap_command_free(struct imap_command *c)
 {
-	for (size_t i = 0; i < c->used; i++)
-		free(c->pool[i].owned);
-	free(c->pool);
-	c->pool = NULL;
+	arena_free(&c->arena);
 	c->args = NULL;
 	c->used = 0;
 }

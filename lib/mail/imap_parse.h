@@ -18,6 +18,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util/arena.h"
+
 #define IMAP_TAG_MAX	64
 #define IMAP_NAME_MAX	32
 #define IMAP_ARGS_MAX	4096	/* arguments in one command, all levels */
@@ -39,7 +41,7 @@ struct imap_arg {
 	struct imap_arg *list;	/* IMAP_LIST: first element, or NULL */
 	size_t count;		/* IMAP_LIST: number of elements */
 	struct imap_arg *next;	/* next sibling */
-	char *owned;		/* unquoted copy, freed with the command */
+	char *owned;		/* unquoted copy, in the command's arena */
 };
 
 struct imap_command {
@@ -47,8 +49,8 @@ struct imap_command {
 	char name[IMAP_NAME_MAX + 1];	/* upper case */
 	struct imap_arg *args;		/* first argument, or NULL */
 	size_t n_args;			/* top-level arguments */
-	struct imap_arg *pool;
-	size_t used;
+	struct arena arena;		/* the arguments and their copies */
+	size_t used;			/* arguments, at most IMAP_ARGS_MAX */
 };
 
 /* Results of imap_parse. */

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "mail/imap_parse.h"
+#include "util/buf.h"
 #include "util/test.h"
 
 /* parse - shorthand */
@@ -118,11 +119,33 @@ test_line_literal(void)
 	TEST_END();
 }
 
+/* test_quoted_memory - memory grows with the command, not its square */
+static void
+test_quoted_memory(void)
+{
+	struct imap_command c;
+	struct buf line = BUF_INIT;
+	const char *why;
+
+	TEST_BEGIN("imap_parse: many quoted strings cost linear memory");
+	buf_puts(&line, "q SEARCH");
+	for (int i = 0; i < 2000; i++)
+		buf_puts(&line, " \"ab\\\"c\"");
+	CHECK(imap_parse((const char *)line.data, line.len, &c, &why) == 0);
+	CHECK(c.n_args == 2000 && c.args->len == 4 &&
+	    memcmp(c.args->data, "ab\"c", 4) == 0);
+	CHECK(c.arena.bytes < 2000 * 128);
+	imap_command_free(&c);
+	buf_free(&line);
+	TEST_END();
+}
+
 int
 main(void)
 {
 	test_commands();
 	test_bad_input();
 	test_line_literal();
+	test_quoted_memory();
 	return test_exit();
 }

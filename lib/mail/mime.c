@@ -221,15 +221,24 @@ multipart(struct mime_message *m, struct mime_part *part, int depth)
 	buf_free(&b);
 }
 
+/* new_part - a zeroed part, or NULL past MIME_PARTS_MAX */
+static struct mime_part *
+new_part(struct mime_message *m)
+{
+	if (m->used >= MIME_PARTS_MAX)
+		return NULL;
+	m->used++;
+	return arena_alloc(&m->parts, sizeof(struct mime_part));
+}
+
 static struct mime_part *
 parse_part(struct mime_message *m, size_t start, size_t end, int depth,
     bool digest)
 {
 	struct mime_part *part;
 
-	if (m->used >= MIME_PARTS_MAX)
+	if ((part = new_part(m)) == NULL)
 		return NULL;
-	part = memset(&m->pool[m->used++], 0, sizeof(*part));
 	part->hdr_start = start;
 	part->body_start = header_end(m->data, end, start);
 	part->body_end = end;
@@ -252,14 +261,13 @@ mime_parse(struct mime_message *m, const char *data, size_t len)
 	memset(m, 0, sizeof(*m));
 	m->data = data;
 	m->len = len;
-	m->pool = xcalloc(MIME_PARTS_MAX, sizeof(struct mime_part));
 	m->root = parse_part(m, 0, len, 0, false);
 }
 
 void
 mime_free(struct mime_message *m)
 {
-	free(m->pool);
+	arena_free(&m->parts);
 	memset(m, 0, sizeof(*m));
 }
 

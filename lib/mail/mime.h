@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "util/arena.h"
 #include "util/buf.h"
 
 #define MIME_DEPTH_MAX	32
@@ -39,8 +40,8 @@ struct mime_message {
 	const char *data;
 	size_t len;
 	struct mime_part *root;
-	struct mime_part *pool;
-	size_t used;
+	struct arena parts;	/* freed with the message */
+	size_t used;		/* parts, at most MIME_PARTS_MAX */
 };
 
 /* mime_parse - parse data (kept, not copied).  Never fails; free with

@@ -204,6 +204,7 @@ msgcrypt_read_begin(struct msgcrypt_reader *r, int fd,
 	}
 	r->off = MSGCRYPT_HEAD_LEN;
 	r->plain = xmalloc(MSGCRYPT_CHUNK);
+	r->plain_max = 0;
 	r->cipher = xmalloc(MSGCRYPT_CHUNK + ABYTES);
 	return 0;
 }
@@ -261,6 +262,8 @@ pull(struct msgcrypt_reader *r, const char **error_r)
 	r->off += 4 + (off_t)clen;
 	r->pos = 0;
 	r->len = (size_t)plen;
+	if (r->len > r->plain_max)
+		r->plain_max = r->len;
 	r->final = tag == crypto_secretstream_xchacha20poly1305_TAG_FINAL;
 	return 0;
 }
@@ -307,7 +310,9 @@ void
 msgcrypt_read_free(struct msgcrypt_reader *r)
 {
 	if (r->plain != NULL) {
-		sodium_memzero(r->plain, MSGCRYPT_CHUNK);
+		/* Only what was written: wiping the whole chunk would touch
+		 * (and fault in) pages a small message never used. */
+		sodium_memzero(r->plain, r->plain_max);
 		free(r->plain);
 	}
 	free(r->cipher);

@@ -75,6 +75,7 @@ struct msgcrypt_reader {
 	crypto_secretstream_xchacha20poly1305_state st;
 	uint8_t *plain;		/* the current chunk, decrypted */
 	size_t pos, len;
+	size_t plain_max;	/* most of plain ever written: what to wipe */
 	uint8_t *cipher;
 	bool final;		/* the FINAL chunk was read */
 };

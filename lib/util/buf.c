@@ -54,16 +54,18 @@ buf_truncate(struct buf *b, size_t len)
 	}
 }
 
-int
-buf_reserve(struct buf *b, size_t n)
+/* grown - the capacity b needs for n more bytes; 0 if it has it, -1
+ * (as SIZE_MAX) past its limit */
+static size_t
+grown(const struct buf *b, size_t n)
 {
 	size_t need, cap;
 
 	if (n > SIZE_MAX / 2 - b->len)
-		return -1;
+		return SIZE_MAX;
 	need = b->len + n + 1;		/* UNSAFE: bounded just above */
 	if (b->max > 0 && b->len + n > b->max)
-		return -1;
+		return SIZE_MAX;
 	if (need <= b->cap)
 		return 0;
 	cap = b->cap > 0 ? b->cap : 64;
@@ -71,8 +73,40 @@ buf_reserve(struct buf *b, size_t n)
 		cap *= 2;
 	if (b->max > 0 && cap > b->max + 1)
 		cap = b->max + 1;
-	b->data = xrealloc(b->data, cap);
-	b->cap = cap;
+	return cap;
+}
+
+int
+buf_reserve(struct buf *b, size_t n)
+{
+	size_t cap = grown(b, n);
+
+	if (cap == SIZE_MAX)
+		return -1;
+	if (cap > 0) {
+		b->data = xrealloc(b->data, cap);
+		b->cap = cap;
+	}
+	return 0;
+}
+
+int
+buf_reserve_wipe(struct buf *b, size_t n)
+{
+	size_t cap = grown(b, n);
+	uint8_t *p;
+
+	if (cap == SIZE_MAX)
+		return -1;
+	if (cap > 0) {
+		p = xmalloc(cap);
+		if (b->len > 0)
+			memcpy(p, b->data, b->len);
+		mem_wipe(b->data, b->len);
+		free(b->data);
+		b->data = p;
+		b->cap = cap;
+	}
 	return 0;
 }
 

@@ -32,6 +32,10 @@ void buf_reset(struct buf *b);
 void buf_truncate(struct buf *b, size_t len);
 /* buf_reserve - make room for n more bytes: 0, or -1 past max. */
 int buf_reserve(struct buf *b, size_t n) __attribute__((warn_unused_result));
+/* buf_reserve_wipe - buf_reserve for secrets: when the data moves, the
+ * old copy is wiped before it is freed (realloc would leave it behind). */
+int buf_reserve_wipe(struct buf *b, size_t n)
+	__attribute__((warn_unused_result));
 int buf_append(struct buf *b, const void *p, size_t n)
 	__attribute__((warn_unused_result));
 int buf_append_str(struct buf *b, const char *s)

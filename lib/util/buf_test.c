@@ -55,10 +55,30 @@ test_binary(void)
 	TEST_END();
 }
 
+/* test_reserve_wipe - the data survives the move */
+static void
+test_reserve_wipe(void)
+{
+	struct buf b = BUF_INIT;
+
+	TEST_BEGIN("buf: buf_reserve_wipe keeps the data when it moves");
+	buf_puts(&b, "secret");
+	CHECK(buf_reserve_wipe(&b, 100000) == 0);
+	CHECK(b.cap > 100000 && b.len == 6 && memcmp(b.data, "secret", 6) == 0);
+	CHECK(buf_reserve_wipe(&b, 10) == 0 && b.cap > 100000);
+	buf_free_wipe(&b);
+	buf_init(&b, 8);
+	CHECK(buf_reserve_wipe(&b, 9) == -1);
+	CHECK(buf_reserve_wipe(&b, 8) == 0);
+	buf_free(&b);
+	TEST_END();
+}
+
 int
 main(void)
 {
 	test_limits();
 	test_binary();
+	test_reserve_wipe();
 	return test_exit();
 }
