@@ -23,7 +23,7 @@
 
 #include "mail/imap_parse.h"
 #include "mail/imap_seqset.h"
-#include "mail/maccess.h"
+#include "mail/mlogin.h"
 #include "mail/mime.h"
 #include "mail/mindex.h"
 #include "util/buf.h"
@@ -103,8 +103,7 @@ struct session {
 	/* After login: acc.user, the cryptd handle, the public key. */
 	struct maccess acc;
 	char mdir[512];		/* "domain/user" in the store */
-	bool anvil_counted;
-	char anvil_key[ADDR_PATH_MAX + 80];
+	struct mlogin_count count;	/* imapd_user_connection_limit */
 
 	/* ENABLEd (RFC 5161). */
 	bool rev2;

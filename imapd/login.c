@@ -3,12 +3,9 @@
  *	login - STARTTLS, LOGIN, AUTHENTICATE (PLAIN, LOGIN, SASL-IR), and
  *	the connections to authd and cryptd
  * DESCRIPTION
- *	Every session of the process shares one connection to authd:
- *	a login is a request on it, answered when authd's Argon2id run is
- *	done, while the other sessions go on.  Content keys come from
- *	cryptd over one shared connection too, synchronously: cryptd
- *	answers from memory in microseconds.  A password is wiped as soon
- *	as the request holding it is sent.
+ *	The exchanges with authd and cryptd are lib/mail/mlogin's; here
+ *	is IMAP's side of them.  A password is wiped as soon as the
+ *	request holding it is sent.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,26 +15,19 @@
 #include <sodium.h>
 
 #include "imapd/imapd.h"
-#include "mail/params.h"
-#include "mail/proto_auth.h"
-#include "mail/sasl.h"
+#include "mail/mlogin.h"
 #include "mail/mstore.h"
+#include "mail/params.h"
+#include "mail/sasl.h"
 #include "util/daemon.h"
 #include "util/log.h"
 #include "util/mem.h"
 
-#define AUTH_TIMEOUT_MS	60000
-
-static struct ipc_conn *auth_conn;
-static int crypt_fd = -1;
-
 bool
 login_allowed(const struct session *ss)
 {
-	if (ss->tls || strcmp(var_imapd_cleartext_login, "yes") == 0)
-		return true;
-	return ss->loopback &&
-	    strcmp(var_imapd_cleartext_login, "loopback") == 0;
+	return mlogin_cleartext_ok(var_imapd_cleartext_login, ss->tls,
+	    ss->loopback);
 }
 
 /* tls_done - STARTTLS handshake over: a fresh session (RFC 3501 6.2.1) */
@@ -70,87 +60,14 @@ cmd_starttls(struct session *ss, struct imap_command *c, bool uid)
 	(void)stream_start_tls(ss->s, imapd_tls_ctx, tls_done);
 }
 
-/* auth_closed - authd went away; pending logins get NULL replies */
-static void
-auth_closed(struct ipc_conn *c, const char *reason, void *ctx)
-{
-	(void)c;
-	(void)ctx;
-	msg_warn("authd: connection closed (%s)", reason);
-	auth_conn = NULL;
-}
-
-/* auth_msg - authd sends nothing unasked */
-static void
-auth_msg(struct ipc_conn *c, struct ipc_msg *m, void *ctx)
-{
-	(void)c;
-	(void)m;
-	(void)ctx;
-}
-
-/* auth_connect - the shared connection to authd, made on first use */
-static struct ipc_conn *
-auth_connect(void)
-{
-	const char *why;
-	int fd;
-
-	if (auth_conn != NULL)
-		return auth_conn;
-	fd = daemon_connect("authd", &why);
-	if (fd < 0) {
-		msg_warn("authd: %s", why);
-		return NULL;
-	}
-	auth_conn = ipc_conn_new(fd, AUTH_PROTO, AUTH_MAJOR, AUTH_MINOR, 0,
-	    auth_msg, auth_closed, NULL);
-	return auth_conn;
-}
-
-/* logged_out - authd's answer to LOGOUT: nothing to do */
-static void
-logged_out(struct ipc_conn *c, struct ipc_msg *reply, void *ctx)
-{
-	(void)c;
-	(void)reply;
-	(void)ctx;
-}
-
-/* user_limit - imapd_user_connection_limit, counted by master for the
- * user and client address together; 0 to go on, -1 over the limit */
-static int
-user_limit(struct session *ss)
-{
-	uint64_t count = 0, rate = 0;
-
-	if (var_imapd_user_connection_limit == 0)
-		return 0;
-	snprintf(ss->anvil_key, sizeof(ss->anvil_key), "%s/%s", ss->acc.user,
-	    ss->addr);
-	if (daemon_anvil(ss->anvil_key, true, 60, &count, &rate) < 0)
-		return 0;
-	ss->anvil_counted = true;
-	if (count <= var_imapd_user_connection_limit)
-		return 0;
-	msg_warn("connection limit: %s has %llu sessions from [%s] on service "
-	    "%s (imapd_user_connection_limit=%llu)", ss->acc.user,
-	    (unsigned long long)count, ss->addr, daemon_service(),
-	    (unsigned long long)var_imapd_user_connection_limit);
-	return -1;
-}
-
 /* login_reply - authd's answer to LOGIN */
 static void
-login_reply(struct ipc_conn *c, struct ipc_msg *reply, void *ctx)
+login_reply(void *ctx, int rc)
 {
 	struct session *ss = ctx;
 	struct buf caps = BUF_INIT;
 	char tag[IMAP_TAG_MAX + 1];
-	int rc;
 
-	(void)c;
-	rc = maccess_login_reply(&ss->acc, reply);
 	if (!session_resume(ss))
 		return;		/* gone: session_free logged it out */
 	snprintf(tag, sizeof(tag), "%s", ss->tag);
@@ -172,7 +89,9 @@ login_reply(struct ipc_conn *c, struct ipc_msg *reply, void *ctx)
 		    "usable mailbox");
 		return;
 	}
-	if (user_limit(ss) < 0) {
+	if (mlogin_count(&ss->count, ss->acc.user, ss->addr,
+	    var_imapd_user_connection_limit, "imapd_user_connection_limit") <
+	    0) {
 		login_end(ss);
 		tagged(ss, tag, "NO", "[LIMIT] Too many sessions of this user "
 		    "from your address");
@@ -192,18 +111,8 @@ static void
 start_login(struct session *ss, const char *tag, const char *user,
     const char *pw, size_t len)
 {
-	struct ipc_conn *c = auth_connect();
-	struct ipc_msg m;
-	int rc = -1;
-
-	if (c != NULL && maccess_login_request(&m, user, pw, len, ss->addr,
-	    "imap") == 0)
-		rc = ipc_conn_request(c, &m, AUTH_TIMEOUT_MS, login_reply, ss);
-	if (c != NULL) {
-		sodium_memzero(m.payload.data, m.payload.len);
-		ipc_msg_free(&m);
-	}
-	if (rc < 0) {
+	if (mlogin_start(&ss->acc, user, pw, len, ss->addr, "imap",
+	    login_reply, ss) < 0) {
 		ss->mode = MODE_COMMAND;
 		tagged(ss, tag, "NO", "[UNAVAILABLE] Authentication is "
 		    "temporarily unavailable, try again later");
@@ -369,24 +278,12 @@ cmd_authenticate(struct session *ss, struct imap_command *c, bool uid)
 int
 keys_open(struct session *ss, int fd, uint8_t key[32], const char **error_r)
 {
-	return maccess_key(&ss->acc, &crypt_fd, fd, key, error_r);
+	return mlogin_key(&ss->acc, fd, key, error_r);
 }
 
 void
 login_end(struct session *ss)
 {
-	struct ipc_msg m;
-	uint64_t count, rate;
-
-	if (ss->anvil_counted)
-		(void)daemon_anvil(ss->anvil_key, false, 0, &count, &rate);
-	ss->anvil_counted = false;
-	if (ss->acc.logged_in && auth_connect() != NULL) {
-		if (maccess_logout_request(&m, &ss->acc) == 0)
-			(void)ipc_conn_request(auth_conn, &m, AUTH_TIMEOUT_MS,
-			    logged_out, NULL);
-		ipc_msg_free(&m);
-	}
-	sodium_memzero(ss->acc.handle, sizeof(ss->acc.handle));
-	ss->acc.logged_in = false;
+	mlogin_uncount(&ss->count);
+	mlogin_end(&ss->acc);
 }

@@ -23,21 +23,8 @@ SSL_CTX *imapd_tls_ctx;
 static void
 pre_jail(void)
 {
-	struct tls_settings ts;
-	const char *why;
-
-	if (!var_imapd_starttls && !var_imapd_tls_wrapper)
-		return;
-	params_tls_server(&ts);
-	imapd_tls_ctx = tls_server_ctx_new(&ts, &why);
-	if (imapd_tls_ctx == NULL) {
-		if (var_imapd_tls_wrapper)
-			msg_fatal("TLS: %s (tls_cert_file=%s, tls_key_file=%s)",
-			    why, var_tls_cert_file, var_tls_key_file);
-		msg_warn("TLS: %s (tls_cert_file=%s, tls_key_file=%s); "
-		    "STARTTLS is not offered", why, var_tls_cert_file,
-		    var_tls_key_file);
-	}
+	imapd_tls_ctx = params_tls_server_ctx(var_imapd_starttls,
+	    var_imapd_tls_wrapper);
 }
 
 /* on_accept - a new client */

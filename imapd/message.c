@@ -21,6 +21,7 @@
 
 #include "imapd/imapd.h"
 #include "mail/msgcrypt.h"
+#include "mail/mstore.h"
 #include "mail/params.h"
 #include "util/log.h"
 #include "util/mem.h"
@@ -28,12 +29,7 @@
 uint64_t
 message_size(const struct mindex_msg *m)
 {
-	const char *s = strstr(m->name, ",S=");
-	unsigned long long n = 0;
-
-	if (s != NULL && sscanf(s + 3, "%llu", &n) == 1)
-		return n;
-	return 0;
+	return mstore_name_size(m->name);
 }
 
 int64_t

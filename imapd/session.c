@@ -345,14 +345,7 @@ on_close(struct stream *s, const char *reason, void *ctx)
 	struct session *ss = ctx;
 
 	(void)s;
-	if (strcmp(reason, "done") != 0 && strcmp(reason, "eof") != 0)
-		msg_info("%s from [%s]%s%s", reason, ss->addr,
-		    ss->acc.logged_in ? " user=" : "",
-		    ss->acc.logged_in ? ss->acc.user : "");
-	msg_info("disconnect from [%s]%s%s commands=%llu", ss->addr,
-	    ss->acc.logged_in ? " user=" : "",
-	    ss->acc.logged_in ? ss->acc.user : "",
-	    (unsigned long long)ss->commands);
+	mlogin_log_end(&ss->acc, ss->addr, reason, ss->commands);
 	daemon_conn_done();
 	ss->s = NULL;
 	if (ss->mode == MODE_WAIT) {
@@ -392,10 +385,8 @@ session_accept(int fd)
 {
 	struct session *ss = xcalloc(1, sizeof(*ss));
 
-	if (sock_peer_text(fd, ss->addr, sizeof(ss->addr)) == NULL)
-		snprintf(ss->addr, sizeof(ss->addr), "unknown");
-	ss->loopback = strncmp(ss->addr, "127.", 4) == 0 ||
-	    strcmp(ss->addr, "::1") == 0 || strcmp(ss->addr, "unix") == 0;
+	ss->loopback = sock_text_is_local(sock_peer_text(fd, ss->addr,
+	    sizeof(ss->addr)));
 	ss->state = ST_NOAUTH;
 	maccess_init(&ss->acc);
 	buf_init(&ss->cmd, 0);

@@ -25,21 +25,8 @@ struct resolver smtpd_resolver;
 static void
 pre_jail(void)
 {
-	struct tls_settings ts;
-	const char *why;
-
-	if (!var_smtpd_starttls && !var_smtpd_tls_wrapper)
-		return;
-	params_tls_server(&ts);
-	smtpd_tls_ctx = tls_server_ctx_new(&ts, &why);
-	if (smtpd_tls_ctx == NULL) {
-		if (var_smtpd_tls_wrapper)
-			msg_fatal("TLS: %s (tls_cert_file=%s, tls_key_file=%s)",
-			    why, var_tls_cert_file, var_tls_key_file);
-		msg_warn("TLS: %s (tls_cert_file=%s, tls_key_file=%s); "
-		    "STARTTLS is not offered", why, var_tls_cert_file,
-		    var_tls_key_file);
-	}
+	smtpd_tls_ctx = params_tls_server_ctx(var_smtpd_starttls,
+	    var_smtpd_tls_wrapper);
 }
 
 /* post_jail - the lookup tables, as seen from inside the jail */

@@ -72,6 +72,14 @@ mstore_folder_exists(const char *mailbox, const char *folder)
 	    stat(fdir, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+uint64_t
+mstore_name_size(const char *name)
+{
+	const char *s = strstr(name, ",S=");
+
+	return s != NULL ? strtoull(s + 3, NULL, 10) : 0;
+}
+
 /* dir_usage - sum of ",S=" sizes of the files in dir */
 static uint64_t
 dir_usage(const char *dir)
@@ -82,12 +90,8 @@ dir_usage(const char *dir)
 
 	if (d == NULL)
 		return 0;
-	while ((e = readdir(d)) != NULL) {
-		const char *s = strstr(e->d_name, ",S=");
-
-		if (s != NULL)
-			sum += strtoull(s + 3, NULL, 10);
-	}
+	while ((e = readdir(d)) != NULL)
+		sum += mstore_name_size(e->d_name);
 	closedir(d);
 	return sum;
 }

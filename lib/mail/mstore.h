@@ -31,6 +31,10 @@ struct mstore_result {
 	char text[256];
 };
 
+/* mstore_name_size - the plaintext size a stored file's name carries
+ * (",S=bytes"), 0 if none. */
+uint64_t mstore_name_size(const char *name);
+
 /* mstore_mailbox_dir - "domain/user" of "user@domain" into out; -1 if
  * the name is not safe as a path. */
 int mstore_mailbox_dir(const char *mailbox, char *out, size_t size);

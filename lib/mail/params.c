@@ -9,6 +9,7 @@
 #include "paths.h"
 #include "mail/params.h"
 #include "util/daemon.h"
+#include "util/log.h"
 #include "util/tls.h"
 
 char *var_myhostname;
@@ -84,6 +85,15 @@ uint64_t var_imapd_timeout;
 uint64_t var_imapd_user_connection_limit;
 uint64_t var_imapd_idle_interval;
 char *var_imapd_special_folders;
+bool var_pop3d_tls_wrapper;
+bool var_pop3d_starttls;
+char *var_pop3d_cleartext_login;
+uint64_t var_pop3d_line_limit;
+uint64_t var_pop3d_bad_command_limit;
+uint64_t var_pop3d_timeout;
+uint64_t var_pop3d_user_connection_limit;
+char *var_pop3d_expire;
+uint64_t var_pop3d_login_delay;
 uint64_t var_cryptd_session_limit;
 uint64_t var_auth_failure_delay_max;
 uint64_t var_auth_block_threshold;
@@ -284,6 +294,38 @@ const struct conf_def mail_params[] = {
 	    0, "folders made at a user's first login, with their SPECIAL-USE "
 	    "attribute (RFC 6154)" },
 
+	/* pop3d (pop3d(8)); per service with -o in master.conf. */
+	{ "pop3d_tls_wrapper", CONF_BOOL, "no", &var_pop3d_tls_wrapper, 0, 0,
+	    "TLS from the first byte (port 995)" },
+	{ "pop3d_starttls", CONF_BOOL, "yes", &var_pop3d_starttls, 0, 0,
+	    "offer STLS on the plain port (RFC 2595 4)" },
+	{ "pop3d_cleartext_login", CONF_STR, "loopback",
+	    &var_pop3d_cleartext_login, 0, 0,
+	    "where USER, PASS and AUTH work without TLS: no, loopback "
+	    "(clients on 127.0.0.0/8 and ::1) or yes; elsewhere they get "
+	    "-ERR [AUTH] and CAPA lists neither USER nor SASL" },
+	{ "pop3d_line_limit", CONF_SIZE, "1k", &var_pop3d_line_limit, 256,
+	    65536, "longest command line (RFC 2449 4: 255 octets; AUTH "
+	    "responses may need more)" },
+	{ "pop3d_bad_command_limit", CONF_INT, "10",
+	    &var_pop3d_bad_command_limit, 1, 10000,
+	    "unknown, malformed or misplaced commands in a row before the "
+	    "session is closed" },
+	{ "pop3d_timeout", CONF_TIME, "10m", &var_pop3d_timeout, 10, 86400,
+	    "inactivity before the session is closed without UPDATE (RFC "
+	    "1939 3 asks for at least 10 minutes)" },
+	{ "pop3d_user_connection_limit", CONF_INT, "3",
+	    &var_pop3d_user_connection_limit, 0, 100000,
+	    "sessions one user may have from one client address on this "
+	    "service (0: no limit)" },
+	{ "pop3d_expire", CONF_STR, "NEVER", &var_pop3d_expire, 0, 0,
+	    "the EXPIRE capability (RFC 2449 6.7): days the server keeps "
+	    "retrieved mail, or NEVER; announced only, Postern deletes "
+	    "nothing by itself" },
+	{ "pop3d_login_delay", CONF_TIME, "0", &var_pop3d_login_delay, 0,
+	    86400, "least time between two logins of one user on a service "
+	    "(LOGIN-DELAY, RFC 2449 6.8; 0: none, not announced)" },
+
 	/* local (local(8)) */
 	{ "local_extension_folders", CONF_BOOL, "no",
 	    &var_local_extension_folders, 0, 0,
@@ -301,6 +343,26 @@ params_tls_server(struct tls_settings *ts)
 		.ciphersuites = var_tls_ciphersuites,
 		.min_version = var_tls_min_version,
 	};
+}
+
+SSL_CTX *
+params_tls_server_ctx(bool starttls, bool wrapper)
+{
+	struct tls_settings ts;
+	const char *why;
+	SSL_CTX *ctx;
+
+	if (!starttls && !wrapper)
+		return NULL;
+	params_tls_server(&ts);
+	if ((ctx = tls_server_ctx_new(&ts, &why)) != NULL)
+		return ctx;
+	if (wrapper)
+		msg_fatal("TLS: %s (tls_cert_file=%s, tls_key_file=%s)", why,
+		    var_tls_cert_file, var_tls_key_file);
+	msg_warn("TLS: %s (tls_cert_file=%s, tls_key_file=%s); STARTTLS is "
+	    "not offered", why, var_tls_cert_file, var_tls_key_file);
+	return NULL;
 }
 
 void

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "util/conf.h"
+#include "util/tls.h"
 
 extern char *var_myhostname;
 extern char *var_mydomain;
@@ -61,6 +62,15 @@ extern uint64_t var_imapd_timeout;
 extern uint64_t var_imapd_user_connection_limit;
 extern uint64_t var_imapd_idle_interval;
 extern char *var_imapd_special_folders;
+extern bool var_pop3d_tls_wrapper;
+extern bool var_pop3d_starttls;
+extern char *var_pop3d_cleartext_login;
+extern uint64_t var_pop3d_line_limit;
+extern uint64_t var_pop3d_bad_command_limit;
+extern uint64_t var_pop3d_timeout;
+extern uint64_t var_pop3d_user_connection_limit;
+extern char *var_pop3d_expire;
+extern uint64_t var_pop3d_login_delay;
 extern uint64_t var_queue_run_delay;
 extern uint64_t var_minimal_backoff_time;
 extern uint64_t var_maximal_backoff_time;
@@ -87,6 +97,13 @@ extern const struct conf_def mail_params[];
 struct tls_settings;
 /* params_tls_server - the server TLS settings of postern.conf. */
 void params_tls_server(struct tls_settings *ts);
+/*
+ * params_tls_server_ctx - a server's TLS context, made before its jail:
+ * NULL when neither starttls nor wrapper is on.  A certificate that does
+ * not load is fatal with wrapper (the port speaks only TLS), else a
+ * warning, and NULL: the server then does not offer STARTTLS/STLS.
+ */
+SSL_CTX *params_tls_server_ctx(bool starttls, bool wrapper);
 
 /* params_register - register daemon_params and mail_params. */
 void params_register(void);

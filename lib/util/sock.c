@@ -181,3 +181,10 @@ sock_peer_text(int fd, char *out, size_t size)
 		snprintf(out, size, "unix");
 	return out;
 }
+
+bool
+sock_text_is_local(const char *addr)
+{
+	return strncmp(addr, "127.", 4) == 0 || strcmp(addr, "::1") == 0 ||
+	    strcmp(addr, "unix") == 0;
+}

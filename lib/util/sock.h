@@ -26,5 +26,8 @@ int sock_listen_unix(const char *path, unsigned mode, int backlog,
 int sock_nonblock(int fd, bool on);
 /* sock_peer_text - "ip" of a connected socket's peer (or "unix"). */
 const char *sock_peer_text(int fd, char *out, size_t size);
+/* sock_text_is_local - whether a sock_peer_text address is this machine's
+ * own: 127.0.0.0/8, ::1 or a unix socket (for *_cleartext_login). */
+bool sock_text_is_local(const char *addr);
 
 #endif

@@ -62,6 +62,15 @@ def children_of(ppid):
     return sorted(out)
 
 
+def client_tls():
+    """A client TLS context for the tests' self-signed certificates."""
+    import ssl
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    return ctx
+
+
 def test_env():
     """The environment for Postern processes under test.
 
@@ -137,13 +146,14 @@ class Instance:
 
     def start(self, expect_ok=True):
         """master in the foreground, its log on master.stderr."""
+        before = len(self.log())        # a restart appends to the log
         err = open(self.stderr_path, "ab")
         self.proc = subprocess.Popen(
             [os.path.join(LIBEXEC, "master"), "-f", "-c", self.dir],
             stdout=subprocess.DEVNULL, stderr=err, env=test_env())
         err.close()
         if expect_ok:
-            ok = wait_for(lambda: "daemon started" in self.log()
+            ok = wait_for(lambda: "daemon started" in self.log()[before:]
                           or self.proc.poll() is not None, 10)
             if self.proc.poll() is not None or not ok:
                 raise RuntimeError("master did not start:\n" + self.log())
@@ -315,33 +325,49 @@ class MailInstance(Instance):
 
 
 class ImapInstance(MailInstance):
-    """A MailInstance with imapd on free loopback ports (143-style with
-    STARTTLS, and 993-style implicit TLS), authd and cryptd."""
+    """A MailInstance with imapd and pop3d on free loopback ports
+    (143/110-style with STARTTLS/STLS, and 993/995-style implicit TLS),
+    authd and cryptd."""
 
-    def __init__(self, extra_conf="", imapd_opts=""):
+    def __init__(self, extra_conf="", imapd_opts="", pop3d_opts=""):
         super().__init__(extra_conf=extra_conf)
         self.imap_port = free_port()
         self.imaps_port = free_port()
+        self.pop3_port = free_port()
+        self.pop3s_port = free_port()
         self.append("master.conf",
                     f"imap inet 127.0.0.1:{self.imap_port} - - - imapd "
                     f"{imapd_opts}\n"
                     f"imaps inet 127.0.0.1:{self.imaps_port} - - - imapd "
                     f"-o imapd_tls_wrapper=yes {imapd_opts}\n"
+                    f"pop3 inet 127.0.0.1:{self.pop3_port} - - - pop3d "
+                    f"{pop3d_opts}\n"
+                    f"pop3s inet 127.0.0.1:{self.pop3s_port} - - - pop3d "
+                    f"-o pop3d_tls_wrapper=yes {pop3d_opts}\n"
                     "authd unix authd - - - authd "
-                    "-o allowed_clients=imap,imaps\n"
+                    "-o allowed_clients=imap,imaps,pop3,pop3s\n"
                     "cryptd unix cryptd - - - cryptd "
-                    "-o allowed_clients=authd,imap,imaps\n")
+                    "-o allowed_clients=authd,imap,imaps,pop3,pop3s\n")
+
+    def pop3(self, address=None, tls=False):
+        """A poplib client, logged in as address when given."""
+        import poplib
+        if tls:
+            c = poplib.POP3_SSL("127.0.0.1", self.pop3s_port,
+                                context=client_tls(), timeout=30)
+        else:
+            c = poplib.POP3("127.0.0.1", self.pop3_port, timeout=30)
+        if address:
+            c.user(address)
+            c.pass_(self.passwords[address.lower()])
+        return c
 
     def imap(self, address=None, tls=False):
         """An imaplib client, logged in as address when given."""
         import imaplib
-        import ssl
         if tls:
-            ctx = ssl.create_default_context()
-            ctx.check_hostname = False
-            ctx.verify_mode = ssl.CERT_NONE
             c = imaplib.IMAP4_SSL("127.0.0.1", self.imaps_port,
-                                  ssl_context=ctx, timeout=30)
+                                  ssl_context=client_tls(), timeout=30)
         else:
             c = imaplib.IMAP4("127.0.0.1", self.imap_port, timeout=30)
         if address:

@@ -2,10 +2,9 @@
 bytes, and a test case with a running instance (bob and alice)."""
 import smtplib
 import socket
-import ssl
 import unittest
 
-from harness import ImapInstance
+from harness import ImapInstance, client_tls
 
 BOB = "bob@example.test"
 ALICE = "alice@example.test"
@@ -24,9 +23,7 @@ class Raw:
     def __init__(self, port, tls=False):
         self.sock = socket.create_connection(("127.0.0.1", port), timeout=10)
         if tls:
-            ctx = ssl.create_default_context()
-            ctx.check_hostname = False
-            ctx.verify_mode = ssl.CERT_NONE
+            ctx = client_tls()
             self.sock = ctx.wrap_socket(self.sock)
         self.f = self.sock.makefile("rb")
         self.greeting = self.line()
@@ -59,11 +56,13 @@ class Raw:
 class ImapTest(unittest.TestCase):
     extra_conf = ""
     imapd_opts = ""
+    pop3d_opts = ""
 
     def setUp(self):
         self.inst = ImapInstance(extra_conf="auth_failure_delay_max = 0s\n"
                                  + self.extra_conf,
-                                 imapd_opts=self.imapd_opts)
+                                 imapd_opts=self.imapd_opts,
+                                 pop3d_opts=self.pop3d_opts)
         self.addCleanup(self.check_clean)
         self.inst.add_user(BOB, password="bob's secret")
         self.inst.add_user(ALICE, password="alice pw")

@@ -5,11 +5,10 @@ import os
 import re
 import signal
 import smtplib
-import ssl
 import time
 import unittest
 
-from harness import wait_for
+from harness import client_tls, wait_for
 
 from imaptest import ALICE, BOB, ImapTest, message
 
@@ -110,9 +109,7 @@ class CleartextTest(ImapTest):
         self.assertRegex(out[-1], r"^a NO \[PRIVACYREQUIRED\]")
         c = imaplib.IMAP4("127.0.0.1", self.inst.imap_port, timeout=10)
         self.addCleanup(self.logout, c)
-        ctx = ssl.create_default_context()
-        ctx.check_hostname = False
-        ctx.verify_mode = ssl.CERT_NONE
+        ctx = client_tls()
         c.starttls(ssl_context=ctx)
         self.assertNotIn("LOGINDISABLED", c.capabilities)
         self.assertEqual(c.login(BOB, "bob's secret")[0], "OK")
@@ -123,9 +120,7 @@ class CleartextTest(ImapTest):
         # the TLS session (the STARTTLS injection attack).
         r.send(b"a STARTTLS\r\nb LOGIN bob@example.test x\r\n")
         self.assertEqual(r.line(), "a OK Begin TLS negotiation now")
-        ctx = ssl.create_default_context()
-        ctx.check_hostname = False
-        ctx.verify_mode = ssl.CERT_NONE
+        ctx = client_tls()
         s = ctx.wrap_socket(r.sock)
         s.sendall(b"c NOOP\r\n")
         f = s.makefile("rb")

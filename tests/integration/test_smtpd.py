@@ -4,13 +4,12 @@ import os
 import re
 import smtplib
 import socket
-import ssl
 import subprocess
 import shutil
 import time
 import unittest
 
-from harness import MailInstance, wait_for
+from harness import MailInstance, client_tls, wait_for
 
 
 class Raw:
@@ -374,9 +373,7 @@ class TlsTest(SmtpdBase):
         # RSET rides in the same packet as STARTTLS: it must be dropped.
         c.send("STARTTLS\r\nRSET\r\n")
         self.assertEqual(c.reply(), (220, ["2.0.0 Ready to start TLS"]))
-        ctx = ssl.create_default_context()
-        ctx.check_hostname = False
-        ctx.verify_mode = ssl.CERT_NONE
+        ctx = client_tls()
         tls = ctx.wrap_socket(c.sock, server_hostname="mail.example.test")
         f = tls.makefile("rb")
         tls.sendall(b"NOOP\r\n")
@@ -398,9 +395,7 @@ class TlsTest(SmtpdBase):
 
     def test_implicit_tls_and_received_names_cipher(self):
         before = self.count("alice@example.test")
-        ctx = ssl.create_default_context()
-        ctx.check_hostname = False
-        ctx.verify_mode = ssl.CERT_NONE
+        ctx = client_tls()
         with smtplib.SMTP_SSL("127.0.0.1", self.inst.smtps_port,
                               context=ctx) as s:
             s.sendmail("a@client.test", ["alice@example.test"],
