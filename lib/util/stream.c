@@ -234,6 +234,9 @@ flush(struct stream *s)
 			}
 		}
 		buf_consume(&s->out, (size_t)n);
+		/* A peer reading a long answer is not idle. */
+		if (n > 0 && s->out.len > 0)
+			arm(s);
 	}
 	if (s->out.len == 0 && s->out.cap > STREAM_KEEP) {
 		buf_free(&s->out);

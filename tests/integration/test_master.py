@@ -292,10 +292,21 @@ class MasterTest(unittest.TestCase):
     @unittest.skipUnless(IS_ROOT, "needs root: privilege drop and chroot")
     def test_children_run_as_their_user_in_their_chroot(self):
         self.start(echo_line("echo", self.port, 5, "-o process_min=2"))
-        kids = wait_for(lambda: len(self.inst.children()) == 2
-                        and self.inst.children())
         pw = pwd.getpwnam("postern")
         queue = os.path.realpath(os.path.join(self.inst.dir, "queue"))
+
+        def dropped(pid):
+            try:
+                with open(f"/proc/{pid}/status") as f:
+                    return f"Uid:\t{pw.pw_uid}\t" in f.read()
+            except OSError:
+                return False
+        # Both children past their setup: a fresh fork is root for a
+        # moment, until it has jailed itself and dropped privileges.
+        kids = wait_for(lambda: len(self.inst.children()) == 2
+                        and all(dropped(p) for p in self.inst.children())
+                        and self.inst.children())
+        self.assertTrue(kids, "two children that gave up root")
         for pid in kids:
             with open(f"/proc/{pid}/status") as f:
                 st = dict(l.split(":", 1) for l in f if ":" in l)

@@ -394,6 +394,42 @@ class StlsTest(Pop3Test):
         p.quit()
 
 
+class LoginDelayTest(Pop3Test):
+    pop3d_opts = "-o pop3d_login_delay=60s"
+
+    def test_second_login_within_the_delay_is_refused(self):
+        c = self.line()
+        c.send("CAPA")
+        c.line()
+        self.assertIn(b"LOGIN-DELAY 60\r\n", c.multi())
+        self.login(c)
+        self.assertTrue(c.cmd("QUIT").startswith("+OK"))
+        c = self.line()
+        c.cmd(f"USER {BOB}")
+        r = c.cmd("PASS " + self.inst.passwords[BOB])
+        self.assertEqual(r, "-ERR [LOGIN-DELAY] Wait 60 seconds between "
+                         "logins")
+        # Another user is not held back.
+        self.login(c, ALICE)
+
+
+class AuthdGoneTest(Pop3Test):
+    def test_sys_temp_when_authd_cannot_be_reached(self):
+        with open(f"{self.inst.dir}/master.conf") as f:
+            conf = [l for l in f if not l.startswith("authd ")]
+        self.inst.write("master.conf", "".join(conf))
+        self.inst.reload()
+        self.inst.wait_log(r"authd.*(stopped|retired|removed)", 5)
+        time.sleep(0.5)
+        c = self.line()
+        c.cmd(f"USER {BOB}")
+        r = c.cmd("PASS " + self.inst.passwords[BOB])
+        self.assertTrue(r.startswith("-ERR [SYS/TEMP] Authentication is "
+                                     "temporarily unavailable"), r)
+        # The session goes on: the client may try again.
+        self.assertTrue(c.cmd("CAPA").startswith("+OK"))
+
+
 class BadInputTest(Pop3Test):
     pop3d_opts = "-o pop3d_bad_command_limit=5"
 
