@@ -34,7 +34,7 @@ enum pop3_state {
 enum pop3_mode {
 	MODE_COMMAND,		/* reading command lines */
 	MODE_SASL,		/* AUTH PLAIN: waiting for the response */
-	MODE_WAIT,		/* authd has the password; input held */
+	MODE_WAIT,		/* authd or cryptd was asked; input held */
 	MODE_SEND,		/* RETR/TOP in flight; input held */
 	MODE_TLS,		/* STLS handshake */
 	MODE_CLOSING,		/* -ERR or +OK said; closing */
@@ -59,7 +59,8 @@ struct session {
 	char addr[64];
 	bool loopback;
 	bool tls;
-	bool gone;		/* the client left while authd was asked */
+	bool gone;		/* the client left while authd or cryptd was
+				   asked: freed when the answer comes */
 	unsigned bad;		/* -ERR for bad commands, in a row */
 	uint64_t commands;
 

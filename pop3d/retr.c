@@ -65,8 +65,9 @@ retr_abort(struct session *ss)
 }
 
 /*
- * stuff - n plaintext bytes into out, dot-stuffed; *n is cut short where
- * TOP has sent enough.  Returns true when the message is done (TOP).
+ * stuff - TOP's case: n plaintext bytes into out, dot-stuffed, finding
+ * the end of the header and counting body lines; *n is cut short where
+ * TOP has sent enough.  Returns true when that is reached.
  */
 static bool
 stuff(struct retr *t, const uint8_t *p, size_t *n, struct buf *out)
@@ -97,6 +98,27 @@ stuff(struct retr *t, const uint8_t *p, size_t *n, struct buf *out)
 		t->line_len = 0;
 	}
 	return false;
+}
+
+/* stuff_all - RETR's case: n bytes dot-stuffed straight into the stream,
+ * a line at a time (only a "." at a line start needs a look) */
+static void
+stuff_all(struct retr *t, struct stream *s, const uint8_t *p, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		const uint8_t *lf;
+		size_t end;
+
+		if (t->bol && p[i] == '.')
+			stream_write(s, ".", 1);
+		lf = memchr(p + i, '\n', n - i);
+		end = lf != NULL ? (size_t)(lf - p) + 1 : n;
+		stream_write(s, p + i, end - i);
+		t->bol = lf != NULL;
+		i = end;
+	}
 }
 
 /* finish - the terminating line; the next command may come */
@@ -147,6 +169,11 @@ pump(struct stream *s, void *ctx)
 			return;
 		}
 		len = (size_t)n;
+		if (!t->top) {
+			stuff_all(t, s, plain, len);
+			t->sent += len;
+			continue;
+		}
 		done = stuff(t, plain, &len, &out);
 		t->sent += len;
 		stream_write(s, out.data, out.len);
@@ -163,12 +190,39 @@ pump(struct stream *s, void *ctx)
 		stream_on_drain(s, RETR_LOW, pump);
 }
 
-/* start - open message p and begin sending it */
+/* key_ready - cryptd opened the message's content key (or not) */
+static void
+key_ready(void *ctx, const uint8_t *key, const char *why)
+{
+	struct session *ss = ctx;
+	struct retr *t;
+
+	if (!session_resume(ss))
+		return;		/* the client left meanwhile */
+	t = ss->retr;
+	if (key == NULL || msgcrypt_read_begin(&t->r, t->fd, key, &why) < 0) {
+		msg_warn("%s: message %u: %s", ss->acc.user, t->p->uid, why);
+		retr_abort(ss);
+		err(ss, false, "[SYS/TEMP] Cannot decrypt message");
+		return;
+	}
+	if (t->top)
+		ok(ss, "Top of message follows");
+	else
+		ok(ss, "%llu octets", (unsigned long long)t->p->size);
+	ss->mode = MODE_SEND;
+	stream_pause(ss->s);
+	pump(ss->s, ss);
+}
+
+/*
+ * start - open message p and ask cryptd for its key; the session takes
+ * no input meanwhile, while the process serves the others.
+ */
 static void
 start(struct session *ss, struct pop3_msg *p, bool top, uint64_t lines)
 {
 	struct retr *t = xcalloc(1, sizeof(*t));
-	uint8_t key[MSGCRYPT_KEY_LEN];
 	char path[1200];
 	const char *why = NULL;
 
@@ -186,24 +240,16 @@ start(struct session *ss, struct pop3_msg *p, bool top, uint64_t lines)
 			err(ss, false, "[SYS/TEMP] Cannot read message");
 		return;
 	}
-	if (mlogin_key(&ss->acc, t->fd, key, &why) < 0 ||
-	    msgcrypt_read_begin(&t->r, t->fd, key, &why) < 0) {
-		sodium_memzero(key, sizeof(key));
+	if (mlogin_key_start(&ss->acc, t->fd, key_ready, ss, &why) < 0) {
 		msg_warn("%s: %s: %s", ss->acc.user, path, why);
 		close(t->fd);
 		free(t);
 		err(ss, false, "[SYS/TEMP] Cannot decrypt message");
 		return;
 	}
-	sodium_memzero(key, sizeof(key));
 	ss->retr = t;
-	if (top)
-		ok(ss, "Top of message follows");
-	else
-		ok(ss, "%llu octets", (unsigned long long)p->size);
-	ss->mode = MODE_SEND;
+	ss->mode = MODE_WAIT;
 	stream_pause(ss->s);
-	pump(ss->s, ss);
 }
 
 void

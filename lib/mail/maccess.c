@@ -122,16 +122,10 @@ maccess_login(struct maccess *a, const char *user, const char *pw,
 }
 
 int
-maccess_key(const struct maccess *a, int *crypt_fd, int fd,
-    uint8_t key[MSGCRYPT_KEY_LEN], const char **error_r)
+maccess_key_request(struct ipc_msg *m, const struct maccess *a, int fd,
+    const char **error_r)
 {
 	uint8_t sealed[MSGCRYPT_SEALED_LEN];
-	struct ipc_msg m, rep;
-	const uint8_t *k;
-	const char *err;
-	uint64_t status;
-	size_t klen;
-	int rc = -1;
 
 	if (!a->logged_in) {
 		*error_r = "not logged in";
@@ -139,34 +133,64 @@ maccess_key(const struct maccess *a, int *crypt_fd, int fd,
 	}
 	if (msgcrypt_read_sealed(fd, sealed, error_r) < 0)
 		return -1;
+	ipc_msg_init(m, CRYPT_T_OPEN);
+	if (ipc_put_str(m, "handle", a->handle) < 0 ||
+	    ipc_put_str(m, "user", a->user) < 0 ||
+	    ipc_put_bytes(m, "sealed", sealed, sizeof(sealed)) < 0) {
+		ipc_msg_free(m);
+		*error_r = "cannot build the request";
+		return -1;
+	}
+	return 0;
+}
+
+int
+maccess_key_reply(struct ipc_msg *r, uint8_t key[MSGCRYPT_KEY_LEN],
+    const char **error_r)
+{
+	const uint8_t *k;
+	const char *err;
+	uint64_t status;
+	size_t klen;
+	int rc = -1;
+
+	*error_r = "the key service did not answer";
+	if (r == NULL)
+		return -1;
+	if (ipc_get_u64(r, "status", IPC_REQUIRED, &status) == 1 &&
+	    status == IPC_OK && ipc_get_bytes(r, "key", IPC_REQUIRED, &k,
+	    &klen) == 1 && klen == MSGCRYPT_KEY_LEN) {
+		memcpy(key, k, MSGCRYPT_KEY_LEN);
+		rc = 0;
+	} else if (ipc_get_str(r, "error", IPC_OPTIONAL, &err) == 1) {
+		*error_r = strcmp(err, "no such session") == 0 ?
+		    "session ended (log in again)" :
+		    "this message cannot be opened with this session";
+	}
+	sodium_memzero(r->payload.data, r->payload.len);
+	return rc;
+}
+
+int
+maccess_key(const struct maccess *a, int *crypt_fd, int fd,
+    uint8_t key[MSGCRYPT_KEY_LEN], const char **error_r)
+{
+	struct ipc_msg m, rep;
+	int rc = -1;
+
+	if (maccess_key_request(&m, a, fd, error_r) < 0)
+		return -1;
 	if (*crypt_fd < 0)
 		*crypt_fd = connect_to("cryptd", CRYPT_PROTO, CRYPT_MAJOR,
 		    CRYPT_MINOR);
 	if (*crypt_fd < 0) {
 		*error_r = "the key service is not available";
-		return -1;
-	}
-	*error_r = "the key service did not answer";
-	ipc_msg_init(&m, CRYPT_T_OPEN);
-	if (ipc_put_u64(&m, "id", 1) == 0 &&
-	    ipc_put_str(&m, "handle", a->handle) == 0 &&
-	    ipc_put_str(&m, "user", a->user) == 0 &&
-	    ipc_put_bytes(&m, "sealed", sealed, sizeof(sealed)) == 0 &&
+	} else if (ipc_put_u64(&m, "id", 1) == 0 &&
 	    ask(crypt_fd, &m, &rep) == 0) {
-		if (ipc_get_u64(&rep, "status", IPC_REQUIRED, &status) == 1 &&
-		    status == IPC_OK && ipc_get_bytes(&rep, "key",
-		    IPC_REQUIRED, &k, &klen) == 1 && klen ==
-		    MSGCRYPT_KEY_LEN) {
-			memcpy(key, k, MSGCRYPT_KEY_LEN);
-			rc = 0;
-		} else if (ipc_get_str(&rep, "error", IPC_OPTIONAL, &err) ==
-		    1) {
-			*error_r = strcmp(err, "no such session") == 0 ?
-			    "session ended (log in again)" :
-			    "this message cannot be opened with this session";
-		}
-		sodium_memzero(rep.payload.data, rep.payload.len);
+		rc = maccess_key_reply(&rep, key, error_r);
 		ipc_msg_free(&rep);
+	} else {
+		*error_r = "the key service did not answer";
 	}
 	ipc_msg_free(&m);
 	return rc;

@@ -58,6 +58,13 @@ int maccess_login_request(struct ipc_msg *m, const char *user,
 int maccess_login_reply(struct maccess *a, struct ipc_msg *r);
 int maccess_key(const struct maccess *a, int *crypt_fd, int fd,
     uint8_t key[MSGCRYPT_KEY_LEN], const char **error_r);
+/* maccess_key_request / maccess_key_reply - maccess_key in pieces, for a
+ * request that goes out on a shared connection (no id: the caller adds
+ * one); the reply (NULL: none came) is wiped. */
+int maccess_key_request(struct ipc_msg *m, const struct maccess *a, int fd,
+    const char **error_r);
+int maccess_key_reply(struct ipc_msg *r, uint8_t key[MSGCRYPT_KEY_LEN],
+    const char **error_r);
 int maccess_logout_request(struct ipc_msg *m, const struct maccess *a);
 
 #endif

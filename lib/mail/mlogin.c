@@ -15,16 +15,20 @@
 #include <sodium.h>
 
 #include "mail/mlogin.h"
+#include "mail/msgcrypt.h"
 #include "mail/proto_auth.h"
+#include "mail/proto_crypt.h"
 #include "util/daemon.h"
 #include "util/ipc.h"
 #include "util/log.h"
 #include "util/mem.h"
 
-#define AUTH_TIMEOUT_MS	60000
+#define AUTH_TIMEOUT_MS	60000	/* an Argon2id queue may be long */
+#define KEY_TIMEOUT_MS	10000	/* cryptd answers from memory */
 
 static struct ipc_conn *auth_conn;
-static int crypt_fd = -1;
+static struct ipc_conn *crypt_conn;	/* asynchronous key requests */
+static int crypt_fd = -1;		/* synchronous ones */
 
 struct pending {
 	struct maccess *a;
@@ -42,7 +46,7 @@ auth_closed(struct ipc_conn *c, const char *reason, void *ctx)
 	auth_conn = NULL;
 }
 
-/* auth_msg - authd sends nothing unasked */
+/* auth_msg - authd and cryptd send nothing unasked */
 static void
 auth_msg(struct ipc_conn *c, struct ipc_msg *m, void *ctx)
 {
@@ -136,6 +140,84 @@ mlogin_key(const struct maccess *a, int fd, uint8_t key[32],
     const char **error_r)
 {
 	return maccess_key(a, &crypt_fd, fd, key, error_r);
+}
+
+/* crypt_closed - cryptd went away; pending requests get NULL replies */
+static void
+crypt_closed(struct ipc_conn *c, const char *reason, void *ctx)
+{
+	(void)c;
+	(void)ctx;
+	msg_warn("cryptd: connection closed (%s)", reason);
+	crypt_conn = NULL;
+}
+
+/* crypt_connect - the shared asynchronous connection to cryptd */
+static struct ipc_conn *
+crypt_connect(void)
+{
+	const char *why;
+	int fd;
+
+	if (crypt_conn != NULL)
+		return crypt_conn;
+	fd = daemon_connect("cryptd", &why);
+	if (fd < 0) {
+		msg_warn("cryptd: %s", why);
+		return NULL;
+	}
+	crypt_conn = ipc_conn_new(fd, CRYPT_PROTO, CRYPT_MAJOR, CRYPT_MINOR, 0,
+	    auth_msg, crypt_closed, NULL);
+	return crypt_conn;
+}
+
+struct key_pending {
+	mlogin_key_fn *done;
+	void *ctx;
+};
+
+/* key_reply - cryptd's answer to OPEN */
+static void
+key_reply(struct ipc_conn *c, struct ipc_msg *reply, void *ctx)
+{
+	struct key_pending p = *(struct key_pending *)ctx;
+	uint8_t key[MSGCRYPT_KEY_LEN];
+	const char *why;
+
+	(void)c;
+	free(ctx);
+	if (maccess_key_reply(reply, key, &why) == 0)
+		p.done(p.ctx, key, NULL);
+	else
+		p.done(p.ctx, NULL, why);
+	sodium_memzero(key, sizeof(key));
+}
+
+int
+mlogin_key_start(const struct maccess *a, int fd, mlogin_key_fn *done,
+    void *ctx, const char **error_r)
+{
+	struct ipc_conn *c = crypt_connect();
+	struct key_pending *p;
+	struct ipc_msg m;
+	int rc;
+
+	if (c == NULL) {
+		*error_r = "the key service is not available";
+		return -1;
+	}
+	if (maccess_key_request(&m, a, fd, error_r) < 0)
+		return -1;
+	p = xmalloc(sizeof(*p));
+	*p = (struct key_pending){ done, ctx };
+	rc = ipc_conn_request(c, &m, KEY_TIMEOUT_MS, key_reply, p);
+	ipc_msg_free(&m);
+	if (rc < 0) {
+		free(p);
+		*error_r = "the key service is not available";
+		return -1;
+	}
+	return 0;
 }
 
 bool

@@ -36,9 +36,18 @@ int mlogin_start(struct maccess *a, const char *user, const char *pw,
  * handle; harmless when not logged in. */
 void mlogin_end(struct maccess *a);
 /* mlogin_key - the content key of the stored message on fd; 0, or -1
- * with *error_r. */
+ * with *error_r.  Waits for cryptd. */
 int mlogin_key(const struct maccess *a, int fd, uint8_t key[32],
     const char **error_r);
+/*
+ * mlogin_key_start - the same without waiting: done runs later with the
+ * key (wiped after it returns), or with NULL and why.  0 when asked, -1
+ * with *error_r when the request could not go out.  As with logins, the
+ * session behind ctx must outlive the request.
+ */
+typedef void mlogin_key_fn(void *ctx, const uint8_t *key, const char *why);
+int mlogin_key_start(const struct maccess *a, int fd, mlogin_key_fn *done,
+    void *ctx, const char **error_r);
 /* mlogin_cleartext_ok - may a client log in on this connection?  setting
  * is the daemon's *_cleartext_login: no, loopback or yes. */
 bool mlogin_cleartext_ok(const char *setting, bool tls, bool loopback);

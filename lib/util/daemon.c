@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <grp.h>
+#include <malloc.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -36,6 +37,10 @@
 #include "util/master_fds.h"
 #include "util/mem.h"
 #include "util/strnum.h"
+
+/* Heap tuning (daemon_main): what stays in the heap, what is mmap'ed. */
+#define DAEMON_MMAP_THRESHOLD	(1 << 20)
+#define DAEMON_TRIM_THRESHOLD	(4 << 20)
 
 uint64_t var_client_limit;
 uint64_t var_max_use;
@@ -430,6 +435,14 @@ daemon_main(int argc, char **argv, const struct daemon_spec *s)
 	spec = s;
 	if (sodium_init() < 0)
 		msg_fatal("libsodium failed to start");
+	/*
+	 * Per-request buffers (a message being decrypted, a long reply
+	 * queued) come and go by the hundred KB.  With glibc's defaults each
+	 * one was an mmap and munmap, or a brk that grew the heap and shrank
+	 * it again, with the page faults in between, on every request.
+	 */
+	(void)mallopt(M_MMAP_THRESHOLD, DAEMON_MMAP_THRESHOLD);
+	(void)mallopt(M_TRIM_THRESHOLD, DAEMON_TRIM_THRESHOLD);
 	/* Children log through master until the configuration says more. */
 	snprintf(fdtext, sizeof(fdtext), "%d", MASTER_LOG_FD);
 	if (log_open(prog, LOG_TO_PIPE, fdtext) < 0)
