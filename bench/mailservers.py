@@ -95,6 +95,7 @@ class Postern:
     def __init__(self, build, top):
         self.dir = os.path.join(top, "postern")
         self.port = free_port()         # IMAP
+        self.imaps = free_port()
         self.pop3 = free_port()
         self.smtp = free_port()
         self.sbin = os.path.join(build, "sbin", "postern")
@@ -106,12 +107,15 @@ class Postern:
                     "local unix local - - - local\n"
                     f"imap inet 127.0.0.1:{self.port} - - - imapd "
                     "-o client_limit=5000 -o max_use=0\n"
+                    f"imaps inet 127.0.0.1:{self.imaps} - - - imapd "
+                    "-o client_limit=5000 -o max_use=0 "
+                    "-o imapd_tls_wrapper=yes\n"
                     f"pop3 inet 127.0.0.1:{self.pop3} - - - pop3d "
                     "-o client_limit=5000 -o max_use=0\n"
                     "authd unix authd - - - authd "
-                    "-o allowed_clients=imap,pop3\n"
+                    "-o allowed_clients=imap,imaps,pop3\n"
                     "cryptd unix cryptd - - - cryptd "
-                    "-o allowed_clients=authd,imap,pop3\n")
+                    "-o allowed_clients=authd,imap,imaps,pop3\n")
         with open(os.path.join(self.dir, "postern.conf"), "a") as f:
             f.write("imapd_user_connection_limit = 0\n"
                     "imapd_cleartext_login = yes\n"
@@ -155,7 +159,10 @@ class Dovecot:
     def __init__(self, top):
         self.dir = os.path.join(top, "dovecot")
         self.port = free_port()         # IMAP
+        self.imaps = free_port()
         self.pop3 = free_port()
+        # The certificate `postern init` made (top/postern/tls).
+        tls = os.path.join(top, "postern", "tls")
         os.makedirs(os.path.join(self.dir, "run"))
         os.makedirs(os.path.join(self.dir, "mail"))
         shutil.chown(os.path.join(self.dir, "mail"), "mail", "mail")
@@ -174,7 +181,9 @@ log_path = {self.dir}/dovecot.log
 listen = 127.0.0.1
 protocols = imap pop3
 pop3_uidl_format = %08Xu%08Xv
-ssl = no
+ssl = yes
+ssl_cert = <{tls}/cert.pem
+ssl_key = <{tls}/key.pem
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 first_valid_uid = 1
@@ -199,7 +208,9 @@ service imap-login {{
     port = {self.port}
   }}
   inet_listener imaps {{
-    port = 0
+    address = 127.0.0.1
+    port = {self.imaps}
+    ssl = yes
   }}
   service_count = 0
   process_min_avail = 2
