@@ -207,9 +207,15 @@ void cmd_status(struct session *ss, struct imap_command *c, bool uid);
 void cmd_namespace(struct session *ss, struct imap_command *c, bool uid);
 void cmd_setquota(struct session *, struct imap_command *, bool);
 void cmd_getquota(struct session *ss, struct imap_command *c, bool uid);
-/* mailbox_name - an astring argument as a folder name (INBOX in any
- * case becomes "INBOX"); NULL if not a string. */
-const char *mailbox_name(const struct imap_arg *a, char *out, size_t size);
+/* mailbox_name - an astring argument as a folder name, UTF-8 (decoded
+ * from modified UTF-7 unless IMAP4rev2 is enabled; INBOX in any case
+ * becomes "INBOX"), into out; NULL if it is not a string, malformed or
+ * too long. */
+const char *mailbox_name(const struct session *ss, const struct imap_arg *a,
+    char *out, size_t size);
+/* name_coding - " (in modified UTF-7)" or " (in UTF-8)": what a BAD about
+ * a name adds */
+const char *name_coding(const struct session *ss);
 
 /* view.c */
 /* view_sync - report what changed since the last look; expunges only

@@ -18,40 +18,78 @@
 
 #include "imapd/imapd.h"
 #include "mail/imap_fetch.h"
+#include "mail/imap_utf7.h"
 #include "util/log.h"
 #include "util/mem.h"
 
 #define SUBS_FILE	"postern-subscriptions"
 #define NAME_MAX_LEN	400
 
+/*
+ * name_in - n bytes of a client's name (or pattern) as UTF-8, in out:
+ * decoded from modified UTF-7 unless IMAP4rev2 is on (RFC 9051 5.1:
+ * then it is UTF-8 already, and must be well-formed).  NULL if it is
+ * malformed or too long.
+ */
+static const char *
+name_in(const struct session *ss, const char *data, size_t n, char *out,
+    size_t size)
+{
+	struct buf b = BUF_INIT;
+	const char *rc = NULL;
+
+	if (memchr(data, '\0', n) != NULL)
+		return NULL;
+	if (ss->rev2 ? imap_utf8_valid(data, n) && buf_append(&b, data, n) ==
+	    0 : imap_utf7_decode(data, n, &b) == 0) {
+		if (b.len < size) {
+			memcpy(out, b.data != NULL ? (char *)b.data : "", b.len);
+			out[b.len] = '\0';
+			rc = out;
+		}
+	}
+	buf_free(&b);
+	return rc;
+}
+
 const char *
-mailbox_name(const struct imap_arg *a, char *out, size_t size)
+name_coding(const struct session *ss)
+{
+	return ss->rev2 ? " (in UTF-8)" : " (in modified UTF-7)";
+}
+
+const char *
+mailbox_name(const struct session *ss, const struct imap_arg *a, char *out,
+    size_t size)
 {
 	if (a == NULL || (a->type != IMAP_ATOM && a->type != IMAP_QUOTED &&
-	    a->type != IMAP_LITERAL) || a->len >= size ||
-	    memchr(a->data, '\0', a->len) != NULL)
+	    a->type != IMAP_LITERAL) ||
+	    name_in(ss, a->data, a->len, out, size) == NULL)
 		return NULL;
-	memcpy(out, a->data, a->len);
-	out[a->len] = '\0';
 	if (folder_is_inbox(out))
 		strcpy(out, "INBOX");
 	return out;
 }
 
-/* quoted_name - a folder name as an atom when it can be one (as most
- * servers send them), else as an IMAP string */
+/* quoted_name - a folder name as the client reads names (modified UTF-7
+ * before IMAP4rev2), as an atom when it can be one (as most servers send
+ * them), else as an IMAP string */
 static void
-quoted_name(struct buf *b, const char *name)
+quoted_name(const struct session *ss, struct buf *b, const char *name)
 {
-	const char *p = name;
+	struct buf enc = BUF_INIT;
+	const char *p;
 
-	while (*p != '\0' && (unsigned char)*p > ' ' && *p < 0x7f &&
-	    strchr("(){%*\"\\]", *p) == NULL)
-		p++;
+	if (!ss->rev2 && imap_utf7_encode(name, &enc) == 0)
+		name = buf_cstr(&enc);
+	for (p = name; *p != '\0' && (unsigned char)*p > ' ' && *p < 0x7f &&
+	    strchr("(){%*\"\\]", *p) == NULL; p++)
+		;
 	if (*p == '\0' && p != name)
 		buf_puts(b, name);
 	else if (imap_string(b, name, strlen(name)) < 0)
 		buf_puts(b, "\"\"");
+	buf_free(&enc);
 }
 
 /* ---- SELECT and EXAMINE. ---- */
@@ -113,8 +151,9 @@ cmd_select(struct session *ss, struct imap_command *c, bool uid)
 
 	(void)uid;
 	if (c->n_args < 1 || c->n_args > 2 ||
-	    mailbox_name(c->args, name, sizeof(name)) == NULL) {
-		tagged(ss, c->tag, "BAD", "%s needs a folder name", c->name);
+	    mailbox_name(ss, c->args, name, sizeof(name)) == NULL) {
+		tagged(ss, c->tag, "BAD", "%s needs a folder name%s", c->name,
+		    name_coding(ss));
 		return;
 	}
 	if (c->n_args == 2) {
@@ -171,7 +210,7 @@ cmd_select(struct session *ss, struct imap_command *c, bool uid)
 	    (unsigned long long)(x->highestmodseq ? x->highestmodseq : 1));
 	if (ss->rev2) {
 		buf_reset(&b);
-		quoted_name(&b, name);
+		quoted_name(ss, &b, name);
 		untagged(ss, "LIST () \"/\" %s", buf_cstr(&b));
 	}
 	if (qresync && validity == x->uidvalidity) {
@@ -230,9 +269,10 @@ cmd_create(struct session *ss, struct imap_command *c, bool uid)
 	size_t len;
 
 	(void)uid;
-	if (c->n_args < 1 || mailbox_name(c->args, name, sizeof(name)) ==
+	if (c->n_args < 1 || mailbox_name(ss, c->args, name, sizeof(name)) ==
 	    NULL) {
-		tagged(ss, c->tag, "BAD", "CREATE needs a folder name");
+		tagged(ss, c->tag, "BAD", "CREATE needs a folder name%s",
+		    name_coding(ss));
 		return;
 	}
 	/* A trailing delimiter only says children will follow. */
@@ -313,9 +353,10 @@ cmd_delete(struct session *ss, struct imap_command *c, bool uid)
 	char name[NAME_MAX_LEN + 1], dir[1100];
 
 	(void)uid;
-	if (c->n_args != 1 || mailbox_name(c->args, name, sizeof(name)) ==
+	if (c->n_args != 1 || mailbox_name(ss, c->args, name, sizeof(name)) ==
 	    NULL) {
-		tagged(ss, c->tag, "BAD", "DELETE needs a folder name");
+		tagged(ss, c->tag, "BAD", "DELETE needs a folder name%s",
+		    name_coding(ss));
 		return;
 	}
 	if (folder_is_inbox(name)) {
@@ -381,9 +422,10 @@ cmd_rename(struct session *ss, struct imap_command *c, bool uid)
 	size_t n, flen;
 
 	(void)uid;
-	if (c->n_args != 2 || mailbox_name(c->args, from, sizeof(from)) ==
-	    NULL || mailbox_name(c->args->next, to, sizeof(to)) == NULL) {
-		tagged(ss, c->tag, "BAD", "RENAME needs two folder names");
+	if (c->n_args != 2 || mailbox_name(ss, c->args, from, sizeof(from)) ==
+	    NULL || mailbox_name(ss, c->args->next, to, sizeof(to)) == NULL) {
+		tagged(ss, c->tag, "BAD", "RENAME needs two folder names%s",
+		    name_coding(ss));
 		return;
 	}
 	if (folder_dir(ss, from, fdir, sizeof(fdir)) < 0 ||
@@ -490,9 +532,10 @@ cmd_subscribe(struct session *ss, struct imap_command *c, bool uid)
 	FILE *fp;
 
 	(void)uid;
-	if (c->n_args != 1 || mailbox_name(c->args, name, sizeof(name)) ==
+	if (c->n_args != 1 || mailbox_name(ss, c->args, name, sizeof(name)) ==
 	    NULL || strchr(name, '\n') != NULL) {
-		tagged(ss, c->tag, "BAD", "%s needs a folder name", c->name);
+		tagged(ss, c->tag, "BAD", "%s needs a folder name%s", c->name,
+		    name_coding(ss));
 		return;
 	}
 	n = subs_load(ss, &subs);
@@ -690,7 +733,7 @@ list_one(struct session *ss, const struct list_opts *o,
 	}
 #undef ATTR
 	buf_puts(&b, ") \"/\" ");
-	quoted_name(&b, k->name);
+	quoted_name(ss, &b, k->name);
 	if (childinfo)
 		buf_puts(&b, " (\"CHILDINFO\" (\"SUBSCRIBED\"))");
 	untagged(ss, "%s", buf_cstr(&b));
@@ -753,7 +796,7 @@ cmd_list(struct session *ss, struct imap_command *c, bool uid)
 		sel = a;
 		a = a->next;
 	}
-	if (a == NULL || mailbox_name(a, ref, sizeof(ref)) == NULL ||
+	if (a == NULL || mailbox_name(ss, a, ref, sizeof(ref)) == NULL ||
 	    (pat = a->next) == NULL) {
 		tagged(ss, c->tag, "BAD", "%s needs a reference and a pattern",
 		    c->name);
@@ -785,7 +828,13 @@ cmd_list(struct session *ss, struct imap_command *c, bool uid)
 			tagged(ss, c->tag, "BAD", "Bad %s pattern", c->name);
 			return;
 		}
-		snprintf(one, sizeof(one), "%.*s", (int)p->len, p->data);
+		if (name_in(ss, p->data, p->len, one, sizeof(one)) == NULL) {
+			while (n_pats > 0)
+				free(pats[--n_pats]);
+			tagged(ss, c->tag, "BAD", "Bad %s pattern (not %s)",
+			    c->name, ss->rev2 ? "UTF-8" : "modified UTF-7");
+			return;
+		}
 		pats[n_pats++] = xasprintf("%s%s", ref, one);
 	}
 	if (n_pats == 1 && pats[0][0] == '\0') {
@@ -852,7 +901,7 @@ status_items(struct session *ss, const char *name,
 		size += message_size(&x->msgs[i]);
 	}
 	buf_puts(out, "STATUS ");
-	quoted_name(out, name);
+	quoted_name(ss, out, name);
 	buf_puts(out, " (");
 	for (const struct imap_arg *a = items->list; a != NULL; a = a->next) {
 		unsigned long long v;
@@ -894,10 +943,11 @@ cmd_status(struct session *ss, struct imap_command *c, bool uid)
 	struct buf b = BUF_INIT;
 
 	(void)uid;
-	if (c->n_args != 2 || mailbox_name(c->args, name, sizeof(name)) ==
+	if (c->n_args != 2 || mailbox_name(ss, c->args, name, sizeof(name)) ==
 	    NULL || c->args->next->type != IMAP_LIST ||
 	    c->args->next->count == 0) {
-		tagged(ss, c->tag, "BAD", "STATUS needs a folder and items");
+		tagged(ss, c->tag, "BAD", "STATUS needs a folder and items%s",
+		    name_coding(ss));
 		return;
 	}
 	if (folder_dir(ss, name, dir, sizeof(dir)) < 0 ||
@@ -935,7 +985,7 @@ cmd_getquota(struct session *ss, struct imap_command *c, bool uid)
 	struct buf b = BUF_INIT;
 
 	(void)uid;
-	if (c->n_args != 1 || mailbox_name(c->args, name, sizeof(name)) ==
+	if (c->n_args != 1 || mailbox_name(ss, c->args, name, sizeof(name)) ==
 	    NULL) {
 		tagged(ss, c->tag, "BAD", "%s needs a %s", c->name,
 		    root ? "folder name" : "quota root");
@@ -946,7 +996,7 @@ cmd_getquota(struct session *ss, struct imap_command *c, bool uid)
 		return;
 	}
 	if (root) {
-		quoted_name(&b, name);
+		quoted_name(ss, &b, name);
 		untagged(ss, "QUOTAROOT %s%s", buf_cstr(&b), limit ? " \"\"" :
 		    "");
 	}

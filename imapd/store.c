@@ -262,9 +262,9 @@ cmd_copy(struct session *ss, struct imap_command *c, bool uid)
 	int rc;
 
 	if (c->n_args != 2 || c->args->type != IMAP_ATOM ||
-	    mailbox_name(c->args->next, name, sizeof(name)) == NULL) {
-		tagged(ss, c->tag, "BAD", "%s needs a message set and a folder",
-		    c->name);
+	    mailbox_name(ss, c->args->next, name, sizeof(name)) == NULL) {
+		tagged(ss, c->tag, "BAD", "%s needs a message set and a folder%s",
+		    c->name, name_coding(ss));
 		return;
 	}
 	if (move && ss->sel->readonly) {
@@ -335,9 +335,10 @@ cmd_append(struct session *ss, struct imap_command *c, bool uid)
 	uint32_t new_uid;
 
 	(void)uid;
-	if (c->n_args < 2 || mailbox_name(c->args, name, sizeof(name)) ==
+	if (c->n_args < 2 || mailbox_name(ss, c->args, name, sizeof(name)) ==
 	    NULL) {
-		tagged(ss, c->tag, "BAD", "APPEND needs a folder and a message");
+		tagged(ss, c->tag, "BAD", "APPEND needs a folder and a "
+		    "message%s", name_coding(ss));
 		return;
 	}
 	if (a->type == IMAP_LIST) {

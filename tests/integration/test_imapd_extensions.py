@@ -210,6 +210,57 @@ class ExtensionTest(ImapTest):
                          '* ESEARCH (TAG "c") ALL 1')
 
 
+    def test_folder_names_utf7_and_utf8(self):
+        """Names are UTF-8 inside (and on disk); clients without IMAP4rev2
+        send and get modified UTF-7 (RFC 3501 5.1.3), rev2 clients UTF-8
+        (RFC 9051 5.1)."""
+        import os
+        r = self.session()
+        self.assertRegex(r.cmd("a", "CREATE Entw&APw-rfe")[-1], r"^a OK")
+        self.assertRegex(r.cmd("b", 'CREATE "A &- B/&ZeVnLIqe-"')[-1],
+                         r"^b OK")
+        store = os.path.join(self.inst.dir, "store", "example.test", "bob")
+        names = os.listdir(store.encode())
+        self.assertIn(".Entw\xc3\xbcrfe".encode("latin-1"), names)
+        self.assertIn(".A & B.\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e"
+                      .encode("latin-1"), names)
+        out = r.cmd("c", 'LIST "" "*"')
+        self.assertIn('* LIST (\\HasNoChildren) "/" Entw&APw-rfe', out)
+        self.assertIn('* LIST (\\HasNoChildren) "/" "A &- B/&ZeVnLIqe-"',
+                      out)
+        # Patterns are modified UTF-7 too.
+        out = r.cmd("d", 'LIST "" "*&APw-*"')
+        self.assertEqual(len(out), 2, out)
+        self.assertRegex(r.cmd("e", "SELECT Entw&APw-rfe")[-1], r"^e OK")
+        # 8-bit, a bare "&", ASCII in a shift: not modified UTF-7.
+        self.assertEqual(r.cmd("f", "CREATE Entw\xfcrfe".encode("latin-1")
+                               .decode("latin-1"))[-1][:5], "f BAD")
+        out = r.cmd("g", "CREATE A&B")
+        self.assertEqual(out[-1], "g BAD CREATE needs a folder name (in "
+                         "modified UTF-7)")
+        self.assertRegex(r.cmd("h", "CREATE &AEE-")[-1], r"^h BAD")
+        # The same folders in UTF-8 for a rev2 session.
+        r2 = self.session()
+        self.assertEqual(r2.cmd("a", "ENABLE IMAP4rev2")[0],
+                         "* ENABLED IMAP4rev2")
+        r2.send('b LIST "" "Entw*"')
+        first = r2.sock.recv(4096)
+        while b"b OK" not in first:
+            first += r2.sock.recv(4096)
+        self.assertIn("Entwürfe".encode(), first)
+        self.assertNotIn(b"&APw-", first)
+        r2.send("c SELECT {9+}\r\n".encode() + "Entwürfe".encode() +
+                b"\r\n")
+        got = r2.sock.recv(4096)
+        while b"c OK" not in got and b"c NO" not in got:
+            got += r2.sock.recv(4096)
+        self.assertIn(b"c OK", got)
+        # Not UTF-8: refused.
+        r2.send(b"d CREATE {3+}\r\nA\xffB\r\n")
+        got = r2.sock.recv(4096)
+        self.assertIn(b"d BAD CREATE needs a folder name (in UTF-8)", got)
+
+
 class FlowControlTest(ImapTest):
     def test_fetch_waits_for_a_slow_reader(self):
         """A FETCH of a whole folder writes only as fast as the client
