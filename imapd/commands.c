@@ -50,6 +50,7 @@ static const struct command commands[] = {
 	{ "UNSELECT", cmd_close, SEL, false },
 	{ "EXPUNGE", cmd_expunge, SEL, true },
 	{ "SEARCH", cmd_search, SEL, true },
+	{ "SORT", cmd_sort, SEL, true },
 	{ "FETCH", cmd_fetch, SEL, true },
 	{ "STORE", cmd_store, SEL, true },
 	{ "COPY", cmd_copy, SEL, true },
@@ -82,7 +83,7 @@ capability_text(struct session *ss, struct buf *out)
 	buf_puts(out, " LITERAL+ IDLE NAMESPACE UIDPLUS MOVE "
 	    "UNSELECT ID ENABLE SPECIAL-USE LIST-EXTENDED "
 	    "LIST-STATUS ESEARCH SEARCHRES CONDSTORE QRESYNC QUOTA "
-	    "QUOTA=RES-STORAGE BINARY CHILDREN SASL-IR");
+	    "QUOTA=RES-STORAGE BINARY CHILDREN SASL-IR SORT");
 }
 
 static void

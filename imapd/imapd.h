@@ -291,6 +291,15 @@ void cmd_store(struct session *ss, struct imap_command *c, bool uid);
 void cmd_copy(struct session *ss, struct imap_command *c, bool uid);
 void cmd_append(struct session *ss, struct imap_command *c, bool uid);
 void cmd_search(struct session *ss, struct imap_command *c, bool uid);
+/* search_select - the sequence numbers, in folder order, of the messages
+ * the search keys at a match (a new array in *seqs); 0, or -1 with *why
+ * when the keys do not parse.  *read_error: NULL, or why some messages
+ * could not be read (they did not match). */
+int search_select(struct session *ss, const struct imap_arg *a,
+    uint32_t **seqs, size_t *n, const char **why, const char **read_error);
+
+/* sort.c */
+void cmd_sort(struct session *ss, struct imap_command *c, bool uid);
 /* flags_parse - a flag list (or one flag) into bits; -1 on a bad flag.
  * Keywords are made in x when create is set. */
 int flags_parse(struct mindex *x, const struct imap_arg *a, bool create,

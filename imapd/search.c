@@ -102,12 +102,51 @@ set_text(struct buf *b, const uint32_t *v, size_t n)
 	}
 }
 
+/* run - the sequence numbers of the messages the keys at a match, in
+ * r->hits; 0, or -1 with *why (the keys do not parse) */
+static int
+run(struct search_run *r, const struct imap_arg *a, const char **why)
+{
+	struct session *ss = r->ss;
+	struct imap_search *prog;
+
+	if (imap_search_parse(a, &prog, why) < 0)
+		return -1;
+	r->prog = prog;
+	r->ctx = (struct imap_search_ctx){
+		.max_seq = (uint32_t)ss->sel->n,
+		.max_uid = ss->sel->n ? ss->sel->uids[ss->sel->n - 1] : 0,
+		.keyword = keyword, .saved = saved, .ctx = ss,
+	};
+	for (size_t i = 0; i < ss->sel->n; i++)
+		if (test_one(r, (uint32_t)i + 1)) {
+			r->hits = xrealloc(r->hits, (r->n + 1) *
+			    sizeof(uint32_t));
+			r->hits[r->n++] = (uint32_t)i + 1;
+		}
+	imap_search_free(prog);
+	return 0;
+}
+
+int
+search_select(struct session *ss, const struct imap_arg *a, uint32_t **seqs,
+    size_t *n, const char **why, const char **read_error)
+{
+	struct search_run r = { .ss = ss };
+
+	if (run(&r, a, why) < 0)
+		return -1;
+	*seqs = r.hits;
+	*n = r.n;
+	*read_error = r.error;
+	return 0;
+}
+
 void
 cmd_search(struct session *ss, struct imap_command *c, bool uid)
 {
 	const struct imap_arg *a = c->args;
 	struct search_run r = { .ss = ss };
-	struct imap_search *prog = NULL;
 	bool esearch = ss->rev2, r_min = false, r_max = false, r_all = false,
 	    r_count = false, r_save = false, modseq_key;
 	struct buf out = BUF_INIT;
@@ -146,7 +185,7 @@ cmd_search(struct session *ss, struct imap_command *c, bool uid)
 		    "Unsupported charset");
 		return;
 	}
-	if (imap_search_parse(a, &prog, &why) < 0) {
+	if (run(&r, a, &why) < 0) {
 		tagged(ss, c->tag, "BAD", "%s", why);
 		return;
 	}
@@ -154,18 +193,9 @@ cmd_search(struct session *ss, struct imap_command *c, bool uid)
 	for (const struct imap_arg *k = a; k != NULL; k = k->next)
 		if (imap_arg_is_atom(k, "MODSEQ"))
 			modseq_key = ss->condstore = true;
-	r.prog = prog;
-	r.ctx = (struct imap_search_ctx){
-		.max_seq = (uint32_t)ss->sel->n,
-		.max_uid = ss->sel->n ? ss->sel->uids[ss->sel->n - 1] : 0,
-		.keyword = keyword, .saved = saved, .ctx = ss,
-	};
-	for (size_t i = 0; i < ss->sel->n; i++)
-		if (test_one(&r, (uint32_t)i + 1)) {
-			r.hits = xrealloc(r.hits, (r.n + 1) * sizeof(uint32_t));
-			r.hits[r.n++] = uid ? ss->sel->uids[i] : (uint32_t)i + 1;
-		}
-	imap_search_free(prog);
+	if (uid)
+		for (size_t i = 0; i < r.n; i++)
+			r.hits[i] = ss->sel->uids[r.hits[i] - 1];
 	if (r_save) {
 		free(ss->saved);
 		ss->saved = xmalloc((r.n ? r.n : 1) * sizeof(uint32_t));

@@ -115,10 +115,8 @@ utf8_next(const unsigned char *p, const unsigned char *end, unsigned *len)
 	return -1;
 }
 
-/* fold - UTF-8 text folded to lower case; bytes that are not UTF-8 (and
- * 4-byte forms) are kept as they are */
-static int
-fold(const char *s, size_t n, struct buf *out)
+int
+imap_search_fold(const char *s, size_t n, struct buf *out)
 {
 	const unsigned char *p = (const unsigned char *)s, *end = p + n;
 	uint8_t enc[3];
@@ -164,8 +162,9 @@ imap_search_contains(const char *hay, size_t hlen, const char *needle,
 
 	if (nlen == 0)
 		return true;
-	found = fold(hay, hlen, &h) == 0 && fold(needle, nlen, &n) == 0 &&
-	    h.len >= n.len && memmem(h.data, h.len, n.data, n.len) != NULL;
+	found = imap_search_fold(hay, hlen, &h) == 0 &&
+	    imap_search_fold(needle, nlen, &n) == 0 && h.len >= n.len &&
+	    memmem(h.data, h.len, n.data, n.len) != NULL;
 	buf_free(&h);
 	buf_free(&n);
 	return found;
@@ -416,7 +415,7 @@ text:
 	{
 		struct buf f = BUF_INIT;
 
-		(void)fold(tmp, len, &f);
+		(void)imap_search_fold(tmp, len, &f);
 		s->text = xstrndup(f.data ? (const char *)f.data : "", f.len);
 		s->text_len = f.len;
 		buf_free(&f);
@@ -493,9 +492,9 @@ folded_has(const struct imap_search *s, const char *text, size_t len)
 	struct buf h = BUF_INIT;
 	bool found;
 
-	found = fold(text, len, &h) == 0 && h.len >= s->text_len &&
-	    (s->text_len == 0 || memmem(h.data, h.len, s->text,
-	    s->text_len) != NULL);
+	found = imap_search_fold(text, len, &h) == 0 &&
+	    h.len >= s->text_len && (s->text_len == 0 || memmem(h.data,
+	    h.len, s->text, s->text_len) != NULL);
 	buf_free(&h);
 	return found;
 }

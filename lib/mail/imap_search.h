@@ -65,5 +65,9 @@ int imap_search_match(const struct imap_search *s,
  * (also for other callers: SORT, filters). */
 bool imap_search_contains(const char *hay, size_t hlen, const char *needle,
     size_t nlen);
+/* imap_search_fold - UTF-8 text folded to lower case, appended to out
+ * (i;unicode-casemap for the letters SEARCH folds); bytes that are not
+ * UTF-8 are kept.  0, or -1 past out's limit. */
+int imap_search_fold(const char *s, size_t n, struct buf *out);
 
 #endif

@@ -210,6 +210,42 @@ class ExtensionTest(ImapTest):
                          '* ESEARCH (TAG "c") ALL 1')
 
 
+    def test_sort(self):
+        """SORT (RFC 5256) with imaplib: criteria, REVERSE, base subjects,
+        search keys, UID SORT; bad criteria and charsets."""
+        self.deliver("Re: pears", extra="Cc: zoe@example.org\r\n")
+        self.deliver("[list] apples", "x" * 5000 + "\r\n")
+        self.deliver("=?UTF-8?Q?Fwd:_=C3=84pfel?=")
+        i = self.client()
+        i.select("INBOX")
+        typ, data = i.sort("(SUBJECT)", "UTF-8", "ALL")
+        self.assertEqual(typ, "OK")
+        # apples, pears, äpfel: base subjects, folded, by octet.
+        self.assertEqual(data, [b"2 1 3"])
+        self.assertEqual(i.sort("(REVERSE SUBJECT)", "UTF-8", "ALL")[1],
+                         [b"3 1 2"])
+        self.assertEqual(i.sort("(REVERSE SIZE)", "UTF-8", "ALL")[1][0]
+                         .split()[0], b"2")
+        # Equal keys keep the folder's order.
+        self.assertEqual(i.sort("(FROM)", "UTF-8", "ALL")[1], [b"1 2 3"])
+        self.assertEqual(i.sort("(CC ARRIVAL)", "UTF-8", "ALL")[1],
+                         [b"2 3 1"])
+        self.assertEqual(i.sort("(SUBJECT)", "US-ASCII", "SUBJECT",
+                                "apples")[1], [b"2"])
+        typ, data = i.uid("SORT", "(REVERSE SUBJECT)", "UTF-8", "ALL")
+        uids = i.uid("SEARCH", "ALL")[1][0].split()
+        self.assertEqual(data[0].split(), [uids[2], uids[0], uids[1]])
+        r = self.session("SELECT INBOX")
+        self.assertRegex(r.cmd("a", "SORT (BOGUS) UTF-8 ALL")[-1],
+                         r"^a BAD")
+        self.assertRegex(r.cmd("b", "SORT SUBJECT UTF-8 ALL")[-1],
+                         r"^b BAD")
+        self.assertEqual(r.cmd("c", "SORT (DATE) KOI8-R ALL")[-1],
+                         "c NO [BADCHARSET (UTF-8 US-ASCII)] Unsupported "
+                         "charset")
+        self.assertEqual(r.cmd("d", "SORT (DATE) UTF-8 SUBJECT nothing"),
+                         ["* SORT", "d OK SORT completed"])
+
     def test_folder_names_utf7_and_utf8(self):
         """Names are UTF-8 inside (and on disk); clients without IMAP4rev2
         send and get modified UTF-7 (RFC 3501 5.1.3), rev2 clients UTF-8
