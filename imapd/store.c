@@ -320,6 +320,31 @@ cmd_copy(struct session *ss, struct imap_command *c, bool uid)
 
 /* ---- APPEND. ---- */
 
+/* crlf_lines - when text has a line end that is a bare LF, text with
+ * CRLF there into out, and true; false (out untouched) if it has none */
+static bool
+crlf_lines(const char *text, size_t len, struct buf *out)
+{
+	const char *p = text, *end = text + len, *lf;
+	bool bare = false;
+
+	for (lf = memchr(p, '\n', len); lf != NULL && !bare;
+	    lf = memchr(lf + 1, '\n', (size_t)(end - lf - 1)))
+		bare = lf == text || lf[-1] != '\r';
+	if (!bare)
+		return false;
+	buf_init(out, 0);
+	while ((lf = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+		buf_put(out, p, (size_t)(lf - p));
+		if (lf == text || lf[-1] != '\r')
+			buf_putc(out, '\r');
+		buf_putc(out, '\n');
+		p = lf + 1;
+	}
+	buf_put(out, p, (size_t)(end - p));
+	return true;
+}
+
 void
 cmd_append(struct session *ss, struct imap_command *c, bool uid)
 {
@@ -331,7 +356,8 @@ cmd_append(struct session *ss, struct imap_command *c, bool uid)
 	const char *why, *disk, *base;
 	uint64_t flags = 0;
 	time_t date = 0;
-	int tz = 0;
+	struct buf fixed = BUF_INIT;
+	int tz = 0, rc;
 	uint32_t new_uid;
 
 	(void)uid;
@@ -391,8 +417,15 @@ cmd_append(struct session *ss, struct imap_command *c, bool uid)
 	disk = folder_is_inbox(name) ? "" : dir + strlen(ss->mdir) + 2;
 	data.data = (uint8_t *)msg->data;
 	data.len = msg->len;
-	if (mstore_deliver(ss->acc.user, disk, ss->acc.public_key, &data, -1,
-	    0, 0, folder_quota_limit(ss), &r) < 0) {
+	/* Lines end in CRLF in the store, as they do in mail that came over
+	 * SMTP, so that sizes are what IMAP and POP3 send; a literal8 is
+	 * binary and kept as it is. */
+	if (!msg->literal8 && crlf_lines(msg->data, msg->len, &fixed))
+		data = fixed;
+	rc = mstore_deliver(ss->acc.user, disk, ss->acc.public_key, &data, -1,
+	    0, 0, folder_quota_limit(ss), &r);
+	buf_free_wipe(&fixed);
+	if (rc < 0) {
 		folder_put(f);
 		if (strcmp(r.dsn, "5.2.2") == 0)
 			tagged(ss, c->tag, "NO", "[OVERQUOTA] Over quota");

@@ -3,6 +3,7 @@ exact bytes.  Messages come in over SMTP and are stored encrypted; what
 POP3 returns is checked against what was sent, and what the store holds
 after UPDATE (or after a dropped connection) against what should be."""
 import poplib
+import re
 import socket
 import time
 import unittest
@@ -147,6 +148,24 @@ class SessionTest(Pop3Test):
         self.assertIn(b"..\r\n", raw)
         self.assertIn(b"...\r\n", raw)
         self.assertTrue(c.cmd("QUIT").startswith("+OK"))
+
+    def test_message_appended_with_bare_lf(self):
+        # A client that APPENDs with Unix line ends: the store keeps CRLF,
+        # so POP3's sizes and lines are still exact.
+        i = self.client()
+        msg = b"From: a@example.org\nSubject: lf only\n\nline 1\n.dot\n"
+        self.assertEqual(i.append("INBOX", None, None, msg)[0], "OK")
+        i.select("INBOX")
+        size = int(re.search(rb"RFC822.SIZE (\d+)",
+                             i.fetch("1", "(RFC822.SIZE)")[1][0]).group(1))
+        want = msg.replace(b"\n", b"\r\n")
+        self.assertEqual(size, len(want))
+        c = self.line()
+        self.login(c)
+        self.assertEqual(c.cmd("LIST 1"), f"+OK 1 {size}")
+        c.send("RETR 1")
+        c.line()
+        self.assertEqual(unstuff(c.multi()), want)
 
     def test_poplib_top_uidl_noop(self):
         self.deliver("one", body="b1\r\nb2\r\nb3\r\n")
