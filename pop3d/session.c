@@ -233,7 +233,7 @@ on_close(struct stream *s, const char *reason, void *ctx)
 	daemon_conn_done();
 	ss->s = NULL;
 	if (ss->mode == MODE_WAIT) {
-		/* A reply from authd is due: free when it comes. */
+		/* authd or cryptd owes a reply: free when it comes. */
 		ss->gone = true;
 		return;
 	}
