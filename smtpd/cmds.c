@@ -83,6 +83,8 @@ cmd_ehlo_helo(struct session *ss, char *args, bool esmtp)
 	reply_more(ss, 250, "BINARYMIME");
 	reply_more(ss, 250, "CHUNKING");
 	reply_more(ss, 250, "DSN");
+	if (ss->xclient_ok)
+		reply_more(ss, 250, "XCLIENT ADDR HELO NAME PROTO");
 	reply(ss, 250, NULL, "SMTPUTF8");
 }
 
@@ -161,6 +163,16 @@ cmd_mail(struct session *ss, char *args)
 		reply(ss, 552, "5.3.4", "Message size exceeds fixed limit");
 		return;
 	}
+	if (var_smtpd_spf) {
+		sender_check_mail(ss);
+		return;
+	}
+	mail_accepted(ss);
+}
+
+void
+mail_accepted(struct session *ss)
+{
 	ss->in_mail = true;
 	ss->junk = 0;
 	OK(ss, CNT_MAIL);
@@ -416,6 +428,7 @@ static const struct smtp_cmd cmds[] = {
 	{ "VRFY", cmd_vrfy, CNT_VRFY, true },
 	{ "HELP", cmd_help, CNT_HELP, true },
 	{ "QUIT", cmd_quit, CNT_QUIT, false },
+	{ "XCLIENT", cmd_xclient, CNT_XCLIENT, false },
 	{ NULL, NULL, 0, false },
 };
 

@@ -167,7 +167,8 @@ data_begin(struct session *ss, const char *verb)
 	}
 	envelope_free(&e);
 	ss->q_open = true;
-	if (received_header(ss, &hdr) != 0 ||
+	if (sender_results_header(ss, &hdr) != 0 ||
+	    received_header(ss, &hdr) != 0 ||
 	    queue_new_data(&ss->q, hdr.data, hdr.len) < 0)
 		ss->q_errno = errno != 0 ? errno : EIO;
 	buf_free(&hdr);

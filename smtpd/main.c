@@ -11,6 +11,7 @@
  */
 #include <stdlib.h>
 
+#include "mail/dns.h"
 #include "mail/params.h"
 #include "smtpd/smtpd.h"
 #include "util/daemon.h"
@@ -25,8 +26,13 @@ struct resolver smtpd_resolver;
 static void
 pre_jail(void)
 {
+	const char *why;
+
 	smtpd_tls_ctx = params_tls_server_ctx(var_smtpd_starttls,
 	    var_smtpd_tls_wrapper);
+	/* /etc/resolv.conf is outside the jail. */
+	if (dns_setup(var_dns_resolvers, (unsigned)var_dns_timeout, &why) < 0)
+		msg_fatal("%s (dns_resolvers=%s)", why, var_dns_resolvers);
 }
 
 /* post_jail - the lookup tables, as seen from inside the jail */
@@ -35,6 +41,7 @@ post_jail(void)
 {
 	resolver_open_daemon(&smtpd_resolver);
 	commit_init((unsigned)var_smtpd_commit_threads);
+	sender_init((unsigned)var_smtpd_dns_threads);
 }
 
 /* on_accept - a new client */

@@ -24,7 +24,7 @@
 
 static const char *const counter_names[CNT_MAX] = {
 	"ehlo", "helo", "starttls", "mail", "rcpt", "data", "bdat", "rset",
-	"noop", "vrfy", "help", "quit", "unknown",
+	"noop", "vrfy", "help", "quit", "xclient", "unknown",
 };
 
 /* timeout_for - the inactivity limit of a mode, in ms */
@@ -134,7 +134,8 @@ on_input(struct stream *s, void *ctx)
 			session_quit(ss);
 			return;
 		case MODE_COMMIT:
-			return;		/* resumed when the commit is done */
+		case MODE_CHECK:
+			return;		/* resumed when the worker is done */
 		case MODE_CLOSING:
 		case MODE_TLS:
 			(void)stream_bytes(s, &p, stream_pending(s));
@@ -221,8 +222,9 @@ on_close(struct stream *s, const char *reason, void *ctx)
 	msg_info("disconnect from [%s]%s", ss->addr, counts);
 	anvil_done(ss);
 	daemon_conn_done();
-	if (ss->mode == MODE_COMMIT) {
-		/* A commit thread holds the queue file: free when it is done. */
+	if (ss->mode == MODE_COMMIT || ss->mode == MODE_CHECK) {
+		/* A worker thread holds the queue file or the SPF check:
+		 * free when it is done. */
 		ss->gone = true;
 		return;
 	}
@@ -280,6 +282,8 @@ session_accept(int fd)
 	gettimeofday(&ss->start, NULL);
 	if (sock_peer_text(fd, ss->addr, sizeof(ss->addr)) == NULL)
 		snprintf(ss->addr, sizeof(ss->addr), "unknown");
+	snprintf(ss->conn_addr, sizeof(ss->conn_addr), "%s", ss->addr);
+	ss->xclient_ok = sender_xclient_allowed(ss->conn_addr);
 	ss->s = stream_new(fd, (size_t)var_smtpd_line_limit,
 	    var_smtpd_timeout * 1000, on_input, on_close, ss);
 	ss->mode = MODE_GREETING;

@@ -20,6 +20,7 @@
 #include "mail/queue.h"
 #include "mail/resolve.h"
 #include "mail/smtp_args.h"
+#include "mail/spf.h"
 #include "util/stream.h"
 #include "util/workq.h"
 
@@ -30,6 +31,7 @@ enum smtpd_mode {
 	MODE_BDAT,		/* inside a BDAT chunk */
 	MODE_TLS,		/* handshake under way */
 	MODE_COMMIT,		/* the message is being made durable */
+	MODE_CHECK,		/* MAIL FROM: SPF is being checked */
 	MODE_CLOSING,
 };
 
@@ -37,7 +39,7 @@ enum smtpd_mode {
 enum smtpd_counter {
 	CNT_EHLO, CNT_HELO, CNT_STARTTLS, CNT_MAIL, CNT_RCPT, CNT_DATA,
 	CNT_BDAT, CNT_RSET, CNT_NOOP, CNT_VRFY, CNT_HELP, CNT_QUIT,
-	CNT_UNKNOWN, CNT_MAX,
+	CNT_XCLIENT, CNT_UNKNOWN, CNT_MAX,
 };
 
 /* A queue file handed to a commit thread (commit.c). */
@@ -47,6 +49,15 @@ struct commit {
 	int rc, err;			/* queue_new_commit's result, errno */
 	void (*done)(struct commit *);	/* runs in the loop afterwards */
 	void *ctx;
+};
+
+/* An SPF check of MAIL FROM, run on a worker thread (sender.c). */
+struct sender_job {
+	struct workq_job job;		/* first: the job is the check */
+	struct session *ss;
+	char ip[64], helo[256], from[ADDR_PATH_MAX + 1];
+	enum spf_result result;
+	char why[256];
 };
 
 struct smtpd_rcpt {
@@ -61,7 +72,9 @@ enum data_state { DS_BOL, DS_DOT, DS_DOTCR, DS_TEXT, DS_CR };
 struct session {
 	struct stream *s;
 	enum smtpd_mode mode;
-	char addr[64];			/* client IP, text */
+	char addr[64];			/* client IP, text (XCLIENT's) */
+	char conn_addr[64];		/* the connection's peer */
+	bool xclient_ok;		/* on smtpd_xclient_networks */
 	char helo[256];			/* "" before HELO/EHLO */
 	bool esmtp;
 	bool tls;
@@ -75,6 +88,8 @@ struct session {
 
 	/* The transaction. */
 	bool in_mail;
+	struct sender_job check;	/* MODE_CHECK */
+	enum spf_result spf;
 	struct smtp_mail_args mail;
 	struct smtpd_rcpt *rcpts;
 	size_t n_rcpts;
@@ -115,7 +130,20 @@ void session_quit(struct session *ss);	/* flush, then close */
 void session_set_mode(struct session *ss, enum smtpd_mode mode);
 void session_free(struct session *ss);
 
+/* sender.c */
+void sender_init(unsigned threads);
+bool sender_xclient_allowed(const char *addr);
+void cmd_xclient(struct session *ss, char *args);
+/* sender_check_mail - MAIL FROM parsed: check SPF off the loop, then
+ * answer (mail_accepted, or a refusal by setting). */
+void sender_check_mail(struct session *ss);
+/* sender_results_header - the Authentication-Results field. */
+int sender_results_header(const struct session *ss, struct buf *b);
+
 /* cmds.c */
+/* mail_accepted - MAIL FROM passed every check: 250, the transaction
+ * is open. */
+void mail_accepted(struct session *ss);
 /* cmd_dispatch - one command line; *ok_r: whether it succeeded. */
 void cmd_dispatch(struct session *ss, char *line, size_t len);
 

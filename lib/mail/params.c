@@ -53,6 +53,13 @@ uint64_t var_smtpd_client_rate_window;
 uint64_t var_smtpd_greeting_delay;
 bool var_smtpd_vrfy;
 uint64_t var_smtpd_commit_threads;
+char *var_smtpd_xclient_networks;
+bool var_smtpd_spf;
+bool var_smtpd_spf_reject_fail;
+bool var_smtpd_spf_defer_temperror;
+uint64_t var_smtpd_dns_threads;
+char *var_dns_resolvers;
+uint64_t var_dns_timeout;
 
 /* qmgr */
 uint64_t var_queue_run_delay;
@@ -195,6 +202,22 @@ const struct conf_def mail_params[] = {
 	    "first is refused (554 5.5.1)" },
 	{ "smtpd_vrfy", CONF_BOOL, "no", &var_smtpd_vrfy, 0, 0,
 	    "answer VRFY truthfully (no: always 252)" },
+	{ "smtpd_xclient_networks", CONF_STR, "", &var_smtpd_xclient_networks,
+	    0, 0, "clients (addresses or address/prefix, IPv4) that may use "
+	    "XCLIENT to give the real client address and HELO name (a "
+	    "trusted proxy, the tests); empty: nobody" },
+	{ "smtpd_spf", CONF_BOOL, "yes", &var_smtpd_spf, 0, 0,
+	    "check SPF (RFC 7208) on MAIL FROM (the HELO name for the null "
+	    "sender) and report it in Authentication-Results" },
+	{ "smtpd_spf_reject_fail", CONF_BOOL, "no", &var_smtpd_spf_reject_fail,
+	    0, 0, "refuse MAIL FROM with 550 5.7.23 when SPF fails (the "
+	    "domain's -all)" },
+	{ "smtpd_spf_defer_temperror", CONF_BOOL, "no",
+	    &var_smtpd_spf_defer_temperror, 0, 0, "answer MAIL FROM with "
+	    "451 4.7.24 when SPF cannot be checked now (DNS failure)" },
+	{ "smtpd_dns_threads", CONF_INT, "4", &var_smtpd_dns_threads, 1, 64,
+	    "threads per smtpd process for DNS checks (SPF), so that a slow "
+	    "answer holds up only its own session" },
 	{ "smtpd_commit_threads", CONF_INT, "4", &var_smtpd_commit_threads,
 	    1, 64, "threads per smtpd process that fsync accepted messages, "
 	    "so that sessions do not wait for each other's disk flushes" },
@@ -254,6 +277,13 @@ const struct conf_def mail_params[] = {
 	    "password_hash_memory)" },
 	{ "auth_block_time", CONF_TIME, "10m", &var_auth_block_time, 1, 86400,
 	    "how long a client address stays blocked" },
+
+	/* DNS (every daemon that asks) */
+	{ "dns_resolvers", CONF_STR, "", &var_dns_resolvers, 0, 0,
+	    "the DNS servers to ask, IPv4 address[:port] separated by commas "
+	    "(empty: those of /etc/resolv.conf)" },
+	{ "dns_timeout", CONF_TIME, "2s", &var_dns_timeout, 1, 30,
+	    "time one DNS server has to answer one try (two tries each)" },
 
 	/* imapd (imapd(8)); per service with -o in master.conf. */
 	{ "imapd_tls_wrapper", CONF_BOOL, "no", &var_imapd_tls_wrapper, 0, 0,
