@@ -187,7 +187,8 @@ spf_check(const char *ip, const char *helo, const char *from, char *why,
 	default:
 		/* "invalid": a DNS failure is temporary, the rest is the
 		 * record's fault. */
-		err = res != NULL ? SPF_response_errcode(res) : err;
+		if (err == SPF_E_SUCCESS && res != NULL)
+			err = SPF_response_errcode(res);
 		out = err == SPF_E_DNS_ERROR ? SPF_TEMPERROR : SPF_PERMERROR;
 		break;
 	}

@@ -119,6 +119,69 @@ class Line:
         self.sock.close()
 
 
+class DnsServer:
+    """Debian's dnsmasq on 127.0.0.1 and a free port, answering only from
+    the records given (names under .test; NXDOMAIN for the rest of .test,
+    REFUSED for anything else, which resolvers take as a failure).
+    records: ("txt", name, text), ("a", name, ip), ("mx", domain, host,
+    preference)."""
+
+    def __init__(self, records):
+        self.port = free_port()
+        self.dir = tempfile.mkdtemp(prefix="postern-dns-")
+        args = ["dnsmasq", "--keep-in-foreground", "--no-resolv",
+                "--no-hosts", "--no-poll", "--conf-file=/dev/null",
+                f"--port={self.port}", "--listen-address=127.0.0.1",
+                "--bind-interfaces", "--local=/test/", "--log-facility=-",
+                f"--pid-file={self.dir}/pid"]
+        if os.geteuid() == 0:
+            args.append("--user=root")
+        for r in records:
+            if r[0] == "txt":
+                # Unquoted: dnsmasq keeps quotes given in argv; a
+                # comma would split the text into strings.
+                args.append(f"--txt-record={r[1]},{r[2]}")
+            elif r[0] == "a":
+                args.append(f"--host-record={r[1]},{r[2]}")
+            elif r[0] == "mx":
+                args.append(f"--mx-host={r[1]},{r[2]},{r[3]}")
+        self.log = open(os.path.join(self.dir, "log"), "wb")
+        self.proc = subprocess.Popen(args, stdout=self.log,
+                                     stderr=subprocess.STDOUT)
+        if not wait_for(lambda: self._answers() or
+                        self.proc.poll() is not None, 5) or \
+                self.proc.poll() is not None:
+            self.stop()
+            raise RuntimeError("dnsmasq did not start")
+
+    def _answers(self):
+        import struct
+        pkt = (struct.pack(">HHHHHH", 1, 0x0100, 1, 0, 0, 0) +
+               b"\x05probe\x04test\x00" + struct.pack(">HH", 1, 1))
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.settimeout(0.2)
+            try:
+                s.sendto(pkt, ("127.0.0.1", self.port))
+                return len(s.recv(512)) > 0
+            except OSError:
+                return False
+
+    @property
+    def resolvers(self):
+        return f"127.0.0.1:{self.port}"
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
 class Instance:
     """A Postern instance made by `postern init` in a temporary directory."""
 
