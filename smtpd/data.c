@@ -23,6 +23,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "mail/hdrdrop.h"
 #include "mail/params.h"
 #include "smtpd/smtpd.h"
 #include "util/log.h"
@@ -142,6 +143,34 @@ envelope_free(struct qfile_env *e)
 	free(e->sender);
 }
 
+/* store - bytes that passed the header filter into the queue file;
+ * errors are sticky */
+static void
+store(void *ctx, const void *p, size_t n)
+{
+	struct session *ss = ctx;
+
+	if (n == 0 || ss->q_errno != 0 || ss->q_toobig || !ss->q_open)
+		return;
+	if (queue_new_data(&ss->q, p, n) < 0) {
+		if (errno == EFBIG)
+			ss->q_toobig = true;
+		else
+			ss->q_errno = errno;
+	}
+}
+
+/* put - message bytes, through the filter that drops forged
+ * Authentication-Results fields (RFC 8601 5) */
+static void
+put(struct session *ss, const void *p, size_t n)
+{
+	if (n == 0 || ss->q_errno != 0 || ss->q_toobig || !ss->q_open)
+		return;
+	ss->bytes += n;
+	hdrdrop_feed(&ss->hd, p, n);
+}
+
 int
 data_begin(struct session *ss, const char *verb)
 {
@@ -167,6 +196,8 @@ data_begin(struct session *ss, const char *verb)
 	}
 	envelope_free(&e);
 	ss->q_open = true;
+	hdrdrop_init(&ss->hd, "Authentication-Results", var_myhostname, store,
+	    ss);
 	if (sender_results_header(ss, &hdr) != 0 ||
 	    received_header(ss, &hdr) != 0 ||
 	    queue_new_data(&ss->q, hdr.data, hdr.len) < 0)
@@ -178,24 +209,10 @@ data_begin(struct session *ss, const char *verb)
 void
 data_abort(struct session *ss)
 {
+	hdrdrop_end(&ss->hd);
 	if (ss->q_open) {
 		queue_new_abort(&ss->q);
 		ss->q_open = false;
-	}
-}
-
-/* put - message bytes into the queue file; errors are sticky */
-static void
-put(struct session *ss, const void *p, size_t n)
-{
-	if (n == 0 || ss->q_errno != 0 || ss->q_toobig || !ss->q_open)
-		return;
-	ss->bytes += n;
-	if (queue_new_data(&ss->q, p, n) < 0) {
-		if (errno == EFBIG)
-			ss->q_toobig = true;
-		else
-			ss->q_errno = errno;
 	}
 }
 
@@ -237,6 +254,11 @@ committed(struct commit *c)
 static void
 finish(struct session *ss, const char *verb)
 {
+	hdrdrop_end(&ss->hd);
+	if (ss->hd.dropped > 0)
+		msg_info("[%s]: removed %u Authentication-Results field%s "
+		    "claiming to be ours", ss->addr, ss->hd.dropped,
+		    ss->hd.dropped > 1 ? "s" : "");
 	if (ss->q_toobig) {
 		msg_info("reject: %s from [%s]: message size exceeds %llu",
 		    verb, ss->addr,

@@ -17,6 +17,7 @@
 
 #include <openssl/ssl.h>
 
+#include "mail/hdrdrop.h"
 #include "mail/queue.h"
 #include "mail/resolve.h"
 #include "mail/smtp_args.h"
@@ -100,6 +101,7 @@ struct session {
 	int q_errno;			/* first write error; 0: none */
 	bool q_toobig;
 	bool bare_eol;			/* bare CR or LF seen (DATA) */
+	struct hdrdrop hd;		/* forged Authentication-Results out */
 	enum data_state ds;
 	uint64_t bytes;			/* message bytes after the header */
 	uint64_t chunk_left;		/* BDAT: bytes still to come */

@@ -92,6 +92,32 @@ class SpfTest(unittest.TestCase):
         self.assertEqual(ar, "mail.example.test; spf=fail smtp.helo=helo.test")
 
 
+    def test_forged_authentication_results_removed(self):
+        forged = ("Authentication-Results: mail.example.test;\r\n"
+                  "\tspf=pass smtp.mailfrom=ceo@pass.test\r\n"
+                  "Authentication-Results: other.example; dkim=pass\r\n"
+                  "authentication-results: MAIL.EXAMPLE.TEST; dmarc=pass\r\n")
+        with smtplib.SMTP("127.0.0.1", self.inst.smtp_port) as s:
+            s.ehlo("proxy.test")
+            s.docmd("XCLIENT", f"ADDR={STRANGER} HELO=client.example")
+            s.ehlo("client.example")
+            s.sendmail("ceo@pass.test", [BOB], (
+                forged + "Subject: forged\r\n\r\nAuthentication-Results: "
+                "mail.example.test; body text stays\r\n").encode())
+        msg = self.inst.wait_message(BOB, b"Subject: forged")
+        head = msg.split(b"\r\n\r\n", 1)[0]
+        self.assertEqual(head.count(b"Authentication-Results: "
+                                    b"mail.example.test"), 1)
+        self.assertIn(b"Authentication-Results: mail.example.test;\r\n"
+                      b"\tspf=fail smtp.mailfrom=ceo@pass.test", head)
+        self.assertNotIn(b"MAIL.EXAMPLE.TEST", head)
+        self.assertIn(b"Authentication-Results: other.example; dkim=pass",
+                      head)
+        self.assertIn(b"body text stays", msg)
+        self.assertTrue(self.inst.wait_log(
+            r"removed 2 Authentication-Results fields claiming to be ours"))
+
+
 class SpfPolicyTest(SpfTest):
     extra = "smtpd_spf_reject_fail = yes\nsmtpd_spf_defer_temperror = yes\n"
 
@@ -111,6 +137,9 @@ class SpfPolicyTest(SpfTest):
         pass            # the base class's run expects no refusals
 
     def test_null_sender_checks_helo(self):
+        pass
+
+    def test_forged_authentication_results_removed(self):
         pass
 
 
