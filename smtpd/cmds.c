@@ -83,6 +83,8 @@ cmd_ehlo_helo(struct session *ss, char *args, bool esmtp)
 	reply_more(ss, 250, "BINARYMIME");
 	reply_more(ss, 250, "CHUNKING");
 	reply_more(ss, 250, "DSN");
+	if (auth_offered(ss))
+		reply_more(ss, 250, "AUTH PLAIN LOGIN");
 	if (ss->xclient_ok)
 		reply_more(ss, 250, "XCLIENT ADDR HELO NAME PROTO");
 	reply(ss, 250, NULL, "SMTPUTF8");
@@ -111,6 +113,7 @@ tls_ready(struct stream *s, void *ctx)
 	ss->tls = true;
 	ss->helo[0] = '\0';
 	ss->esmtp = false;
+	ss->auth_user[0] = '\0';
 	session_reset(ss);
 	session_set_mode(ss, MODE_COMMAND);
 }
@@ -163,7 +166,12 @@ cmd_mail(struct session *ss, char *args)
 		reply(ss, 552, "5.3.4", "Message size exceeds fixed limit");
 		return;
 	}
-	if (var_smtpd_spf) {
+	if (auth_sender_ok(ss) < 0) {
+		memset(&ss->mail, 0, sizeof(ss->mail));
+		return;
+	}
+	/* SPF is for strangers; an authenticated user is known. */
+	if (var_smtpd_spf && ss->auth_user[0] == '\0') {
 		sender_check_mail(ss);
 		return;
 	}
@@ -226,6 +234,8 @@ cmd_rcpt(struct session *ss, char *args)
 		return;
 	case RESOLVE_REMOTE:
 		resolved_free(&res);
+		if (ss->auth_user[0] != '\0')
+			break;		/* an authenticated user's mail out */
 		msg_info("reject: RCPT from [%s]: <%s>: relay access denied",
 		    ss->addr, text);
 		reply(ss, 554, "5.7.1", "<%s>: Relay access denied", text);
@@ -429,6 +439,7 @@ static const struct smtp_cmd cmds[] = {
 	{ "HELP", cmd_help, CNT_HELP, true },
 	{ "QUIT", cmd_quit, CNT_QUIT, false },
 	{ "XCLIENT", cmd_xclient, CNT_XCLIENT, false },
+	{ "AUTH", cmd_auth, CNT_AUTH, false },
 	{ NULL, NULL, 0, false },
 };
 

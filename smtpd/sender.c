@@ -193,6 +193,9 @@ sender_results_header(const struct session *ss, struct buf *b)
 {
 	char from[ADDR_PATH_MAX + 1];
 
+	if (ss->auth_user[0] != '\0')
+		return buf_appendf(b, "Authentication-Results: %s;\r\n\tauth=pass "
+		    "smtp.auth=%s\r\n", var_myhostname, ss->auth_user);
 	if (!var_smtpd_spf)
 		return buf_appendf(b, "Authentication-Results: %s; none\r\n",
 		    var_myhostname);

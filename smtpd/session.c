@@ -24,7 +24,7 @@
 
 static const char *const counter_names[CNT_MAX] = {
 	"ehlo", "helo", "starttls", "mail", "rcpt", "data", "bdat", "rset",
-	"noop", "vrfy", "help", "quit", "xclient", "unknown",
+	"noop", "vrfy", "help", "quit", "xclient", "auth", "unknown",
 };
 
 /* timeout_for - the inactivity limit of a mode, in ms */
@@ -154,6 +154,18 @@ on_input(struct stream *s, void *ctx)
 			if (used < n)
 				stream_unread(s, n - used);
 			break;
+		case MODE_SASL:
+			rc = stream_line(s, &line, &n);
+			if (rc == 0)
+				return;
+			if (rc == STREAM_LINE_TOO_LONG) {
+				session_set_mode(ss, MODE_COMMAND);
+				reply(ss, 500, "5.5.6", "Authentication "
+				    "exchange line too long");
+				break;
+			}
+			auth_input(ss, (char *)line, n);
+			break;
 		case MODE_COMMAND:
 			rc = stream_line(s, &line, &n);
 			if (rc == 0)
@@ -235,6 +247,8 @@ void
 session_free(struct session *ss)
 {
 	session_reset(ss);
+	mlogin_end(&ss->acc);
+	free(ss->sasl_user);
 	free(ss);
 }
 
@@ -284,6 +298,7 @@ session_accept(int fd)
 		snprintf(ss->addr, sizeof(ss->addr), "unknown");
 	snprintf(ss->conn_addr, sizeof(ss->conn_addr), "%s", ss->addr);
 	ss->xclient_ok = sender_xclient_allowed(ss->conn_addr);
+	maccess_init(&ss->acc);
 	ss->s = stream_new(fd, (size_t)var_smtpd_line_limit,
 	    var_smtpd_timeout * 1000, on_input, on_close, ss);
 	ss->mode = MODE_GREETING;

@@ -18,6 +18,7 @@
 #include <openssl/ssl.h>
 
 #include "mail/hdrdrop.h"
+#include "mail/mlogin.h"
 #include "mail/queue.h"
 #include "mail/resolve.h"
 #include "mail/smtp_args.h"
@@ -32,7 +33,8 @@ enum smtpd_mode {
 	MODE_BDAT,		/* inside a BDAT chunk */
 	MODE_TLS,		/* handshake under way */
 	MODE_COMMIT,		/* the message is being made durable */
-	MODE_CHECK,		/* MAIL FROM: SPF is being checked */
+	MODE_CHECK,		/* SPF or authd is being asked */
+	MODE_SASL,		/* AUTH: waiting for a client response */
 	MODE_CLOSING,
 };
 
@@ -40,7 +42,7 @@ enum smtpd_mode {
 enum smtpd_counter {
 	CNT_EHLO, CNT_HELO, CNT_STARTTLS, CNT_MAIL, CNT_RCPT, CNT_DATA,
 	CNT_BDAT, CNT_RSET, CNT_NOOP, CNT_VRFY, CNT_HELP, CNT_QUIT,
-	CNT_XCLIENT, CNT_UNKNOWN, CNT_MAX,
+	CNT_XCLIENT, CNT_AUTH, CNT_UNKNOWN, CNT_MAX,
 };
 
 /* A queue file handed to a commit thread (commit.c). */
@@ -87,6 +89,12 @@ struct session {
 	unsigned count_ok[CNT_MAX], count_all[CNT_MAX];
 	unsigned messages;
 
+	/* AUTH (submission). */
+	struct maccess acc;		/* while authd is asked */
+	char auth_user[ADDR_PATH_MAX + 1];	/* "" until AUTH succeeds */
+	char sasl_mech;			/* 'P' PLAIN, 'L' LOGIN */
+	char *sasl_user;		/* LOGIN: the name, until the password */
+
 	/* The transaction. */
 	bool in_mail;
 	struct sender_job check;	/* MODE_CHECK */
@@ -131,6 +139,14 @@ void session_reset(struct session *ss);	/* end the transaction */
 void session_quit(struct session *ss);	/* flush, then close */
 void session_set_mode(struct session *ss, enum smtpd_mode mode);
 void session_free(struct session *ss);
+
+/* auth.c */
+bool auth_offered(const struct session *ss);
+void cmd_auth(struct session *ss, char *args);
+void auth_input(struct session *ss, char *line, size_t len);
+/* auth_sender_ok - on a submission service, MAIL FROM needs AUTH and
+ * the user's own address: 0, or -1 having replied. */
+int auth_sender_ok(struct session *ss);
 
 /* sender.c */
 void sender_init(unsigned threads);

@@ -54,6 +54,7 @@ uint64_t var_smtpd_greeting_delay;
 bool var_smtpd_vrfy;
 uint64_t var_smtpd_commit_threads;
 char *var_smtpd_xclient_networks;
+char *var_smtpd_cleartext_login;
 bool var_smtpd_spf;
 bool var_smtpd_spf_reject_fail;
 bool var_smtpd_spf_defer_temperror;
@@ -202,6 +203,11 @@ const struct conf_def mail_params[] = {
 	    "first is refused (554 5.5.1)" },
 	{ "smtpd_vrfy", CONF_BOOL, "no", &var_smtpd_vrfy, 0, 0,
 	    "answer VRFY truthfully (no: always 252)" },
+	{ "smtpd_cleartext_login", CONF_STR, "loopback",
+	    &var_smtpd_cleartext_login, 0, 0,
+	    "where AUTH works without TLS on a submission service: no, "
+	    "loopback (clients on 127.0.0.0/8 and ::1) or yes; elsewhere "
+	    "AUTH gets 538 5.7.11 and EHLO does not offer it" },
 	{ "smtpd_xclient_networks", CONF_STR, "", &var_smtpd_xclient_networks,
 	    0, 0, "clients (addresses or address/prefix, IPv4) that may use "
 	    "XCLIENT to give the real client address and HELO name (a "
