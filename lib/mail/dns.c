@@ -96,6 +96,13 @@ dns_setup(const char *resolvers, unsigned timeout_s, const char **error_r)
 			return -1;
 		}
 		base.nscount = n;
+		/* resolv.conf's IPv6 servers sit in the extension area and
+		 * would be asked instead: forget them (glibc owns that
+		 * memory), and let the resolver build the area again from
+		 * nsaddr_list. */
+		for (int i = 0; i < MAXNS; i++)
+			base._u._ext.nsaddrs[i] = NULL;
+		base._u._ext.nscount = 0;
 	}
 	base_ready = true;
 	return 0;
