@@ -11,9 +11,11 @@
  *	not need the user's private key, so it is closed at once: smtpd
  *	keeps only the canonical address.
  *
- *	An authenticated client may send as itself only (553 5.7.1
- *	otherwise), and may send anywhere (relay); without AUTH a
- *	submission service takes no mail (530 5.7.0).
+ *	An authenticated client may send as itself only: the envelope
+ *	sender at MAIL, the From: field (exactly one, with exactly that
+ *	address) at the end of the message (553 5.7.1 otherwise).  It may
+ *	send anywhere (relay); without AUTH a submission service takes no
+ *	mail (530 5.7.0).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -206,4 +208,80 @@ auth_sender_ok(struct session *ss)
 		return -1;
 	}
 	return 0;
+}
+
+/* from_address - the one address of a From: field's value into out;
+ * false if there is none or more than one */
+static bool
+from_address(const char *v, size_t n, char *out, size_t size)
+{
+	const char *lt = NULL, *gt = NULL, *a, *b;
+	bool quoted = false;
+	int depth = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (v[i] == '"' && (i == 0 || v[i - 1] != '\\'))
+			quoted = !quoted;
+		else if (quoted)
+			continue;
+		else if (v[i] == '(')
+			depth++;
+		else if (v[i] == ')' && depth > 0)
+			depth--;
+		else if (depth > 0)
+			continue;
+		else if (v[i] == ',' || v[i] == ';' || v[i] == ':')
+			return false;	/* a list or a group */
+		else if (v[i] == '<')
+			lt = v + i;
+		else if (v[i] == '>' && lt != NULL)
+			gt = v + i;
+	}
+	if (lt != NULL && gt != NULL && gt > lt) {
+		a = lt + 1;
+		b = gt;
+	} else {
+		a = v;
+		b = v + n;
+	}
+	while (a < b && strchr(" \t\r\n", *a) != NULL)
+		a++;
+	while (b > a && strchr(" \t\r\n", b[-1]) != NULL)
+		b--;
+	if (b == a || (size_t)(b - a) >= size || memchr(a, '(', (size_t)(b -
+	    a)) != NULL || memchr(a, ' ', (size_t)(b - a)) != NULL)
+		return false;
+	memcpy(out, a, (size_t)(b - a));
+	out[b - a] = '\0';
+	return true;
+}
+
+void
+auth_see_field(void *ctx, const char *f, size_t n)
+{
+	struct session *ss = ctx;
+	char addr[ADDR_PATH_MAX + 1];
+	const char *colon;
+
+	if (n < 5 || strncasecmp(f, "From", 4) != 0 ||
+	    (colon = memchr(f, ':', n)) == NULL ||
+	    strspn(f + 4, " \t") != (size_t)(colon - f - 4))
+		return;
+	ss->from_fields++;
+	ss->from_ok = from_address(colon + 1, n - (size_t)(colon - f) - 1,
+	    addr, sizeof(addr)) && strcasecmp(addr, ss->auth_user) == 0;
+}
+
+int
+auth_header_ok(struct session *ss)
+{
+	if (!var_smtpd_submission || ss->auth_user[0] == '\0')
+		return 0;
+	if (ss->from_fields == 1 && ss->from_ok)
+		return 0;
+	msg_info("reject: message from [%s]: From: header not owned by "
+	    "user=%s", ss->addr, ss->auth_user);
+	reply(ss, 553, "5.7.1", "Error: the From: header must be <%s> (and "
+	    "only that)", ss->auth_user);
+	return -1;
 }

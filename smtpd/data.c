@@ -198,6 +198,10 @@ data_begin(struct session *ss, const char *verb)
 	ss->q_open = true;
 	hdrdrop_init(&ss->hd, "Authentication-Results", var_myhostname, store,
 	    ss);
+	ss->from_fields = 0;
+	ss->from_ok = false;
+	if (ss->auth_user[0] != '\0')
+		ss->hd.see = auth_see_field;
 	if (sender_results_header(ss, &hdr) != 0 ||
 	    received_header(ss, &hdr) != 0 ||
 	    queue_new_data(&ss->q, hdr.data, hdr.len) < 0)
@@ -274,6 +278,8 @@ finish(struct session *ss, const char *verb)
 		msg_warn("[%s]: queue file write error: %s", ss->addr,
 		    strerror(ss->q_errno));
 		reply(ss, 451, "4.3.0", "Error: queue file write error");
+	} else if (auth_header_ok(ss) < 0) {
+		/* replied; the queue file goes with the reset */
 	} else {
 		/* Durable off the loop; the session reads nothing meanwhile. */
 		session_set_mode(ss, MODE_COMMIT);

@@ -94,6 +94,8 @@ struct session {
 	char auth_user[ADDR_PATH_MAX + 1];	/* "" until AUTH succeeds */
 	char sasl_mech;			/* 'P' PLAIN, 'L' LOGIN */
 	char *sasl_user;		/* LOGIN: the name, until the password */
+	unsigned from_fields;		/* From: fields in the message */
+	bool from_ok;			/* ... the last one the user's own */
 
 	/* The transaction. */
 	bool in_mail;
@@ -147,6 +149,10 @@ void auth_input(struct session *ss, char *line, size_t len);
 /* auth_sender_ok - on a submission service, MAIL FROM needs AUTH and
  * the user's own address: 0, or -1 having replied. */
 int auth_sender_ok(struct session *ss);
+/* auth_see_field - each header field of the message (the From: check);
+ * auth_header_ok - at its end: 0, or -1 having replied 553. */
+void auth_see_field(void *ctx, const char *f, size_t n);
+int auth_header_ok(struct session *ss);
 
 /* sender.c */
 void sender_init(unsigned threads);

@@ -51,6 +51,8 @@ flush(struct hdrdrop *h)
 {
 	if (h->field.len == 0)
 		return;
+	if (h->see != NULL)
+		h->see(h->ctx, (const char *)h->field.data, h->field.len);
 	if (ours(h, (const char *)h->field.data, h->field.len))
 		h->dropped++;
 	else
@@ -93,6 +95,10 @@ hdrdrop_feed(struct hdrdrop *h, const void *data, size_t n)
 			if (h->field.len > HDRDROP_FIELD_MAX) {
 				/* Judge it now; the rest follows the same
 				 * way. */
+				if (h->see != NULL)
+					h->see(h->ctx,
+					    (const char *)h->field.data,
+					    h->field.len);
 				h->drop = ours(h, (const char *)h->field.data,
 				    h->field.len);
 				if (h->drop)

@@ -22,10 +22,14 @@
 #define HDRDROP_FIELD_MAX	65536
 
 typedef void hdrdrop_out_fn(void *ctx, const void *p, size_t n);
+/* hdrdrop_see_fn - every header field, whole (or its first
+ * HDRDROP_FIELD_MAX bytes), before it is passed on or dropped */
+typedef void hdrdrop_see_fn(void *ctx, const char *field, size_t n);
 
 struct hdrdrop {
 	const char *name, *id;
 	hdrdrop_out_fn *out;
+	hdrdrop_see_fn *see;	/* optional */
 	void *ctx;
 	bool body;		/* past the header: everything passes */
 	bool bol;		/* at the start of a line */

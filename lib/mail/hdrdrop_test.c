@@ -32,6 +32,17 @@ static const char want[] =
     "\r\n"
     "Authentication-Results: mx.example.test; in the body\r\n";
 
+static unsigned seen;
+
+static void
+see(void *ctx, const char *f, size_t n)
+{
+	(void)ctx;
+	(void)f;
+	(void)n;
+	seen++;
+}
+
 static void
 test_any_chunking(void)
 {
@@ -42,6 +53,8 @@ test_any_chunking(void)
 
 		hdrdrop_init(&h, "Authentication-Results", "mx.example.test",
 		    collect, &out);
+		h.see = see;
+		seen = 0;
 		for (size_t i = 0; i < sizeof(in) - 1; i += chunk)
 			hdrdrop_feed(&h, in + i, i + chunk < sizeof(in) - 1 ?
 			    chunk : sizeof(in) - 1 - i);
@@ -49,6 +62,7 @@ test_any_chunking(void)
 		CHECK_IDX(out.len == sizeof(want) - 1 &&
 		    memcmp(out.data, want, out.len) == 0, chunk);
 		CHECK_IDX(h.dropped == 2, chunk);
+		CHECK_IDX(seen == 5, chunk);	/* every header field */
 		buf_free(&out);
 	}
 	TEST_END();

@@ -52,7 +52,8 @@ class AuthTest(SubmissionTest):
         s = self.client()
         self.assertIn("PLAIN", s.esmtp_features["auth"].upper())
         self.assertEqual(s.login(ALICE, PW)[0], 235)
-        s.sendmail(ALICE, [BOB], b"Subject: via submission\r\n\r\nhi\r\n")
+        s.sendmail(ALICE, [BOB], b"From: Alice <alice@example.test>\r\n"
+                   b"Subject: via submission\r\n\r\nhi\r\n")
         msg = self.inst.wait_message(BOB, b"Subject: via submission")
         self.assertIn(b"Authentication-Results: mail.example.test;\r\n"
                       b"\tauth=pass smtp.auth=alice@example.test\r\n", msg)
@@ -88,6 +89,32 @@ class AuthTest(SubmissionTest):
         self.assertEqual(s.rcpt("someone@far.away.example")[0], 250)
         self.assertEqual(s.rcpt(BOB)[0], 250)
 
+    def test_from_header_must_be_the_user(self):
+        s = self.client()
+        s.login(ALICE, PW)
+        bad = [
+            b"Subject: no from\r\n\r\nx\r\n",
+            b"From: Bob <bob@example.test>\r\nSubject: x\r\n\r\nx\r\n",
+            b"From: alice@example.test\r\nFrom: bob@example.test\r\n\r\nx\r\n",
+            b"From: alice@example.test, bob@example.test\r\n\r\nx\r\n",
+            b"From: \"alice@example.test\" <bob@example.test>\r\n\r\nx\r\n",
+        ]
+        for msg in bad:
+            with self.assertRaises(smtplib.SMTPDataError) as e:
+                s.sendmail(ALICE, [BOB], msg)
+            self.assertEqual(e.exception.smtp_code, 553, msg)
+            self.assertIn(b"5.7.1 Error: the From: header must be "
+                          b"<alice@example.test>", e.exception.smtp_error)
+        # Folded, with a comment and another case: still Alice.
+        s.sendmail(ALICE, [BOB], b"From: \"Alice, the one\"\r\n"
+                   b" <ALICE@Example.test> (home)\r\nSubject: fine\r\n"
+                   b"\r\nx\r\n")
+        self.assertIsNotNone(self.inst.wait_message(BOB, b"Subject: fine"))
+        self.assertEqual(len(self.inst.mailbox_files(BOB)), 1)
+        self.assertTrue(self.inst.wait_log(
+            r"reject: message from \[127\.0\.0\.1\]: From: header not "
+            r"owned by user=alice@example\.test"))
+
     def test_loopback_may_auth_without_tls(self):
         # smtpd_cleartext_login = loopback, the default.
         s = self.client(tls=False)
@@ -100,7 +127,8 @@ class AuthTest(SubmissionTest):
         self.addCleanup(s.close)
         s.ehlo("laptop.example")
         self.assertEqual(s.login(ALICE, PW)[0], 235)
-        s.sendmail(ALICE, [BOB], b"Subject: over 465\r\n\r\nhi\r\n")
+        s.sendmail(ALICE, [BOB], b"From: alice@example.test\r\n"
+                   b"Subject: over 465\r\n\r\nhi\r\n")
         self.assertIsNotNone(self.inst.wait_message(BOB, b"over 465"))
 
 
