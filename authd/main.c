@@ -165,6 +165,7 @@ struct attempt {
 	char user[ADDR_PATH_MAX + 1];
 	char rip[64];
 	char service[32];
+	bool verify_only;	/* check the password, open no key session */
 	bool known;
 	struct userkey u;	/* the user's record, or the dummy */
 	char *password;		/* sodium_malloc */
@@ -209,6 +210,11 @@ derived(struct workq_job *j)
 		msg_info("authentication failed: user=<%s> rip=%s service=%s",
 		    a->user, a->rip, a->service);
 		fail(a->c, a->id, throttle_failed(a->rip, a->user));
+	} else if (a->verify_only) {
+		throttle_ok(a->user);
+		msg_info("login: user=<%s> rip=%s service=%s (password only)",
+		    a->user, a->rip, a->service);
+		reply(a->c, a->id, IPC_OK, a->user, "", NULL);
 	} else if ((rc = unlock(a->user, &a->u, d + USERKEY_HALF,
 	    handle)) <= 0) {
 		msg_warn("login of %s: cryptd %s", a->user, rc < 0 ?
@@ -233,6 +239,7 @@ login(struct ipc_conn *c, struct ipc_msg *m, uint64_t id)
 {
 	const char *user_in, *rip, *service;
 	const uint8_t *pw;
+	uint64_t verify_only = 0;
 	size_t pwlen;
 	struct buf v = BUF_INIT;
 	struct attempt *a;
@@ -242,6 +249,7 @@ login(struct ipc_conn *c, struct ipc_msg *m, uint64_t id)
 	    ipc_get_bytes(m, "password", IPC_REQUIRED, &pw, &pwlen) < 0 ||
 	    ipc_get_str(m, "rip", IPC_REQUIRED, &rip) < 0 ||
 	    ipc_get_str(m, "service", IPC_REQUIRED, &service) < 0 ||
+	    ipc_get_u64(m, "verify_only", IPC_OPTIONAL, &verify_only) < 0 ||
 	    pwlen > 4096) {
 		reply(c, id, IPC_EPROTO, NULL, NULL, NULL);
 		return;
@@ -252,6 +260,7 @@ login(struct ipc_conn *c, struct ipc_msg *m, uint64_t id)
 	resolve_lower(user_in, a->user, sizeof(a->user));
 	snprintf(a->rip, sizeof(a->rip), "%s", rip);
 	snprintf(a->service, sizeof(a->service), "%s", service);
+	a->verify_only = verify_only != 0;
 	if (throttle_blocked(a->rip)) {
 		msg_info("authentication failed: user=<%s> rip=%s service=%s "
 		    "(address blocked)", a->user, a->rip, a->service);

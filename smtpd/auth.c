@@ -6,10 +6,10 @@
  *	Offered only by a submission service (smtpd_submission = yes), and
  *	only over TLS unless smtpd_cleartext_login allows it.  The password
  *	goes to authd over the process's shared connection (lib/mail/
- *	mlogin); the session reads nothing until the answer comes.  authd
- *	also opens a key session in cryptd on every login; submission does
- *	not need the user's private key, so it is closed at once: smtpd
- *	keeps only the canonical address.
+ *	mlogin); the session reads nothing until the answer comes.  It is
+ *	a password check only: authd opens no key session in cryptd (a
+ *	user's private key is not needed to send mail), and smtpd keeps
+ *	only the canonical address.
  *
  *	An authenticated client may send as itself only: the envelope
  *	sender at MAIL, the From: field (exactly one, with exactly that
@@ -59,7 +59,6 @@ done(void *ctx, int rc)
 	} else {
 		snprintf(ss->auth_user, sizeof(ss->auth_user), "%s",
 		    ss->acc.user);
-		/* No key session is needed to send mail. */
 		mlogin_end(&ss->acc);
 		msg_info("[%s]: authenticated: user=%s", ss->addr,
 		    ss->auth_user);
@@ -71,8 +70,9 @@ done(void *ctx, int rc)
 static void
 start(struct session *ss, const char *user, const char *pw, size_t len)
 {
+	/* A password check only: sending needs no key of the user's. */
 	if (mlogin_start(&ss->acc, user, pw, len, ss->addr, "submission",
-	    done, ss) < 0) {
+	    false, done, ss) < 0) {
 		reply(ss, 454, "4.7.0", "Temporary authentication failure");
 		return;
 	}

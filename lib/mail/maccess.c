@@ -81,10 +81,11 @@ maccess_login_reply(struct maccess *a, struct ipc_msg *r)
 		if (status == IPC_OK &&
 		    ipc_get_str(r, "user", IPC_REQUIRED, &u) == 1 &&
 		    ipc_get_str(r, "handle", IPC_REQUIRED, &h) == 1 &&
-		    strlen(h) == CRYPT_HANDLE_LEN &&
+		    (strlen(h) == CRYPT_HANDLE_LEN || h[0] == '\0') &&
 		    strlen(u) < sizeof(a->user)) {
 			strcpy(a->user, u);
-			memcpy(a->handle, h, CRYPT_HANDLE_LEN + 1);
+			/* "": a password check only (no key session). */
+			memcpy(a->handle, h, strlen(h) + 1);
 			a->has_public_key = ipc_get_bytes(r, "public_key",
 			    IPC_OPTIONAL, &pk, &pklen) == 1 &&
 			    pklen == sizeof(a->public_key);

@@ -89,8 +89,8 @@ login_reply(struct ipc_conn *c, struct ipc_msg *reply, void *ctx)
 
 int
 mlogin_start(struct maccess *a, const char *user, const char *pw,
-    size_t len, const char *rip, const char *service, mlogin_fn *done,
-    void *ctx)
+    size_t len, const char *rip, const char *service, bool keys,
+    mlogin_fn *done, void *ctx)
 {
 	struct ipc_conn *c = auth_connect();
 	struct pending *p;
@@ -99,7 +99,8 @@ mlogin_start(struct maccess *a, const char *user, const char *pw,
 
 	if (c == NULL)
 		return -1;
-	if (maccess_login_request(&m, user, pw, len, rip, service) == 0) {
+	if (maccess_login_request(&m, user, pw, len, rip, service) == 0 &&
+	    (keys || ipc_put_u64(&m, "verify_only", 1) == 0)) {
 		p = xmalloc(sizeof(*p));
 		*p = (struct pending){ a, done, ctx };
 		rc = ipc_conn_request(c, &m, AUTH_TIMEOUT_MS, login_reply, p);
@@ -125,7 +126,7 @@ mlogin_end(struct maccess *a)
 {
 	struct ipc_msg m;
 
-	if (a->logged_in && auth_connect() != NULL) {
+	if (a->logged_in && a->handle[0] != '\0' && auth_connect() != NULL) {
 		if (maccess_logout_request(&m, a) == 0)
 			(void)ipc_conn_request(auth_conn, &m, AUTH_TIMEOUT_MS,
 			    logged_out, NULL);

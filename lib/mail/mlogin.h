@@ -26,12 +26,14 @@ typedef void mlogin_fn(void *ctx, int rc);
 /*
  * mlogin_start - send user and password (len bytes) to authd for a; done
  * runs later.  service names the protocol for authd's log and limits
- * ("imap", "pop3").  0 when sent (the request holding the password is
+ * ("imap", "pop3", "submission").  keys: open a key session in cryptd
+ * (to read the store); without, authd only checks the password and a's
+ * handle stays "".  0 when sent (the request holding the password is
  * wiped), -1 when authd cannot be reached now.
  */
 int mlogin_start(struct maccess *a, const char *user, const char *pw,
-    size_t len, const char *rip, const char *service, mlogin_fn *done,
-    void *ctx);
+    size_t len, const char *rip, const char *service, bool keys,
+    mlogin_fn *done, void *ctx);
 /* mlogin_end - log a out at authd (cryptd wipes the key) and forget the
  * handle; harmless when not logged in. */
 void mlogin_end(struct maccess *a);

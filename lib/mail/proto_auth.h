@@ -2,8 +2,9 @@
  * proto_auth.h - "auth": authd's socket (doc/ipc/auth.md).
  *
  * LOGIN: id, user, password (bytes), rip (client address), service
- * ("imap", "pop3", "submission") -> REPLY status IPC_OK with user (the
- * canonical address), handle (a cryptd session) and public_key (bytes
+ * ("imap", "pop3", "submission"), verify_only (u64, optional) -> REPLY
+ * status IPC_OK with user (the canonical address), handle (a cryptd
+ * session; "" with verify_only: none is opened) and public_key (bytes
  * 32, what APPEND seals new messages to), or IPC_EFAIL with
  * error "authentication failed" whatever the reason (IPC_ETEMP when the
  * key service is down).

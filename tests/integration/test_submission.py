@@ -64,6 +64,12 @@ class AuthTest(SubmissionTest):
         self.assertEqual(code, 235)
         self.assertTrue(self.inst.wait_log(
             r"authenticated: user=alice@example\.test"))
+        # A password check only: authd opened no key session in cryptd.
+        self.assertTrue(self.inst.wait_log(
+            r"login: user=<alice@example\.test> rip=127\.0\.0\.1 "
+            r"service=submission \(password only\)"))
+        self.assertNotIn("session of alice@example.test started",
+                         self.inst.log())
 
     def test_wrong_password_and_cancel(self):
         s = self.client()
