@@ -51,6 +51,7 @@ static const struct command commands[] = {
 	{ "EXPUNGE", cmd_expunge, SEL, true },
 	{ "SEARCH", cmd_search, SEL, true },
 	{ "SORT", cmd_sort, SEL, true },
+	{ "THREAD", cmd_thread, SEL, true },
 	{ "FETCH", cmd_fetch, SEL, true },
 	{ "STORE", cmd_store, SEL, true },
 	{ "COPY", cmd_copy, SEL, true },
@@ -83,7 +84,8 @@ capability_text(struct session *ss, struct buf *out)
 	buf_puts(out, " LITERAL+ IDLE NAMESPACE UIDPLUS MOVE "
 	    "UNSELECT ID ENABLE SPECIAL-USE LIST-EXTENDED "
 	    "LIST-STATUS ESEARCH SEARCHRES CONDSTORE QRESYNC QUOTA "
-	    "QUOTA=RES-STORAGE BINARY CHILDREN SASL-IR SORT");
+	    "QUOTA=RES-STORAGE BINARY CHILDREN SASL-IR SORT "
+	    "THREAD=ORDEREDSUBJECT");
 }
 
 static void

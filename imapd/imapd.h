@@ -300,6 +300,7 @@ int search_select(struct session *ss, const struct imap_arg *a,
 
 /* sort.c */
 void cmd_sort(struct session *ss, struct imap_command *c, bool uid);
+void cmd_thread(struct session *ss, struct imap_command *c, bool uid);
 /* flags_parse - a flag list (or one flag) into bits; -1 on a bad flag.
  * Keywords are made in x when create is set. */
 int flags_parse(struct mindex *x, const struct imap_arg *a, bool create,

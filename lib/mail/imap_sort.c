@@ -328,3 +328,56 @@ imap_sort(struct imap_sort_msg *m, size_t n, const struct imap_sort_crit *crit,
 	if (n > 1)
 		qsort_r(m, n, sizeof(*m), compare, &o);
 }
+
+/* ---- THREAD=ORDEREDSUBJECT. ---- */
+
+struct thread {
+	size_t first, n;	/* its messages: m[first .. first + n) */
+};
+
+static int
+thread_order(const void *pa, const void *pb, void *ctx)
+{
+	const struct thread *a = pa, *b = pb;
+	const struct imap_sort_msg *m = ctx;
+	int r = cmp_time(m[a->first].date, m[b->first].date);
+
+	return r != 0 ? r : cmp_num(m[a->first].seq, m[b->first].seq);
+}
+
+void
+imap_thread_orderedsubject(struct imap_sort_msg *m, size_t n,
+    struct buf *out)
+{
+	static const struct imap_sort_crit by[] = {
+		{ SORT_SUBJECT, false }, { SORT_DATE, false },
+	};
+	struct thread *t = xcalloc(n + 1, sizeof(*t));
+	size_t nt = 0;
+
+	imap_sort(m, n, by, 2);
+	for (size_t i = 0; i < n; i++) {
+		if (nt == 0 || strcmp(m[t[nt - 1].first].subject,
+		    m[i].subject) != 0)
+			t[nt++] = (struct thread){ i, 0 };
+		t[nt - 1].n++;
+	}
+	if (nt > 1)
+		qsort_r(t, nt, sizeof(*t), thread_order, m);
+	for (size_t k = 0; k < nt; k++) {
+		const struct imap_sort_msg *p = &m[t[k].first];
+
+		buf_printf(out, "(%u", p[0].id);
+		/* One child follows its parent; more are siblings, each in
+		 * its own parentheses (thread-nested needs two or more). */
+		if (t[k].n == 2)
+			buf_printf(out, " %u", p[1].id);
+		else if (t[k].n > 2) {
+			buf_putc(out, ' ');
+			for (size_t j = 1; j < t[k].n; j++)
+				buf_printf(out, "(%u)", p[j].id);
+		}
+		buf_putc(out, ')');
+	}
+	free(t);
+}

@@ -54,6 +54,12 @@ int imap_sort_keys(struct imap_sort_msg *m, const char *envelope,
 void imap_sort(struct imap_sort_msg *m, size_t n,
     const struct imap_sort_crit *crit, size_t n_crit);
 void imap_sort_msg_free(struct imap_sort_msg *m);
+/* imap_thread_orderedsubject - THREAD=ORDEREDSUBJECT (RFC 5256 3):
+ * messages with one base subject make a thread, the earliest the parent
+ * of the others; threads in the order of their first message's date.
+ * Reorders m; appends the thread list ("(1)(2 3)(4 (5)(6))") to out. */
+void imap_thread_orderedsubject(struct imap_sort_msg *m, size_t n,
+    struct buf *out);
 /* imap_sort_base_subject - RFC 5256 2.1: subject (decoded, UTF-8)
  * without "Re:", "Fwd:", "[list]" leaders and "(fwd)" trailers, blanks
  * collapsed; appended to out. */

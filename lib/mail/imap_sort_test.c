@@ -6,6 +6,7 @@
 
 #include "mail/imap_fetch.h"
 #include "mail/imap_sort.h"
+#include "util/mem.h"
 #include "util/test.h"
 
 static void
@@ -128,11 +129,45 @@ test_bad_criteria(void)
 	TEST_END();
 }
 
+static void
+test_orderedsubject(void)
+{
+	struct imap_sort_msg m[6];
+	struct buf out = BUF_INIT;
+	static const char *const subj[] = { "b", "a", "Re: b", "c", "re: a",
+	    "Fwd: a" };
+	static const time_t date[] = { 50, 10, 60, 5, 30, 20 };
+
+	TEST_BEGIN("imap_sort: THREAD=ORDEREDSUBJECT");
+	for (int i = 0; i < 6; i++) {
+		struct buf b = BUF_INIT;
+
+		memset(&m[i], 0, sizeof(m[i]));
+		m[i].seq = m[i].id = (uint32_t)i + 1;
+		m[i].date = date[i];
+		imap_sort_base_subject(subj[i], &b);
+		m[i].subject = xstrdup(buf_cstr(&b));
+		m[i].from = xstrdup("");
+		m[i].to = xstrdup("");
+		m[i].cc = xstrdup("");
+		buf_free(&b);
+	}
+	imap_thread_orderedsubject(m, 6, &out);
+	/* c (date 5) alone; a: 2 (10) with 6 (20) and 5 (30); b: 1 (50)
+	 * with 3 (60). */
+	CHECK_STR_EQ(buf_cstr(&out), "(4)(2 (6)(5))(1 3)");
+	for (int i = 0; i < 6; i++)
+		imap_sort_msg_free(&m[i]);
+	buf_free(&out);
+	TEST_END();
+}
+
 int
 main(void)
 {
 	test_base_subject();
 	test_keys_and_order();
 	test_bad_criteria();
+	test_orderedsubject();
 	return test_exit();
 }

@@ -245,6 +245,15 @@ class ExtensionTest(ImapTest):
                          "charset")
         self.assertEqual(r.cmd("d", "SORT (DATE) UTF-8 SUBJECT nothing"),
                          ["* SORT", "d OK SORT completed"])
+        # THREAD=ORDEREDSUBJECT: same Date: on all three, so each base
+        # subject is its own thread, in folder order.
+        self.deliver("Re: apples")
+        self.assertIn("* 4 EXISTS", r.cmd("n", "NOOP"))
+        out = r.cmd("e", "THREAD ORDEREDSUBJECT UTF-8 ALL")
+        self.assertEqual(out, ["* THREAD (1)(2 4)(3)",
+                               "e OK THREAD completed"])
+        self.assertRegex(r.cmd("f", "THREAD REFERENCES UTF-8 ALL")[-1],
+                         r"^f BAD THREAD algorithm not supported")
 
     def test_folder_names_utf7_and_utf8(self):
         """Names are UTF-8 inside (and on disk); clients without IMAP4rev2
