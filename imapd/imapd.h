@@ -24,6 +24,7 @@
 #include "mail/imap_parse.h"
 #include "mail/imap_seqset.h"
 #include "mail/mlogin.h"
+#include "mail/sasl.h"
 #include "mail/mime.h"
 #include "mail/mindex.h"
 #include "util/buf.h"
@@ -97,8 +98,7 @@ struct session {
 	char tag[IMAP_TAG_MAX + 1];	/* of a suspended command */
 
 	/* AUTHENTICATE in progress. */
-	char sasl_mech;		/* 'P' PLAIN, 'L' LOGIN */
-	char *sasl_user;
+	struct sasl_exchange sasl;
 
 	/* After login: acc.user, the cryptd handle, the public key. */
 	struct maccess acc;

@@ -173,50 +173,25 @@ sasl_answer(struct session *ss, const char *b64)
 {
 	struct sasl_creds cr;
 	const char *why;
-	size_t len;
 
-	if (strcmp(b64, "*") == 0) {
+	switch (sasl_step(&ss->sasl, b64, &cr, &why)) {
+	case SASL_PASSWORD:
+		stream_printf(ss->s, "+ UGFzc3dvcmQ6\r\n");	/* Password: */
+		return;
+	case SASL_CANCEL:
 		ss->mode = MODE_COMMAND;
-		free(ss->sasl_user);
-		ss->sasl_user = NULL;
 		tagged(ss, ss->tag, "BAD", "Authentication cancelled");
 		return;
-	}
-	if (ss->sasl_mech == 'P') {
-		if (sasl_plain(strcmp(b64, "=") == 0 ? "" : b64, &cr, &why) <
-		    0) {
-			ss->mode = MODE_COMMAND;
-			tagged(ss, ss->tag, "BAD", "%s", why);
-			return;
-		}
+	case SASL_BAD:
+		ss->mode = MODE_COMMAND;
+		tagged(ss, ss->tag, "BAD", "%s", why);
+		return;
+	case SASL_DONE:
 		start_login(ss, ss->tag, cr.user, cr.password,
 		    cr.password_len);
 		sasl_wipe(&cr);
 		return;
 	}
-	/* LOGIN: first the user name, then the password. */
-	if (ss->sasl_user == NULL) {
-		if (sasl_login_part(b64, cr.user, &len, &why) < 0) {
-			ss->mode = MODE_COMMAND;
-			tagged(ss, ss->tag, "BAD", "%s", why);
-			return;
-		}
-		ss->sasl_user = xstrdup(cr.user);
-		stream_printf(ss->s, "+ UGFzc3dvcmQ6\r\n");	/* Password: */
-		return;
-	}
-	if (sasl_login_part(b64, cr.password, &cr.password_len, &why) < 0) {
-		ss->mode = MODE_COMMAND;
-		free(ss->sasl_user);
-		ss->sasl_user = NULL;
-		tagged(ss, ss->tag, "BAD", "%s", why);
-		return;
-	}
-	snprintf(cr.user, sizeof(cr.user), "%s", ss->sasl_user);
-	free(ss->sasl_user);
-	ss->sasl_user = NULL;
-	start_login(ss, ss->tag, cr.user, cr.password, cr.password_len);
-	sasl_wipe(&cr);
 }
 
 void
@@ -226,8 +201,7 @@ sasl_input(struct session *ss, const char *line, size_t len)
 
 	if (len >= sizeof(b64)) {
 		ss->mode = MODE_COMMAND;
-		free(ss->sasl_user);
-		ss->sasl_user = NULL;
+		sasl_end(&ss->sasl);
 		tagged(ss, ss->tag, "BAD", "Authentication response too long");
 		return;
 	}
@@ -250,11 +224,7 @@ cmd_authenticate(struct session *ss, struct imap_command *c, bool uid)
 	}
 	if (refuse_cleartext(ss, c->tag))
 		return;
-	if (imap_arg_is_atom(mech, "PLAIN"))
-		ss->sasl_mech = 'P';
-	else if (imap_arg_is_atom(mech, "LOGIN"))
-		ss->sasl_mech = 'L';
-	else {
+	if (arg_string(mech, ir, 16) < 0 || sasl_begin(&ss->sasl, ir) < 0) {
 		tagged(ss, c->tag, "NO", "Unsupported authentication mechanism");
 		return;
 	}
@@ -271,7 +241,7 @@ cmd_authenticate(struct session *ss, struct imap_command *c, bool uid)
 		sodium_memzero(ir, sizeof(ir));
 		return;
 	}
-	stream_printf(ss->s, ss->sasl_mech == 'P' ? "+ \r\n" :
+	stream_printf(ss->s, ss->sasl.mech == 'P' ? "+ \r\n" :
 	    "+ VXNlcm5hbWU6\r\n");	/* Username: */
 }
 

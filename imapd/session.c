@@ -333,7 +333,7 @@ session_free(struct session *ss)
 	message_drop(ss);
 	login_end(ss);
 	buf_free_wipe(&ss->cmd);
-	free(ss->sasl_user);
+	sasl_end(&ss->sasl);
 	free(ss->saved);
 	free(ss);
 }

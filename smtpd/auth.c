@@ -86,46 +86,24 @@ answer(struct session *ss, const char *b64)
 {
 	struct sasl_creds cr;
 	const char *why;
-	size_t len;
 
 	session_set_mode(ss, MODE_COMMAND);
-	if (strcmp(b64, "*") == 0) {
-		free(ss->sasl_user);
-		ss->sasl_user = NULL;
+	switch (sasl_step(&ss->sasl, b64, &cr, &why)) {
+	case SASL_PASSWORD:
+		session_set_mode(ss, MODE_SASL);
+		stream_printf(ss->s, "334 UGFzc3dvcmQ6\r\n");	/* Password: */
+		return;
+	case SASL_CANCEL:
 		reply(ss, 501, "5.7.0", "Authentication aborted");
 		return;
-	}
-	if (ss->sasl_mech == 'P') {
-		if (sasl_plain(strcmp(b64, "=") == 0 ? "" : b64, &cr, &why) <
-		    0) {
-			reply(ss, 501, "5.5.2", "%s", why);
-			return;
-		}
+	case SASL_BAD:
+		reply(ss, 501, "5.5.2", "%s", why);
+		return;
+	case SASL_DONE:
 		start(ss, cr.user, cr.password, cr.password_len);
 		sasl_wipe(&cr);
 		return;
 	}
-	if (ss->sasl_user == NULL) {
-		if (sasl_login_part(b64, cr.user, &len, &why) < 0) {
-			reply(ss, 501, "5.5.2", "%s", why);
-			return;
-		}
-		ss->sasl_user = xstrdup(cr.user);
-		session_set_mode(ss, MODE_SASL);
-		stream_printf(ss->s, "334 UGFzc3dvcmQ6\r\n");	/* Password: */
-		return;
-	}
-	if (sasl_login_part(b64, cr.password, &cr.password_len, &why) < 0) {
-		free(ss->sasl_user);
-		ss->sasl_user = NULL;
-		reply(ss, 501, "5.5.2", "%s", why);
-		return;
-	}
-	snprintf(cr.user, sizeof(cr.user), "%s", ss->sasl_user);
-	free(ss->sasl_user);
-	ss->sasl_user = NULL;
-	start(ss, cr.user, cr.password, cr.password_len);
-	sasl_wipe(&cr);
 }
 
 void
@@ -135,8 +113,7 @@ auth_input(struct session *ss, char *line, size_t len)
 
 	if (len >= sizeof(b64)) {
 		session_set_mode(ss, MODE_COMMAND);
-		free(ss->sasl_user);
-		ss->sasl_user = NULL;
+		sasl_end(&ss->sasl);
 		reply(ss, 500, "5.5.6", "Authentication exchange line too long");
 		return;
 	}
@@ -154,6 +131,7 @@ cmd_auth(struct session *ss, char *args)
 	size_t len = strlen(args);
 
 	if (!var_smtpd_submission) {
+		/* Only submission services log users in (RFC 4954 4). */
 		reply(ss, 502, "5.5.1", "Error: command not implemented");
 		goto wipe;
 	}
@@ -169,11 +147,7 @@ cmd_auth(struct session *ss, char *args)
 	}
 	if ((ir = strchr(args, ' ')) != NULL)
 		*ir++ = '\0';
-	if (strcasecmp(mech, "PLAIN") == 0)
-		ss->sasl_mech = 'P';
-	else if (strcasecmp(mech, "LOGIN") == 0)
-		ss->sasl_mech = 'L';
-	else {
+	if (sasl_begin(&ss->sasl, mech) < 0) {
 		reply(ss, 504, "5.5.4", "Unrecognized authentication type");
 		goto wipe;
 	}
@@ -182,7 +156,7 @@ cmd_auth(struct session *ss, char *args)
 		goto wipe;
 	}
 	session_set_mode(ss, MODE_SASL);
-	stream_printf(ss->s, ss->sasl_mech == 'P' ? "334 \r\n" :
+	stream_printf(ss->s, ss->sasl.mech == 'P' ? "334 \r\n" :
 	    "334 VXNlcm5hbWU6\r\n");	/* Username: */
 wipe:
 	sodium_memzero(args, len);

@@ -248,7 +248,7 @@ session_free(struct session *ss)
 {
 	session_reset(ss);
 	mlogin_end(&ss->acc);
-	free(ss->sasl_user);
+	sasl_end(&ss->sasl);
 	free(ss);
 }
 

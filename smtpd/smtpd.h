@@ -21,6 +21,7 @@
 #include "mail/mlogin.h"
 #include "mail/queue.h"
 #include "mail/resolve.h"
+#include "mail/sasl.h"
 #include "mail/smtp_args.h"
 #include "mail/spf.h"
 #include "util/stream.h"
@@ -92,8 +93,7 @@ struct session {
 	/* AUTH (submission). */
 	struct maccess acc;		/* while authd is asked */
 	char auth_user[ADDR_PATH_MAX + 1];	/* "" until AUTH succeeds */
-	char sasl_mech;			/* 'P' PLAIN, 'L' LOGIN */
-	char *sasl_user;		/* LOGIN: the name, until the password */
+	struct sasl_exchange sasl;	/* AUTH in progress */
 	unsigned from_fields;		/* From: fields in the message */
 	bool from_ok;			/* ... the last one the user's own */
 

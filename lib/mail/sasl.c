@@ -5,11 +5,15 @@
  *	Strict: base64 without junk, no NUL inside user or password, bounded
  *	lengths; every buffer that held a password is wiped.
  */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <sodium.h>
 
 #include "mail/sasl.h"
+#include "util/mem.h"
 
 /* decode - base64 (standard alphabet, padding as sent) into out */
 static int
@@ -83,4 +87,58 @@ void
 sasl_wipe(struct sasl_creds *c)
 {
 	sodium_memzero(c, sizeof(*c));
+}
+
+int
+sasl_begin(struct sasl_exchange *x, const char *mech)
+{
+	sasl_end(x);
+	if (strcasecmp(mech, "PLAIN") == 0)
+		x->mech = 'P';
+	else if (strcasecmp(mech, "LOGIN") == 0)
+		x->mech = 'L';
+	else
+		return -1;
+	return 0;
+}
+
+enum sasl_step
+sasl_step(struct sasl_exchange *x, const char *b64, struct sasl_creds *c,
+    const char **error_r)
+{
+	size_t len;
+
+	if (strcmp(b64, "*") == 0) {
+		sasl_end(x);
+		return SASL_CANCEL;
+	}
+	if (x->mech == 'P') {
+		sasl_end(x);
+		return sasl_plain(strcmp(b64, "=") == 0 ? "" : b64, c,
+		    error_r) < 0 ? SASL_BAD : SASL_DONE;
+	}
+	/* LOGIN: first the user name, then the password. */
+	if (x->user == NULL) {
+		if (sasl_login_part(b64, c->user, &len, error_r) < 0) {
+			sasl_end(x);
+			return SASL_BAD;
+		}
+		x->user = xstrdup(c->user);
+		return SASL_PASSWORD;
+	}
+	if (sasl_login_part(b64, c->password, &c->password_len,
+	    error_r) < 0) {
+		sasl_end(x);
+		return SASL_BAD;
+	}
+	snprintf(c->user, sizeof(c->user), "%s", x->user);
+	sasl_end(x);
+	return SASL_DONE;
+}
+
+void
+sasl_end(struct sasl_exchange *x)
+{
+	free(x->user);
+	x->user = NULL;
 }

@@ -29,4 +29,28 @@ int sasl_login_part(const char *b64, char *out, size_t *len,
 /* sasl_wipe - clear the credentials. */
 void sasl_wipe(struct sasl_creds *c);
 
+/*
+ * One AUTHENTICATE/AUTH exchange, PLAIN or LOGIN, whatever the protocol
+ * around it: sasl_step takes each base64 client response ("*" cancels,
+ * "=" is PLAIN's empty initial response) and says what comes next.
+ */
+struct sasl_exchange {
+	char mech;		/* 'P' PLAIN, 'L' LOGIN */
+	char *user;		/* LOGIN: the name, until the password */
+};
+
+enum sasl_step {
+	SASL_DONE,		/* *c holds user and password: wipe it */
+	SASL_PASSWORD,		/* LOGIN: prompt for the password */
+	SASL_CANCEL,		/* the client sent "*" */
+	SASL_BAD,		/* malformed: *error_r says how */
+};
+
+/* sasl_begin - mech "PLAIN" or "LOGIN" (case ignored); -1 otherwise. */
+int sasl_begin(struct sasl_exchange *x, const char *mech);
+enum sasl_step sasl_step(struct sasl_exchange *x, const char *b64,
+    struct sasl_creds *c, const char **error_r);
+/* sasl_end - forget the exchange (done, cancelled or abandoned). */
+void sasl_end(struct sasl_exchange *x);
+
 #endif

@@ -48,6 +48,36 @@ test_login(void)
 	TEST_END();
 }
 
+static void
+test_exchange(void)
+{
+	struct sasl_exchange x = { 0 };
+	struct sasl_creds c;
+	const char *why;
+
+	TEST_BEGIN("sasl: PLAIN and LOGIN exchanges step by step");
+	CHECK(sasl_begin(&x, "cram-md5") == -1);
+	CHECK(sasl_begin(&x, "plain") == 0);
+	/* "\0bob\0pw" */
+	CHECK(sasl_step(&x, "AGJvYgBwdw==", &c, &why) == SASL_DONE);
+	CHECK_STR_EQ(c.user, "bob");
+	CHECK(c.password_len == 2 && memcmp(c.password, "pw", 2) == 0);
+	sasl_wipe(&c);
+	CHECK(sasl_begin(&x, "LOGIN") == 0);
+	CHECK(sasl_step(&x, "Ym9i", &c, &why) == SASL_PASSWORD);
+	CHECK(sasl_step(&x, "cHc=", &c, &why) == SASL_DONE);
+	CHECK_STR_EQ(c.user, "bob");
+	CHECK(x.user == NULL);
+	sasl_wipe(&c);
+	CHECK(sasl_begin(&x, "LOGIN") == 0);
+	CHECK(sasl_step(&x, "Ym9i", &c, &why) == SASL_PASSWORD);
+	CHECK(sasl_step(&x, "*", &c, &why) == SASL_CANCEL && x.user == NULL);
+	CHECK(sasl_begin(&x, "LOGIN") == 0);
+	CHECK(sasl_step(&x, "!!", &c, &why) == SASL_BAD);
+	sasl_end(&x);
+	TEST_END();
+}
+
 int
 main(void)
 {
@@ -55,5 +85,6 @@ main(void)
 		return 1;
 	test_plain();
 	test_login();
+	test_exchange();
 	return test_exit();
 }
