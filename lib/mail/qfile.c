@@ -127,6 +127,8 @@ qfile_write_begin(struct qfile_writer *w, int fd, const struct qfile_env *e,
 		rc |= record(b, 'U', NULL);
 	if (e->ret != NULL)
 		rc |= record(b, 'N', e->ret);
+	if (e->quarantine != NULL)
+		rc |= record(b, 'J', e->quarantine);
 	for (size_t i = 0; i < e->n_rcpts; i++) {
 		const struct qfile_rcpt *r = &e->rcpts[i];
 
@@ -158,6 +160,7 @@ flush(struct qfile_writer *w)
 		w->error = errno;
 		return -1;
 	}
+	w->flushed += w->out.len;
 	buf_reset(&w->out);
 	return 0;
 }
@@ -185,6 +188,79 @@ qfile_write_data(struct qfile_writer *w, const void *p, size_t n)
 		return -1;
 	}
 	return 0;
+}
+
+/* The smallest room: "G\n" and "M\n". */
+#define HEAD_ROOM_MIN	4
+
+int
+qfile_write_reserve(struct qfile_writer *w, size_t size)
+{
+	struct buf *b = &w->out;
+
+	if (size < HEAD_ROOM_MIN || w->flushed != 0 || w->msg_len != 0 ||
+	    b->len < 2 || memcmp(b->data + b->len - 2, "M\n", 2) != 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	b->len -= 2;
+	w->head_at = b->len;
+	w->head_size = size;
+	if (buf_append_byte(b, 'G') < 0 ||
+	    buf_append_fill(b, ' ', size - HEAD_ROOM_MIN) < 0 ||
+	    buf_append_str(b, "\nM\n") < 0) {
+		w->error = ENOMEM;
+		errno = ENOMEM;
+		return -1;
+	}
+	w->msg_start = b->len;
+	return 0;
+}
+
+int
+qfile_write_head(struct qfile_writer *w, const char *quarantine,
+    const void *head, size_t n)
+{
+	struct buf room = BUF_INIT, rec = BUF_INIT;
+	int rc = -1;
+
+	if (w->head_size == 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (quarantine != NULL && record(&rec, 'J', quarantine) < 0) {
+		errno = ENOMEM;
+		goto out;
+	}
+	if (HEAD_ROOM_MIN + rec.len + n > w->head_size) {
+		errno = ENOSPC;
+		goto out;
+	}
+	if (buf_append_byte(&room, 'G') < 0 ||
+	    buf_append_fill(&room, ' ', w->head_size - HEAD_ROOM_MIN -
+	    rec.len - n) < 0 || buf_append_byte(&room, '\n') < 0 ||
+	    buf_append(&room, rec.data, rec.len) < 0 ||
+	    buf_append_str(&room, "M\n") < 0 ||
+	    buf_append(&room, head, n) < 0) {
+		errno = ENOMEM;
+		goto out;
+	}
+	/* The room is still in the buffer unless a flush took it whole. */
+	if (w->head_at >= w->flushed)
+		memcpy(w->out.data + (w->head_at - w->flushed), room.data,
+		    room.len);
+	else if (pwrite(w->fd, room.data, room.len, (off_t)w->head_at) !=
+	    (ssize_t)room.len) {
+		if (errno == 0)
+			errno = EIO;
+		goto out;
+	}
+	w->msg_len += n;
+	rc = 0;
+out:
+	buf_free(&room);
+	buf_free(&rec);
+	return rc;
 }
 
 int
@@ -425,6 +501,12 @@ qfile_read(int fd, struct qfile_env *e, const char **error_r)
 		case 'N':
 			bad = v == NULL || dup_value(v, &e->ret) < 0;
 			break;
+		case 'J':
+			bad = v == NULL || dup_value(v, &e->quarantine) < 0;
+			break;
+		case 'G':	/* unused head room: spaces */
+			bad = v != NULL && v[strspn(v, " ")] != '\0';
+			break;
 		case 'R':
 			bad = v == NULL || parse_rcpt(e, v) < 0;
 			break;
@@ -504,6 +586,7 @@ qfile_env_free(struct qfile_env *e)
 	free(e->envid);
 	free(e->body);
 	free(e->ret);
+	free(e->quarantine);
 	memset(e, 0, sizeof(*e));
 }
 

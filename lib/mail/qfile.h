@@ -57,6 +57,7 @@ struct qfile_env {
 	char *body;		/* "7BIT", "8BITMIME", "BINARYMIME" */
 	bool smtputf8;
 	char *ret;		/* "FULL", "HDRS" or NULL */
+	char *quarantine;	/* why it goes to Junk, or NULL */
 	struct qfile_rcpt *rcpts;
 	size_t n_rcpts;
 	/* Set by the reader: */
@@ -73,6 +74,9 @@ struct qfile_writer {
 	uint64_t msg_start;
 	uint64_t msg_len;
 	uint64_t max;		/* message size limit */
+	uint64_t head_at;	/* offset of the head room (0: none) */
+	size_t head_size;
+	uint64_t flushed;	/* bytes already written to the file */
 	int error;		/* errno of the first failure, sticky */
 };
 
@@ -90,6 +94,22 @@ int qfile_write_begin(struct qfile_writer *w, int fd,
  */
 int qfile_write_data(struct qfile_writer *w, const void *p, size_t n)
 	__attribute__((warn_unused_result));
+/*
+ * qfile_write_reserve - keep size bytes of head room in front of the
+ * message, for what is known only at its end (the results of checking
+ * it): call right after qfile_write_begin.  Unused room is a "G" record
+ * of spaces that readers skip.  0, or -1 with errno.
+ */
+int qfile_write_reserve(struct qfile_writer *w, size_t size)
+	__attribute__((warn_unused_result));
+/*
+ * qfile_write_head - fill the head room, before qfile_write_end: an
+ * optional quarantine reason (a "J" record) and header fields that go
+ * in front of the message.  0, or -1 with errno (ENOSPC: they do not
+ * fit the room; nothing is written).
+ */
+int qfile_write_head(struct qfile_writer *w, const char *quarantine,
+    const void *head, size_t n) __attribute__((warn_unused_result));
 /*
  * qfile_write_end - flush, write the end mark and the length, fsync.
  * Only after this returns 0 may the file be renamed into the queue.

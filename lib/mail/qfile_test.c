@@ -195,6 +195,63 @@ test_limits(void)
 	TEST_END();
 }
 
+/* head - a message written with head room, filled (or not) at the end */
+static void
+head(size_t room, const char *quarantine, const char *hdr, size_t body_len,
+    int want)
+{
+	struct qfile_env e, got;
+	struct qfile_rcpt r[2];
+	struct qfile_writer w;
+	const char *why = "";
+	static char body[200000], back[200000 + 64];
+	size_t hl = hdr != NULL ? strlen(hdr) : 0;
+	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+
+	sample(&e, r);
+	for (size_t i = 0; i < body_len; i++)
+		body[i] = (char)('a' + i % 26);
+	CHECK(qfile_write_begin(&w, fd, &e, 0) == 0);
+	CHECK(qfile_write_reserve(&w, room) == 0);
+	CHECK(qfile_write_data(&w, body, body_len) == 0);
+	if (hdr != NULL || quarantine != NULL) {
+		int rc = qfile_write_head(&w, quarantine, hdr, hl);
+
+		CHECK(rc == want);
+		if (rc < 0) {
+			CHECK(errno == ENOSPC);
+			hl = 0;
+			quarantine = NULL;
+		}
+	}
+	CHECK(qfile_write_end(&w) == 0);
+	CHECK(qfile_read(fd, &got, &why) == 0);
+	CHECK(got.msg_len == hl + body_len);
+	CHECK(pread(fd, back, got.msg_len, (off_t)got.msg_offset) ==
+	    (ssize_t)got.msg_len);
+	CHECK(hl == 0 || memcmp(back, hdr, hl) == 0);
+	CHECK(memcmp(back + hl, body, body_len) == 0);
+	CHECK((quarantine == NULL && got.quarantine == NULL) ||
+	    (quarantine != NULL && got.quarantine != NULL &&
+	    strcmp(got.quarantine, quarantine) == 0));
+	qfile_env_free(&got);
+	close(fd);
+}
+
+/* test_head - results known at the end go in front of the message */
+static void
+test_head(void)
+{
+	TEST_BEGIN("qfile: head room filled late, in the buffer or on disk");
+	head(256, NULL, NULL, 10, 0);			/* room unused */
+	head(256, NULL, "A-R: x\r\n", 10, 0);		/* buffered */
+	head(256, "dmarc=quarantine\n", "A-R: y\r\n", 150000, 0);
+	head(20, NULL, "Authentication-Results: too long\r\n", 5, -1);
+	head(4 + 6, NULL, "abcdef", 3, 0);		/* exactly full */
+	head(4 + 5, NULL, "abcd", 3, 0);		/* "G " */
+	TEST_END();
+}
+
 int
 main(void)
 {
@@ -203,5 +260,6 @@ main(void)
 	test_state();
 	test_damage();
 	test_limits();
+	test_head();
 	return test_exit();
 }

@@ -135,6 +135,16 @@ buf_append_byte(struct buf *b, uint8_t c)
 }
 
 int
+buf_append_fill(struct buf *b, uint8_t c, size_t n)
+{
+	if (buf_reserve(b, n) < 0)
+		return -1;
+	memset(b->data + b->len, c, n);
+	b->len += n;
+	return 0;
+}
+
+int
 buf_appendf(struct buf *b, const char *fmt, ...)
 {
 	va_list ap;

@@ -42,6 +42,9 @@ int buf_append_str(struct buf *b, const char *s)
 	__attribute__((warn_unused_result));
 int buf_append_byte(struct buf *b, uint8_t c)
 	__attribute__((warn_unused_result));
+/* buf_append_fill - n copies of byte c */
+int buf_append_fill(struct buf *b, uint8_t c, size_t n)
+	__attribute__((warn_unused_result));
 int buf_appendf(struct buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3), warn_unused_result));
 /*
