@@ -5,8 +5,9 @@
  *	Adds Return-Path (RFC 5321 4.4) and Delivered-To, refuses a message
  *	that already carries our Delivered-To for this recipient (it has
  *	been here before: a forwarding loop, RFC 5321 6.3), and picks the
- *	folder: the extension's folder when local_extension_folders is on
- *	and the user made that folder, else the inbox.
+ *	folder: local_junk_folder for a message smtpd quarantined (DMARC
+ *	p=quarantine), the extension's folder when local_extension_folders
+ *	is on and the user made that folder, else the inbox.
  */
 #include <stdio.h>
 #include <string.h>
@@ -69,7 +70,9 @@ local_deliver(const struct local_job *j, struct mstore_result *r)
 		snprintf(r->text, sizeof(r->text), "cannot read queue file");
 		return -1;
 	}
-	if (var_local_extension_folders && j->extension[0] != '\0' &&
+	if (j->junk != NULL)
+		folder = var_local_junk_folder;	/* quarantined by smtpd */
+	else if (var_local_extension_folders && j->extension[0] != '\0' &&
 	    mstore_folder_exists(j->mailbox, j->extension))
 		folder = j->extension;
 	if (buf_appendf(&prefix, "Return-Path: <%s>\r\nDelivered-To: %s\r\n",

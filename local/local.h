@@ -14,6 +14,7 @@ struct local_job {
 	const char *recipient;
 	const char *mailbox;
 	const char *extension;
+	const char *junk;		/* quarantine reason, or NULL */
 	uint64_t quota;
 	const uint8_t *pk;		/* 32 bytes */
 	int fd;

@@ -54,7 +54,8 @@ on_msg(struct ipc_conn *c, struct ipc_msg *m, void *ctx)
 	    ipc_get_u64(m, "quota", IPC_REQUIRED, &j.quota) < 0 ||
 	    ipc_get_u64(m, "offset", IPC_REQUIRED, &j.offset) < 0 ||
 	    ipc_get_u64(m, "length", IPC_REQUIRED, &j.length) < 0 ||
-	    ipc_get_bytes(m, "public_key", IPC_OPTIONAL, &j.pk, &pklen) < 0) {
+	    ipc_get_bytes(m, "public_key", IPC_OPTIONAL, &j.pk, &pklen) < 0 ||
+	    ipc_get_str(m, "junk", IPC_OPTIONAL, &j.junk) < 0) {
 		msg_warn("malformed request from qmgr (type %u, fd %d, %zu "
 		    "attributes)", m->type, m->fd, m->n_attrs);
 		answer(c, id, IPC_EPROTO, "4.3.0", "malformed request");

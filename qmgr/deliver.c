@@ -205,6 +205,8 @@ request(struct slot *s, struct job *j, const struct resolved *res)
 	    ipc_put_u64(&msg, "quota", res != NULL ? res->quota : 0) |
 	    (res != NULL && res->has_pk ? ipc_put_bytes(&msg, "public_key",
 	    res->pk, sizeof(res->pk)) : 0) |
+	    (m->env.quarantine != NULL ? ipc_put_str(&msg, "junk",
+	    m->env.quarantine) : 0) |
 	    ipc_put_u64(&msg, "offset", m->env.msg_offset) |
 	    ipc_put_u64(&msg, "length", m->env.msg_len);
 	if (rc == 0)

@@ -198,12 +198,9 @@ data_begin(struct session *ss, const char *verb)
 	ss->q_open = true;
 	hdrdrop_init(&ss->hd, "Authentication-Results", var_myhostname, store,
 	    ss);
-	ss->from_fields = 0;
-	ss->from_ok = false;
-	if (ss->auth_user[0] != '\0')
-		ss->hd.see = auth_see_field;
-	if (sender_results_header(ss, &hdr) != 0 ||
-	    received_header(ss, &hdr) != 0 ||
+	/* Authentication-Results goes in front of this at the end. */
+	verify_begin(ss);
+	if (received_header(ss, &hdr) != 0 ||
 	    queue_new_data(&ss->q, hdr.data, hdr.len) < 0)
 		ss->q_errno = errno != 0 ? errno : EIO;
 	buf_free(&hdr);
@@ -281,18 +278,24 @@ finish(struct session *ss, const char *verb)
 	} else if (auth_header_ok(ss) < 0) {
 		/* replied; the queue file goes with the reset */
 	} else {
-		/* Durable off the loop; the session reads nothing meanwhile. */
-		session_set_mode(ss, MODE_COMMIT);
 		ss->commit_verb = verb;
-		ss->commit.q = &ss->q;
-		ss->commit.done = committed;
-		ss->commit.ctx = ss;
-		stream_pause(ss->s);
-		commit_submit(&ss->commit);
+		verify_message(ss);
 		return;
 	}
 	session_reset(ss);
 	session_set_mode(ss, MODE_COMMAND);
+}
+
+void
+commit_message(struct session *ss)
+{
+	/* Durable off the loop; the session reads nothing meanwhile. */
+	session_set_mode(ss, MODE_COMMIT);
+	ss->commit.q = &ss->q;
+	ss->commit.done = committed;
+	ss->commit.ctx = ss;
+	stream_pause(ss->s);
+	commit_submit(&ss->commit);
 }
 
 bool

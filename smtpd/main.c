@@ -11,6 +11,8 @@
  */
 #include <stdlib.h>
 
+#include <string.h>
+
 #include "mail/dns.h"
 #include "mail/params.h"
 #include "smtpd/smtpd.h"
@@ -33,6 +35,16 @@ pre_jail(void)
 	/* /etc/resolv.conf is outside the jail. */
 	if (dns_setup(var_dns_resolvers, (unsigned)var_dns_timeout, &why) < 0)
 		msg_fatal("%s (dns_resolvers=%s)", why, var_dns_resolvers);
+	if (strcmp(var_smtpd_dmarc_reject_action, "reject") != 0 &&
+	    strcmp(var_smtpd_dmarc_reject_action, "quarantine") != 0 &&
+	    strcmp(var_smtpd_dmarc_reject_action, "none") != 0)
+		msg_fatal("smtpd_dmarc_reject_action = %s: say reject, "
+		    "quarantine or none", var_smtpd_dmarc_reject_action);
+	/* Read once, before the jail and before any thread. */
+	if (var_smtpd_dmarc && dmarc_setup(var_dmarc_public_suffix_list,
+	    &why) < 0)
+		msg_fatal("%s %s (dmarc_public_suffix_list; Debian package "
+		    "publicsuffix)", why, var_dmarc_public_suffix_list);
 }
 
 /* post_jail - the lookup tables, as seen from inside the jail */

@@ -6,10 +6,11 @@
  *	thread (lib/util/workq.h) while the session reads nothing more (a
  *	pipelined RCPT waits) and the other sessions of the process go on.
  *	The result is the MAIL FROM identity's, or the HELO name's for the
- *	null sender (RFC 7208 2.4); it is reported in one
- *	Authentication-Results field (RFC 8601) with myhostname as the
- *	authserv-id, and by setting refuses a fail (550 5.7.23) or defers
- *	a temperror (451 4.7.24).  DKIM and DMARC come next (issue 7).
+ *	null sender (RFC 7208 2.4); it is reported in the
+ *	Authentication-Results field that verify.c writes at the end of the
+ *	message, and by setting refuses a fail (550 5.7.23) or defers a
+ *	temperror (451 4.7.24).  The same worker threads run verify.c's
+ *	DKIM and DMARC checks.
  *
  *	XCLIENT (Postfix's extension) lets a client on
  *	smtpd_xclient_networks say who the real client is: ADDR, HELO and
@@ -188,22 +189,8 @@ sender_check_mail(struct session *ss)
 	workq_submit(q, &c->job);
 }
 
-int
-sender_results_header(const struct session *ss, struct buf *b)
+void
+sender_submit(struct workq_job *j)
 {
-	char from[ADDR_PATH_MAX + 1];
-
-	if (ss->auth_user[0] != '\0')
-		return buf_appendf(b, "Authentication-Results: %s;\r\n\tauth=pass "
-		    "smtp.auth=%s\r\n", var_myhostname, ss->auth_user);
-	if (!var_smtpd_spf)
-		return buf_appendf(b, "Authentication-Results: %s; none\r\n",
-		    var_myhostname);
-	if (ss->mail.from.null)
-		return buf_appendf(b, "Authentication-Results: %s;\r\n\tspf=%s "
-		    "smtp.helo=%s\r\n", var_myhostname, spf_name(ss->spf),
-		    ss->helo);
-	return buf_appendf(b, "Authentication-Results: %s;\r\n\tspf=%s "
-	    "smtp.mailfrom=%s\r\n", var_myhostname, spf_name(ss->spf),
-	    addr_text(&ss->mail.from, from, sizeof(from)));
+	workq_submit(q, j);
 }

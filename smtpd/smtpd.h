@@ -17,6 +17,8 @@
 
 #include <openssl/ssl.h>
 
+#include "mail/dkimv.h"
+#include "mail/dmarc.h"
 #include "mail/hdrdrop.h"
 #include "mail/mlogin.h"
 #include "mail/queue.h"
@@ -64,6 +66,17 @@ struct sender_job {
 	char why[256];
 };
 
+/* The end-of-message checks, run on a worker thread (verify.c). */
+#define VERIFY_SIGS_MAX	50	/* smtpd_dkim_signature_limit's maximum */
+struct verify_job {
+	struct workq_job job;		/* first: the job is the check */
+	struct session *ss;
+	struct dkimv_sig sigs[VERIFY_SIGS_MAX];
+	size_t n_sigs;
+	bool dkim_error;		/* the verifier could not run */
+	struct dmarc_verdict dmarc;
+};
+
 struct smtpd_rcpt {
 	char *address;
 	char orcpt[SMTP_ORCPT_MAX + 1];
@@ -96,6 +109,9 @@ struct session {
 	struct sasl_exchange sasl;	/* AUTH in progress */
 	unsigned from_fields;		/* From: fields in the message */
 	bool from_ok;			/* ... the last one the user's own */
+	char from_domain[256];		/* ... its domain, lower case */
+	unsigned dkim_fields;		/* DKIM-Signature fields */
+	struct verify_job *verify;	/* at the end of the message */
 
 	/* The transaction. */
 	bool in_mail;
@@ -149,9 +165,9 @@ void auth_input(struct session *ss, char *line, size_t len);
 /* auth_sender_ok - on a submission service, MAIL FROM needs AUTH and
  * the user's own address: 0, or -1 having replied. */
 int auth_sender_ok(struct session *ss);
-/* auth_see_field - each header field of the message (the From: check);
- * auth_header_ok - at its end: 0, or -1 having replied 553. */
-void auth_see_field(void *ctx, const char *f, size_t n);
+/* auth_header_ok - at the end of the message, on submission: exactly
+ * one From:, the user's own (verify_see_field counted); 0, or -1
+ * having replied 553. */
 int auth_header_ok(struct session *ss);
 
 /* sender.c */
@@ -161,8 +177,18 @@ void cmd_xclient(struct session *ss, char *args);
 /* sender_check_mail - MAIL FROM parsed: check SPF off the loop, then
  * answer (mail_accepted, or a refusal by setting). */
 void sender_check_mail(struct session *ss);
-/* sender_results_header - the Authentication-Results field. */
-int sender_results_header(const struct session *ss, struct buf *b);
+/* sender_submit - a job for the DNS worker threads */
+void sender_submit(struct workq_job *j);
+
+/* verify.c */
+/* verify_begin - the queue file is open: keep head room, watch fields */
+void verify_begin(struct session *ss);
+/* verify_see_field - each header field as it streams in */
+void verify_see_field(void *ctx, const char *f, size_t n);
+/* verify_message - the message is complete and acceptable so far:
+ * DKIM, DMARC off the loop, then the verdict, the
+ * Authentication-Results field and commit_message (or a refusal). */
+void verify_message(struct session *ss);
 
 /* cmds.c */
 /* mail_accepted - MAIL FROM passed every check: 250, the transaction
@@ -183,6 +209,8 @@ bool bdat_input(struct session *ss, const uint8_t *p, size_t n,
     size_t *used);
 /* data_abort - drop an unfinished message (disconnect, RSET). */
 void data_abort(struct session *ss);
+/* commit_message - make the message durable, then answer 250 */
+void commit_message(struct session *ss);
 
 /* commit.c */
 void commit_init(unsigned threads);

@@ -227,3 +227,21 @@ dns_reply_free(struct dns_reply *r)
 	r->msg = NULL;
 	r->len = 0;
 }
+
+size_t
+dns_txt_join(const uint8_t *rd, size_t rdlen, char *out)
+{
+	size_t o = 0, p = 0;
+
+	while (p < rdlen) {
+		size_t l = rd[p++];
+
+		if (l > rdlen - p)
+			l = rdlen - p;
+		memcpy(out + o, rd + p, l);
+		o += l;
+		p += l;
+	}
+	out[o] = '\0';
+	return o;
+}

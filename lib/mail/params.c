@@ -59,6 +59,13 @@ bool var_smtpd_spf;
 bool var_smtpd_spf_reject_fail;
 bool var_smtpd_spf_defer_temperror;
 uint64_t var_smtpd_dns_threads;
+bool var_smtpd_dkim;
+uint64_t var_smtpd_dkim_signature_limit;
+bool var_smtpd_dmarc;
+char *var_smtpd_dmarc_reject_action;
+bool var_smtpd_dmarc_defer_temperror;
+char *var_dmarc_public_suffix_list;
+char *var_local_junk_folder;
 char *var_dns_resolvers;
 uint64_t var_dns_timeout;
 
@@ -221,6 +228,30 @@ const struct conf_def mail_params[] = {
 	{ "smtpd_spf_defer_temperror", CONF_BOOL, "no",
 	    &var_smtpd_spf_defer_temperror, 0, 0, "answer MAIL FROM with "
 	    "451 4.7.24 when SPF cannot be checked now (DNS failure)" },
+	{ "smtpd_dkim", CONF_BOOL, "yes", &var_smtpd_dkim, 0, 0,
+	    "verify the DKIM signatures (RFC 6376, RFC 8463) of every message "
+	    "at the end of DATA and report them in Authentication-Results" },
+	{ "smtpd_dkim_signature_limit", CONF_INT, "5",
+	    &var_smtpd_dkim_signature_limit, 1, 50, "check at most this many "
+	    "DKIM signatures of one message (the first ones); each costs a "
+	    "DNS lookup and a public-key operation" },
+	{ "smtpd_dmarc", CONF_BOOL, "yes", &var_smtpd_dmarc, 0, 0,
+	    "apply the DMARC policy (RFC 7489) of the From: domain, with SPF "
+	    "and DKIM alignment judged by dmarc_public_suffix_list" },
+	{ "smtpd_dmarc_reject_action", CONF_STR, "reject",
+	    &var_smtpd_dmarc_reject_action, 0, 0, "what a DMARC fail under "
+	    "p=reject gets: reject (550 5.7.1 at the end of DATA), "
+	    "quarantine (delivered to local_junk_folder) or none "
+	    "(delivered; the result is only reported)" },
+	{ "smtpd_dmarc_defer_temperror", CONF_BOOL, "no",
+	    &var_smtpd_dmarc_defer_temperror, 0, 0, "answer the end of DATA "
+	    "with 451 4.7.5 when the DMARC record cannot be fetched now (DNS "
+	    "failure)" },
+	{ "dmarc_public_suffix_list", CONF_STR,
+	    "/usr/share/publicsuffix/public_suffix_list.dat",
+	    &var_dmarc_public_suffix_list, 0, 0, "the public suffix list that "
+	    "finds organizational domains for DMARC (Debian package "
+	    "publicsuffix)" },
 	{ "smtpd_dns_threads", CONF_INT, "4", &var_smtpd_dns_threads, 1, 64,
 	    "threads per smtpd process for DNS checks (SPF), so that a slow "
 	    "answer holds up only its own session" },
@@ -366,6 +397,9 @@ const struct conf_def mail_params[] = {
 	{ "local_extension_folders", CONF_BOOL, "no",
 	    &var_local_extension_folders, 0, 0,
 	    "deliver user+tag into the user's folder tag when it exists" },
+	{ "local_junk_folder", CONF_STR, "Junk", &var_local_junk_folder, 0, 0,
+	    "the folder that quarantined messages (DMARC p=quarantine) are "
+	    "delivered to; made when missing" },
 	CONF_END
 };
 

@@ -20,8 +20,9 @@
  * address as queued), mailbox (user@domain, lower case), extension (str,
  * may be ""), quota (u64, 0: none), public_key (bytes, 32: the user's
  * X25519 key the message is sealed to; local refuses to store without
- * it), offset and length (u64: where the message is in the file); the
- * queue file rides along.
+ * it), junk (str, optional: why smtpd quarantined the message; local
+ * delivers it to local_junk_folder), offset and length (u64: where the
+ * message is in the file); the queue file rides along.
  */
 #define LOCAL_T_DELIVER	(IPC_T_FIRST_PROTO + 0)
 /*

@@ -166,6 +166,16 @@ flush(struct qfile_writer *w)
 }
 
 int
+qfile_write_flush(struct qfile_writer *w)
+{
+	if (flush(w) < 0) {
+		errno = w->error;
+		return -1;
+	}
+	return 0;
+}
+
+int
 qfile_write_data(struct qfile_writer *w, const void *p, size_t n)
 {
 	if (w->error != 0) {

@@ -110,6 +110,10 @@ int qfile_write_reserve(struct qfile_writer *w, size_t size)
  */
 int qfile_write_head(struct qfile_writer *w, const char *quarantine,
     const void *head, size_t n) __attribute__((warn_unused_result));
+/* qfile_write_flush - write out what is buffered, so that the message
+ * so far can be read back from the file; 0, or -1 with errno. */
+int qfile_write_flush(struct qfile_writer *w)
+	__attribute__((warn_unused_result));
 /*
  * qfile_write_end - flush, write the end mark and the length, fsync.
  * Only after this returns 0 may the file be renamed into the queue.

@@ -53,7 +53,8 @@ queue_new_begin(struct queue_new *q, int qfd, struct qfile_env *e,
 	for (int tries = 0; q->fd < 0 && tries < 3; tries++) {
 		qid_new(q->qid);
 		tmp_path(q, path, sizeof(path));
-		q->fd = openat(qfd, path, O_WRONLY | O_CREAT | O_EXCL |
+		/* Read and write: smtpd reads the message back (DKIM). */
+		q->fd = openat(qfd, path, O_RDWR | O_CREAT | O_EXCL |
 		    O_CLOEXEC, 0600);
 		if (q->fd < 0 && errno != EEXIST)
 			return -1;

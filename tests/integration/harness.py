@@ -71,6 +71,25 @@ def children_of(ppid):
     return sorted(out)
 
 
+def auth_results(msg):
+    """The Authentication-Results fields at the top of a message (bytes),
+    unfolded: a list of (authserv-id, {method: "result ptype.prop=..."}),
+    first field first."""
+    head = msg.split(b"\r\n\r\n", 1)[0].decode("utf-8", "replace")
+    out = []
+    for m in re.finditer(r"^Authentication-Results:([^\r\n]*"
+                         r"(?:\r\n[ \t][^\r\n]*)*)",
+                         head, re.M | re.I):
+        value = re.sub(r"\r\n[ \t]+", " ", m.group(1)).strip()
+        parts = [p.strip() for p in value.split(";")]
+        methods = {}
+        for p in parts[1:]:
+            if "=" in p:
+                methods[p.split("=", 1)[0]] = p.split("=", 1)[1]
+        out.append((parts[0], methods))
+    return out
+
+
 def client_tls():
     """A client TLS context for the tests' self-signed certificates."""
     import ssl
@@ -149,7 +168,12 @@ class DnsServer:
             if r[0] == "txt":
                 # Unquoted: dnsmasq keeps quotes given in argv; a
                 # comma would split the text into strings.
-                args.append(f"--txt-record={r[1]},{r[2]}")
+                # Strings of at most 255 bytes (a DKIM key is longer).
+                text = r[2]
+                if len(text) > 255 and "," not in text:
+                    text = ",".join(text[i:i + 255]
+                                    for i in range(0, len(text), 255))
+                args.append(f"--txt-record={r[1]},{text}")
             elif r[0] == "a":
                 args.append(f"--host-record={r[1]},{r[2]}")
             elif r[0] == "mx":

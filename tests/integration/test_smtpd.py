@@ -119,13 +119,15 @@ class SessionTest(SmtpdBase):
         self.assertIsNotNone(msg)
         self.assertEqual(sum(b"<p1@client.test>" in x for x in
                              self.inst.mailbox("bob@example.test")), 1)
-        # Our trace and delivery headers (SPF passes loopback clients),
-        # then the message, dot unstuffed.
+        # Our trace and delivery headers (SPF passes loopback clients;
+        # no DKIM signature, no From: for DMARC), then the message, dot
+        # unstuffed.
         self.assertTrue(msg.startswith(
             b"Return-Path: <sender@client.test>\r\n"
             b"Delivered-To: bob@example.test\r\n"
             b"Authentication-Results: mail.example.test;\r\n"
-            b"\tspf=pass smtp.mailfrom=sender@client.test\r\n"
+            b"\tspf=pass smtp.mailfrom=sender@client.test;\r\n"
+            b"\tdkim=none;\r\n\tdmarc=none\r\n"
             b"Received: from client.test "
             b"([127.0.0.1])\r\n\tby mail.example.test (Postern) with ESMTP "
             b"id " + qid.encode() + b"\r\n\tfor <bob@example.test>; "), msg)
