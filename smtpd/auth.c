@@ -173,15 +173,24 @@ auth_sender_ok(struct session *ss)
 		reply(ss, 530, "5.7.0", "Authentication required");
 		return -1;
 	}
-	if (ss->mail.from.null || strcasecmp(addr_text(&ss->mail.from, from,
-	    sizeof(from)), ss->auth_user) != 0) {
+	if (!ss->mail.from.null)
+		addr_text(&ss->mail.from, from, sizeof(from));
+	switch (ss->mail.from.null ? 0 : resolve_owns(&smtpd_resolver,
+	    ss->auth_user, from)) {
+	case 1:
+		return 0;
+	case -1:
+		msg_warn("[%s]: <%s>: %s", ss->addr, from,
+		    smtpd_resolver.error);
+		reply(ss, 451, "4.3.0", "<%s>: Temporary lookup failure", from);
+		return -1;
+	default:
 		msg_info("reject: MAIL from [%s]: <%s>: not owned by user=%s",
 		    ss->addr, ss->mail.from.null ? "" : from, ss->auth_user);
 		reply(ss, 553, "5.7.1", "<%s>: Sender address not owned by "
 		    "user %s", ss->mail.from.null ? "" : from, ss->auth_user);
 		return -1;
 	}
-	return 0;
 }
 
 int
@@ -189,11 +198,21 @@ auth_header_ok(struct session *ss)
 {
 	if (!var_smtpd_submission || ss->auth_user[0] == '\0')
 		return 0;
-	if (ss->from_fields == 1 && ss->from_ok)
+	switch (ss->from_fields == 1 && ss->from_addr[0] != '\0' ?
+	    resolve_owns(&smtpd_resolver, ss->auth_user, ss->from_addr) : 0) {
+	case 1:
 		return 0;
-	msg_info("reject: message from [%s]: From: header not owned by "
-	    "user=%s", ss->addr, ss->auth_user);
-	reply(ss, 553, "5.7.1", "Error: the From: header must be <%s> (and "
-	    "only that)", ss->auth_user);
-	return -1;
+	case -1:
+		msg_warn("[%s]: <%s>: %s", ss->addr, ss->from_addr,
+		    smtpd_resolver.error);
+		reply(ss, 451, "4.3.0", "Error: temporary lookup failure");
+		return -1;
+	default:
+		msg_info("reject: message from [%s]: From: header not owned by "
+		    "user=%s", ss->addr, ss->auth_user);
+		reply(ss, 553, "5.7.1", "Error: the From: header must be <%s> "
+		    "or one of its aliases (and only one address)",
+		    ss->auth_user);
+		return -1;
+	}
 }

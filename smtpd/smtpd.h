@@ -108,7 +108,7 @@ struct session {
 	char auth_user[ADDR_PATH_MAX + 1];	/* "" until AUTH succeeds */
 	struct sasl_exchange sasl;	/* AUTH in progress */
 	unsigned from_fields;		/* From: fields in the message */
-	bool from_ok;			/* ... the last one the user's own */
+	char from_addr[ADDR_PATH_MAX + 1];	/* ... the last one's address */
 	char from_domain[256];		/* ... its domain, lower case */
 	unsigned dkim_fields;		/* DKIM-Signature fields */
 	struct verify_job *verify;	/* at the end of the message */

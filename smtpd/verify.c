@@ -38,7 +38,7 @@ void
 verify_begin(struct session *ss)
 {
 	ss->from_fields = 0;
-	ss->from_ok = false;
+	ss->from_addr[0] = '\0';
 	ss->from_domain[0] = '\0';
 	ss->dkim_fields = 0;
 	if (qfile_write_reserve(&ss->q.w, HEAD_ROOM) < 0)
@@ -64,7 +64,6 @@ void
 verify_see_field(void *ctx, const char *f, size_t n)
 {
 	struct session *ss = ctx;
-	char addr[ADDR_PATH_MAX + 1];
 	const char *v, *at;
 
 	if (is_field(f, n, "DKIM-Signature") != NULL) {
@@ -75,13 +74,12 @@ verify_see_field(void *ctx, const char *f, size_t n)
 		return;
 	ss->from_fields++;
 	ss->from_domain[0] = '\0';
-	if (!addr_from_field(v, n - (size_t)(v - f), addr, sizeof(addr))) {
-		ss->from_ok = false;
+	if (!addr_from_field(v, n - (size_t)(v - f), ss->from_addr,
+	    sizeof(ss->from_addr))) {
+		ss->from_addr[0] = '\0';
 		return;
 	}
-	ss->from_ok = ss->auth_user[0] != '\0' &&
-	    strcasecmp(addr, ss->auth_user) == 0;
-	if ((at = strrchr(addr, '@')) != NULL && at[1] != '\0') {
+	if ((at = strrchr(ss->from_addr, '@')) != NULL && at[1] != '\0') {
 		size_t i;
 
 		for (i = 0; at[1 + i] != '\0' && i + 1 < sizeof(ss->from_domain);

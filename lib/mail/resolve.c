@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "mail/params.h"
 #include "mail/record.h"
@@ -16,6 +17,10 @@
 #include "util/daemon.h"
 #include "util/log.h"
 #include "util/mem.h"
+
+/* Expansion bound for a sender check: a list bigger than this is not
+ * a sender address of its members. */
+#define RESOLVE_OWNS_LIMIT	1000
 
 void
 resolve_lower(const char *in, char *out, size_t size)
@@ -278,4 +283,28 @@ resolve_expand(struct resolver *r, const char *address, char ***list,
     size_t *n, size_t limit, bool *permanent, const char **error_r)
 {
 	return expand(r, address, 0, list, n, limit, permanent, error_r);
+}
+
+int
+resolve_owns(struct resolver *r, const char *user, const char *address)
+{
+	char **list = NULL;
+	size_t n = 0;
+	bool permanent = false;
+	const char *why;
+	int owns = 0;
+
+	if (strcasecmp(user, address) == 0)
+		return 1;
+	if (expand(r, address, 0, &list, &n, RESOLVE_OWNS_LIMIT, &permanent,
+	    &why) < 0) {
+		snprintf(r->error, sizeof(r->error), "%s", why);
+		owns = permanent ? 0 : -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		owns |= owns >= 0 && strcasecmp(list[i], user) == 0;
+		free(list[i]);
+	}
+	free(list);
+	return owns;
 }

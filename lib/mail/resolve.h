@@ -88,6 +88,13 @@ void resolved_free(struct resolved *out);
 int resolve_expand(struct resolver *r, const char *address, char ***list,
     size_t *n, size_t limit, bool *permanent, const char **error_r);
 
+/*
+ * resolve_owns - whether the user may send as address (submission): it is
+ * the user's own, or an alias whose expansion reaches the user.  1 yes,
+ * 0 no, -1 a table failed (r->error says why).
+ */
+int resolve_owns(struct resolver *r, const char *user, const char *address);
+
 /* resolve_lower - ASCII lower case copy into out (size bytes). */
 void resolve_lower(const char *in, char *out, size_t size);
 

@@ -35,6 +35,10 @@ class SubmissionTest(unittest.TestCase):
         self.addCleanup(lambda: self.assertEqual(self.inst.cleanup(), []))
         self.inst.add_user(ALICE, password=PW)
         self.inst.add_user(BOB)
+        # Alice's own alias, and a list she is on with Bob.
+        self.inst.cmd("alias", "add", "sales@example.test", ALICE)
+        self.inst.cmd("alias", "add", "team@example.test", ALICE, BOB)
+        self.inst.cmd("alias", "add", "bobs@example.test", BOB)
         self.inst.start()
 
     def client(self, tls=True):
@@ -120,6 +124,26 @@ class AuthTest(SubmissionTest):
         self.assertTrue(self.inst.wait_log(
             r"reject: message from \[127\.0\.0\.1\]: From: header not "
             r"owned by user=alice@example\.test"))
+
+    def test_aliases_of_the_user_may_send(self):
+        s = self.client()
+        s.login(ALICE, PW)
+        for alias in ("sales@example.test", "TEAM@example.test"):
+            s.sendmail(alias, [BOB], (f"From: <{alias}>\r\nSubject: as "
+                                      f"{alias.lower()}\r\n\r\nx\r\n"
+                                      ).encode())
+        self.assertIsNotNone(self.inst.wait_message(
+            BOB, b"Subject: as sales@example.test"))
+        self.assertIsNotNone(self.inst.wait_message(
+            BOB, b"Subject: as team@example.test"))
+        # Bob's alias is not Alice's, as envelope or as header.
+        code, text = s.mail("bobs@example.test")
+        self.assertEqual(code, 553)
+        s.rset()
+        with self.assertRaises(smtplib.SMTPDataError) as e:
+            s.sendmail("sales@example.test", [BOB],
+                       b"From: <bobs@example.test>\r\n\r\nx\r\n")
+        self.assertEqual(e.exception.smtp_code, 553)
 
     def test_loopback_may_auth_without_tls(self):
         # smtpd_cleartext_login = loopback, the default.
