@@ -24,6 +24,7 @@
 
 #include <sodium.h>
 
+#include "mail/fromaddr.h"
 #include "mail/mlogin.h"
 #include "mail/params.h"
 #include "mail/sasl.h"
@@ -184,52 +185,6 @@ auth_sender_ok(struct session *ss)
 	return 0;
 }
 
-/* from_address - the one address of a From: field's value into out;
- * false if there is none or more than one */
-static bool
-from_address(const char *v, size_t n, char *out, size_t size)
-{
-	const char *lt = NULL, *gt = NULL, *a, *b;
-	bool quoted = false;
-	int depth = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		if (v[i] == '"' && (i == 0 || v[i - 1] != '\\'))
-			quoted = !quoted;
-		else if (quoted)
-			continue;
-		else if (v[i] == '(')
-			depth++;
-		else if (v[i] == ')' && depth > 0)
-			depth--;
-		else if (depth > 0)
-			continue;
-		else if (v[i] == ',' || v[i] == ';' || v[i] == ':')
-			return false;	/* a list or a group */
-		else if (v[i] == '<')
-			lt = v + i;
-		else if (v[i] == '>' && lt != NULL)
-			gt = v + i;
-	}
-	if (lt != NULL && gt != NULL && gt > lt) {
-		a = lt + 1;
-		b = gt;
-	} else {
-		a = v;
-		b = v + n;
-	}
-	while (a < b && strchr(" \t\r\n", *a) != NULL)
-		a++;
-	while (b > a && strchr(" \t\r\n", b[-1]) != NULL)
-		b--;
-	if (b == a || (size_t)(b - a) >= size || memchr(a, '(', (size_t)(b -
-	    a)) != NULL || memchr(a, ' ', (size_t)(b - a)) != NULL)
-		return false;
-	memcpy(out, a, (size_t)(b - a));
-	out[b - a] = '\0';
-	return true;
-}
-
 void
 auth_see_field(void *ctx, const char *f, size_t n)
 {
@@ -242,7 +197,7 @@ auth_see_field(void *ctx, const char *f, size_t n)
 	    strspn(f + 4, " \t") != (size_t)(colon - f - 4))
 		return;
 	ss->from_fields++;
-	ss->from_ok = from_address(colon + 1, n - (size_t)(colon - f) - 1,
+	ss->from_ok = fromaddr_parse(colon + 1, n - (size_t)(colon - f) - 1,
 	    addr, sizeof(addr)) && strcasecmp(addr, ss->auth_user) == 0;
 }
 
