@@ -108,7 +108,8 @@ dkim_key_parse(const void *pem, size_t len, struct dkim_key *k,
 	BIO *b;
 	int rc = -1;
 
-	if (len > INT_MAX || (b = BIO_new_mem_buf(pem, (int)len)) == NULL) {
+	if (sodium_init() < 0 || len > INT_MAX ||
+	    (b = BIO_new_mem_buf(pem, (int)len)) == NULL) {
 		*error_r = "cannot read the key";
 		return -1;
 	}
@@ -170,7 +171,8 @@ dkim_key_load(const char *path, struct dkim_key *k, const char **error_r)
 		*error_r = why;
 		return -1;
 	}
-	if ((pem = sodium_malloc(PEM_MAX)) == NULL) {
+	/* sodium_malloc needs it; callers need not know. */
+	if (sodium_init() < 0 || (pem = sodium_malloc(PEM_MAX)) == NULL) {
 		close(fd);
 		*error_r = "out of locked memory";
 		return -1;

@@ -73,22 +73,9 @@ fill(SPF_dns_rr_t *rr, const uint8_t *msg, size_t len, ns_type type)
 			break;
 		case ns_t_txt: {
 			/* The character-strings of one record, joined. */
-			char *out;
-			size_t o = 0, p = 0;
-
 			if (SPF_dns_rr_buf_realloc(rr, n, rdlen + 1))
 				continue;
-			out = rr->rr[n]->txt;
-			while (p < rdlen) {
-				size_t l = rd[p++];
-
-				if (l > rdlen - p)
-					l = rdlen - p;
-				memcpy(out + o, rd + p, l);
-				o += l;
-				p += l;
-			}
-			out[o] = '\0';
+			(void)dns_txt_join(rd, rdlen, rr->rr[n]->txt);
 			break;
 		}
 		default:
