@@ -522,15 +522,17 @@ ask(int fd, struct ipc_msg *m, struct ipc_msg *r, char *err, size_t errlen)
 	return 0;
 }
 
-int
-dkim_signer_end(struct dkim_signer *s, int cryptd_fd, struct buf *out,
-    char *err, size_t errlen)
+/* sign - ask cryptd for the keys, then for the signatures; as
+ * dkim_signer_end, after finish */
+static int
+sign(struct dkim_signer *s, int cryptd_fd, struct buf *out, char *err,
+    size_t errlen)
 {
 	char sel[DKIM_N_ALGS][DKIM_NAME_MAX + 1], name[32];
 	uint8_t digest[DKIM_N_ALGS][DKIM_DIGEST_LEN];
 	struct buf field[DKIM_N_ALGS] = { BUF_INIT, BUF_INIT };
 	struct ipc_msg m, r;
-	const char *why, *v;
+	const char *v;
 	const uint8_t *sig;
 	size_t siglen;
 	uint64_t now = (uint64_t)time(NULL);
@@ -538,15 +540,6 @@ dkim_signer_end(struct dkim_signer *s, int cryptd_fd, struct buf *out,
 
 	if (errlen > 0)
 		err[0] = '\0';
-	if (dkim_signer_finish(s, &why) < 0) {
-		snprintf(err, errlen, "%s", why);
-		return -1;
-	}
-	if (dkim_signer_domain(s) == NULL) {
-		snprintf(err, errlen, "no single From: address to sign for");
-		return 1;
-	}
-
 	/* Which keys, so that a= and s= can be signed too. */
 	ipc_msg_init(&m, CRYPT_T_DKIM_KEYS);
 	if (ipc_put_str(&m, "domain", s->domain) < 0 ||
@@ -617,6 +610,28 @@ out:
 	ipc_msg_free(&m);
 	for (int a = 0; a < DKIM_N_ALGS; a++)
 		buf_free(&field[a]);
+	return rc;
+}
+
+int
+dkim_signer_end(struct dkim_signer *s, int cryptd_fd, struct buf *out,
+    char *err, size_t errlen)
+{
+	const char *why;
+	int rc;
+
+	if (dkim_signer_finish(s, &why) < 0) {
+		snprintf(err, errlen, "%s", why);
+		return -1;
+	}
+	if (dkim_signer_domain(s) == NULL) {
+		snprintf(err, errlen, "no single From: address to sign for");
+		return 1;
+	}
+	rc = sign(s, cryptd_fd, out, err, errlen);
+	/* The key changed between the two requests: once more. */
+	if (rc < 0 && strstr(err, "selector is not current") != NULL)
+		rc = sign(s, cryptd_fd, out, err, errlen);
 	return rc;
 }
 
