@@ -536,6 +536,7 @@ sign(struct dkim_signer *s, int cryptd_fd, struct buf *out, char *err,
 	const uint8_t *sig;
 	size_t siglen;
 	uint64_t now = (uint64_t)time(NULL);
+	size_t start = out->len;
 	int rc = -1, n = 0;
 
 	if (errlen > 0)
@@ -600,6 +601,7 @@ sign(struct dkim_signer *s, int cryptd_fd, struct buf *out, char *err,
 	for (int a = 0; a < DKIM_N_ALGS; a++)
 		if (sel[a][0] != '\0' && buf_append(out, field[a].data,
 		    field[a].len) < 0) {
+			buf_truncate(out, start);	/* all or none */
 			snprintf(err, errlen, "no room for the signature");
 			goto out;
 		}

@@ -58,7 +58,8 @@ void dkim_signer_update(struct dkim_signer *s, const void *data,
  * out, to be sent before the message.  Returns 0 signed; 1 nothing to
  * sign with: no single From: address, or cryptd has no key for its
  * domain (err says which); -1 error: header too large, cryptd did not
- * answer or refused (err says why).  Call once.
+ * answer or refused (err says why); out is then unchanged, and the
+ * connection may be out of step: close it.  Call once.
  */
 int dkim_signer_end(struct dkim_signer *s, int cryptd_fd, struct buf *out,
     char *err, size_t errlen);
