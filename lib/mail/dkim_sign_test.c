@@ -5,10 +5,15 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
 #include "mail/dkim_sign.h"
+#include "mail/proto_crypt.h"
+#include "util/ipc.h"
 #include "util/test.h"
 
 /* RFC 8463 A.3: the message, without its two signatures. */
@@ -280,6 +285,149 @@ test_limits(void)
 	TEST_END();
 }
 
+enum fake { FAKE_OK, FAKE_NOKEY, FAKE_STALE, FAKE_REFUSE, FAKE_GONE };
+
+/* fake_cryptd - answer DKIM_KEYS and DKIM_SIGN with the RFC 8463 key */
+static void
+fake_cryptd(int fd, enum fake how, const uint8_t sk[64])
+{
+	const char *why, *sel;
+	const uint8_t *d;
+	uint8_t sig[64];
+	size_t dlen;
+	int signs = 0;
+
+	if (ipc_sync_hello(fd, CRYPT_PROTO, CRYPT_MAJOR, CRYPT_MINOR, 5000,
+	    &why) < 0)
+		_exit(1);
+	for (;;) {
+		struct ipc_msg m, r;
+		const char *err = NULL;
+
+		if (ipc_sync_recv(fd, &m, IPC_MAX_FRAME, 5000, &why) < 0)
+			_exit(0);
+		if (how == FAKE_GONE)
+			_exit(0);
+		ipc_msg_init(&r, CRYPT_T_REPLY);
+		if (ipc_put_u64(&r, "id", 1) < 0)
+			_exit(1);
+		if (m.type == CRYPT_T_DKIM_KEYS && how != FAKE_NOKEY) {
+			if (ipc_put_str(&r, "ed25519_selector", "brisbane") < 0)
+				_exit(1);
+		} else if (m.type == CRYPT_T_DKIM_SIGN) {
+			if (how == FAKE_REFUSE ||
+			    (how == FAKE_STALE && signs++ == 0))
+				err = how == FAKE_REFUSE ? "cannot sign" :
+				    "selector is not current";
+			else if (ipc_get_str(&m, "ed25519_selector",
+			    IPC_REQUIRED, &sel) < 0 || ipc_get_bytes(&m,
+			    "ed25519_digest", IPC_REQUIRED, &d, &dlen) < 0 ||
+			    dlen != 32 || ipc_get_str(&m, "rsa_selector",
+			    IPC_OPTIONAL, &sel) != 0)
+				err = "malformed request";
+			else if (crypto_sign_detached(sig, NULL, d, 32,
+			    sk) != 0 || ipc_put_bytes(&r, "ed25519_signature",
+			    sig, 64) < 0)
+				_exit(1);
+		}
+		if (ipc_put_u64(&r, "status", err == NULL ? IPC_OK :
+		    IPC_EFAIL) < 0 || (err != NULL && ipc_put_str(&r, "error",
+		    err) < 0) || ipc_sync_send(fd, &r, 5000) < 0)
+			_exit(1);
+		ipc_msg_free(&r);
+		ipc_msg_free(&m);
+	}
+}
+
+/* check_signed - the one field in out verifies with pk */
+static bool
+check_signed(struct dkim_signer *s, const struct buf *out,
+    const uint8_t pk[32])
+{
+	const char *f = buf_cstr(out), *b = strstr(f, "\r\n\tb="), *h;
+	char hlist[512], b64[200];
+	uint8_t digest[32], sig[64];
+	size_t n = 0, len;
+
+	if (b == NULL || (h = strstr(f, " h=")) == NULL)
+		return false;
+	len = strcspn(h + 3, ";");
+	snprintf(hlist, sizeof(hlist), "%.*s", (int)len, h + 3);
+	for (const char *p = b + 5; *p != '\0' && n + 1 < sizeof(b64); p++)
+		if (strchr(" \t\r\n", *p) == NULL)
+			b64[n++] = *p;
+	b64[n] = '\0';
+	dkim_header_digest(s, hlist, f, (size_t)(b - f) + 5, digest);
+	return sodium_base642bin(sig, sizeof(sig), b64, n, NULL, &len, NULL,
+	    sodium_base64_VARIANT_ORIGINAL) == 0 && len == 64 &&
+	    crypto_sign_verify_detached(sig, digest, 32, pk) == 0;
+}
+
+static void
+test_cryptd(void)
+{
+	static const struct {
+		enum fake how;
+		int rc;
+		const char *err;
+	} t[] = {
+		{ FAKE_OK, 0, "" },
+		{ FAKE_NOKEY, 1, "no DKIM key for football.example.com" },
+		{ FAKE_STALE, 0, "" },
+		{ FAKE_REFUSE, -1, "cryptd: cannot sign" },
+		{ FAKE_GONE, -1, "cryptd: " },
+	};
+	uint8_t seed[32], pk[32], sk[64];
+	size_t n;
+
+	TEST_BEGIN("dkim_signer_end against a fake cryptd");
+	CHECK(sodium_base642bin(seed, sizeof(seed), rfc8463_seed,
+	    strlen(rfc8463_seed), NULL, &n, NULL,
+	    sodium_base64_VARIANT_ORIGINAL) == 0);
+	crypto_sign_seed_keypair(pk, sk, seed);
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct dkim_signer *s = dkim_signer_new();
+		struct buf out = BUF_INIT;
+		char err[256];
+		int sv[2], status, rc;
+		const char *why;
+		pid_t pid;
+
+		CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+		if ((pid = fork()) == 0) {
+			close(sv[0]);
+			fake_cryptd(sv[1], t[i].how, sk);
+			_exit(0);
+		}
+		close(sv[1]);
+		CHECK(ipc_sync_hello(sv[0], CRYPT_PROTO, CRYPT_MAJOR,
+		    CRYPT_MINOR, 5000, &why) == 0);
+		buf_put(&out, "X", 1);
+		dkim_signer_update(s, rfc8463_msg, sizeof(rfc8463_msg) - 1);
+		rc = dkim_signer_end(s, sv[0], &out, err, sizeof(err));
+		CHECK_IDX(rc == t[i].rc, i);
+		CHECK_IDX(strncmp(err, t[i].err, strlen(t[i].err)) == 0, i);
+		if (rc == 0) {
+			struct buf one = BUF_INIT;
+
+			CHECK_IDX(out.data[0] == 'X', i);
+			buf_put(&one, out.data + 1, out.len - 1);
+			CHECK_IDX(strstr(buf_cstr(&one), "s=brisbane;") !=
+			    NULL, i);
+			CHECK_IDX(check_signed(s, &one, pk), i);
+			buf_free(&one);
+		} else {
+			CHECK_IDX(out.len == 1, i);	/* untouched */
+		}
+		close(sv[0]);
+		CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+		    WEXITSTATUS(status) == 0);
+		buf_free(&out);
+		dkim_signer_free(&s);
+	}
+	TEST_END();
+}
+
 int
 main(void)
 {
@@ -291,5 +439,6 @@ main(void)
 	test_field();
 	test_domain();
 	test_limits();
+	test_cryptd();
 	return test_exit();
 }
