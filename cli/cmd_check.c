@@ -239,9 +239,10 @@ check_dkim_key(const struct cli_dkim_key *k, const char *why, void *ctx)
 	char *name;
 	struct stat st;
 
-	(void)ctx;
 	if (stat(k->path, &st) < 0)
 		return;		/* gone since the walk saw it */
+	if (why == NULL && k->current)
+		buf_printf(ctx, "\n%s\n", k->domain);
 	if ((st.st_mode & 077) != 0) {
 		fprintf(stderr, "%s: mode %04o: others can read the DKIM key "
 		    "(chmod 600)\n", k->path, (unsigned)(st.st_mode & 07777));
@@ -274,18 +275,43 @@ check_dkim_key(const struct cli_dkim_key *k, const char *why, void *ctx)
 	free(name);
 }
 
-/* check_dkim - every DKIM key against DNS, through dns_resolvers */
+/* unsigned_domain - note a local domain without a current DKIM key */
+static int
+unsigned_domain(const char *key, size_t klen, const void *value,
+    size_t vlen, void *ctx)
+{
+	char *probe = xasprintf("\n%.*s\n", (int)klen, key);
+
+	(void)value;
+	(void)vlen;
+	if (strstr(buf_cstr(ctx), probe) == NULL)
+		fprintf(stderr, "note: local domain %.*s has no DKIM key: its "
+		    "mail goes out unsigned (postern dkim keygen %.*s "
+		    "SELECTOR)\n", (int)klen, key, (int)klen, key);
+	free(probe);
+	return 0;
+}
+
+/* check_dkim - every DKIM key against DNS, through dns_resolvers; local
+ * domains without one */
 static void
 check_dkim(const struct conf *c)
 {
+	struct buf signing = BUF_INIT;
 	const char *why;
+	struct map *m;
 
 	if (dns_setup(var_dns_resolvers, (unsigned)var_dns_timeout,
 	    &why) < 0) {
 		problem(c, "dns_resolvers", "dns_resolvers: %s", why);
 		return;
 	}
-	(void)cli_dkim_walk(NULL, check_dkim_key, NULL);
+	buf_puts(&signing, "\n");
+	(void)cli_dkim_walk(NULL, check_dkim_key, &signing);
+	if ((m = map_open(var_local_domains_map, MAP_RDONLY, &why)) != NULL)
+		(void)map_iterate(m, unsigned_domain, &signing);
+	map_close(&m);
+	buf_free(&signing);
 }
 
 /* check_commands - every service's program exists and is executable */

@@ -246,6 +246,10 @@ class DkimSignTest(unittest.TestCase):
                                       for i in range(0, len(text), 255)))
 
     def test_check_against_dns(self):
+        r = self.cmd("check")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("note: local domain example.test has no DKIM key",
+                      r.stderr)
         self.keygen("example.test", "c")
         ed = "c-ed25519._domainkey.example.test"
         rsa = "c-rsa._domainkey.example.test"
@@ -253,6 +257,7 @@ class DkimSignTest(unittest.TestCase):
         r = self.check_with(good)
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn("is OK", r.stdout)
+        self.assertNotIn("local domain", r.stderr)
 
         # Another key's p=, the wrong k=, and a missing record.
         self.keygen("example.test", "other", "-a", "rsa", "-b", "1024",
