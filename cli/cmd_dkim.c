@@ -34,16 +34,6 @@
 #include "util/mem.h"
 #include "util/strnum.h"
 
-/* lower - s lower-cased in place; s */
-static char *
-lower(char *s)
-{
-	for (char *p = s; *p != '\0'; p++)
-		if (*p >= 'A' && *p <= 'Z')
-			*p = (char)(*p - 'A' + 'a');
-	return s;
-}
-
 /* give - path to crypt_owner when we are root; 0 or -1 after saying why */
 static int
 give(const char *path)
@@ -257,11 +247,13 @@ out:
 static int
 names(char *domain, char *selector)
 {
-	if (!dkim_name_ok(lower(domain))) {
+	/* Lowered in place: never longer. */
+	if (!dkim_name_lower(domain, domain, strlen(domain) + 1)) {
 		fprintf(stderr, "postern dkim: bad domain '%s'\n", domain);
 		return -1;
 	}
-	if (selector != NULL && !dkim_name_ok(lower(selector))) {
+	if (selector != NULL && !dkim_name_lower(selector, selector,
+	    strlen(selector) + 1)) {
 		fprintf(stderr, "postern dkim: bad selector '%s' (letters, "
 		    "digits, '-', '_', '.')\n", selector);
 		return -1;

@@ -275,13 +275,8 @@ dkim_domain(const char *domain)
 	char name[DKIM_NAME_MAX + 1], *path;
 	struct dkim_domain *d;
 	struct stat st;
-	size_t i;
 
-	for (i = 0; domain[i] != '\0' && i < DKIM_NAME_MAX; i++)
-		name[i] = (char)(domain[i] >= 'A' && domain[i] <= 'Z' ?
-		    domain[i] - 'A' + 'a' : domain[i]);
-	name[i] = '\0';
-	if (domain[i] != '\0' || !dkim_name_ok(name))
+	if (!dkim_name_lower(domain, name, sizeof(name)))
 		return NULL;
 	path = xasprintf("dkim/%s/current", name);
 	if (stat(path, &st) < 0) {

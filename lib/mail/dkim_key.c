@@ -63,6 +63,22 @@ dkim_name_ok(const char *s)
 	return strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-_.") == n;
 }
 
+bool
+dkim_name_lower(const char *s, char *out, size_t size)
+{
+	size_t i;
+	bool fits;
+
+	if (size == 0)
+		return false;
+	for (i = 0; s[i] != '\0' && i + 1 < size; i++)
+		out[i] = (char)(s[i] >= 'A' && s[i] <= 'Z' ? s[i] - 'A' + 'a' :
+		    s[i]);
+	fits = s[i] == '\0';	/* before out[i] is written: s may be out */
+	out[i] = '\0';
+	return fits && dkim_name_ok(out);
+}
+
 int
 dkim_key_generate(enum dkim_alg alg, unsigned bits, struct buf *pem,
     const char **error_r)

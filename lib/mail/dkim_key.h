@@ -58,6 +58,9 @@ int dkim_alg_parse(const char *s, enum dkim_alg *alg)
  * "..".  Callers lower-case first.
  */
 bool dkim_name_ok(const char *s);
+/* dkim_name_lower - s lower-cased into out (size bytes); true if it fits
+ * and then passes dkim_name_ok */
+bool dkim_name_lower(const char *s, char *out, size_t size);
 
 /*
  * dkim_key_generate - a new key as PEM text into pem (wiped by the

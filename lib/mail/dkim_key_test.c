@@ -147,9 +147,17 @@ test_names(void)
 		{ "a b", false },
 	};
 
-	TEST_BEGIN("dkim_name_ok");
+	char out[16];
+
+	TEST_BEGIN("dkim_name_ok, dkim_name_lower");
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
 		CHECK_IDX(dkim_name_ok(t[i].s) == t[i].ok, i);
+	CHECK(dkim_name_lower("Ex.TEST", out, sizeof(out)) &&
+	    strcmp(out, "ex.test") == 0);
+	CHECK(!dkim_name_lower("A.B", out, 3));		/* does not fit */
+	CHECK(dkim_name_lower("A.B", out, 4));
+	CHECK(!dkim_name_lower("a/b", out, sizeof(out)));
+	CHECK(!dkim_name_lower("x", out, 0));
 	TEST_END();
 }
 

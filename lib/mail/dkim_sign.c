@@ -307,13 +307,9 @@ find_domain(struct dkim_signer *s)
 	    1;
 	if (!fromaddr_parse(v, from->len - (size_t)(v - (const char *)
 	    s->hdr.data - from->off), addr, sizeof(addr)) ||
-	    (at = strrchr(addr, '@')) == NULL ||
-	    strlen(at + 1) >= sizeof(s->domain))
+	    (at = strrchr(addr, '@')) == NULL)
 		return;
-	for (size_t i = 0; at[1 + i] != '\0'; i++)
-		s->domain[i] = (char)(at[1 + i] >= 'A' && at[1 + i] <= 'Z' ?
-		    at[1 + i] - 'A' + 'a' : at[1 + i]);
-	if (!dkim_name_ok(s->domain))
+	if (!dkim_name_lower(at + 1, s->domain, sizeof(s->domain)))
 		s->domain[0] = '\0';
 }
 
