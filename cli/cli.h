@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "mail/dkim_key.h"
 #include "util/conf.h"
 #include "util/svc.h"
 
@@ -35,6 +36,7 @@ int cmd_domain(int argc, char **argv);
 int cmd_user(int argc, char **argv);
 int cmd_alias(int argc, char **argv);
 int cmd_queue(int argc, char **argv);
+int cmd_dkim(int argc, char **argv);
 
 /* cmd_maps.c: open a recipient table for editing (created if missing,
  * readable by the daemons); exits with the reason on failure. */
@@ -50,5 +52,18 @@ int cli_domain_check(const char *cmd, const char *address);
 int cli_map_list(const char *param, const char *spec, bool values);
 int cli_map_del(const char *cmd, const char *param, const char *spec,
     const char *key);
+
+/* cmd_dkim.c: one DKIM key file under key_directory/dkim. */
+struct cli_dkim_key {
+	const char *domain, *selector;
+	char *path;
+	bool current;		/* named in DOMAIN/current */
+	struct dkim_key key;	/* alg DKIM_N_ALGS: it did not load */
+};
+typedef void cli_dkim_fn(const struct cli_dkim_key *k, const char *why,
+    void *ctx);
+/* cli_dkim_walk - fn for each key (of domain only, if not NULL), why
+ * saying why it did not load (or NULL); the number of keys. */
+int cli_dkim_walk(const char *only, cli_dkim_fn *fn, void *ctx);
 
 #endif

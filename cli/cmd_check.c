@@ -18,6 +18,8 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "mail/dkim_key.h"
+#include "mail/dns.h"
 #include "mail/params.h"
 #include "mail/queue.h"
 #include "util/map.h"
@@ -169,6 +171,149 @@ check_config_file(const struct conf *c, const char *name)
 	free(path);
 }
 
+/* dkim_published - compare one key with its TXT record: NULL when they
+ * match, else what differs (into why) */
+static const char *
+dkim_published(const struct cli_dkim_key *k, const char *name,
+    struct buf *why)
+{
+	struct buf rec = BUF_INIT, want = BUF_INIT, got = BUF_INIT;
+	struct dns_reply r;
+	char *txt, *found = NULL;
+	size_t n = 0;
+
+	buf_reset(why);
+	dns_query(name, ns_t_txt, &r);
+	if (r.status == DNS_TEMPFAIL) {
+		buf_printf(why, "no DNS answer (dns_resolvers), not checked");
+		dns_reply_free(&r);
+		return buf_cstr(why);
+	}
+	/* The key records among the TXT records (RFC 6376 3.6.2.2). */
+	for (size_t i = 0; (txt = dns_txt(&r, i)) != NULL; i++) {
+		if (dkim_record_tag(txt, "p", &got) == 1 && n++ == 0)
+			found = txt;
+		else
+			free(txt);
+	}
+	dns_reply_free(&r);
+	if (dkim_record(&k->key, &rec) < 0 ||
+	    dkim_key_public(&k->key, &want) < 0)
+		buf_printf(why, "cannot make the record");
+	else if (found == NULL)
+		buf_printf(why, "no DKIM record published");
+	else if (n > 1)
+		buf_printf(why, "%zu DKIM records (one, please)", n);
+	if (why->len == 0) {
+		/* k= defaults to rsa (RFC 6376 3.6.1). */
+		if (dkim_record_tag(found, "k", &got) == 0)
+			buf_puts(&got, "rsa");
+		if (strcmp(buf_cstr(&got), dkim_alg_name(k->key.alg)) != 0)
+			buf_printf(why, "k=%s published, the key is %s",
+			    buf_cstr(&got), dkim_alg_name(k->key.alg));
+		else if (dkim_record_tag(found, "p", &got) == 1 &&
+		    got.len == 0)
+			buf_printf(why, "the published key is revoked (empty "
+			    "p=)");
+		else if (strcmp(buf_cstr(&got), buf_cstr(&want)) != 0)
+			buf_printf(why, "the published p= is not this key's");
+	}
+	if (why->len > 0 && found != NULL)
+		buf_printf(why, "; published: \"%.60s%s\"", found,
+		    strlen(found) > 60 ? "..." : "");
+	if (why->len > 0)
+		buf_printf(why, "; publish: \"%s\"", buf_cstr(&rec));
+	free(found);
+	buf_free(&rec);
+	buf_free(&want);
+	buf_free(&got);
+	return why->len > 0 ? buf_cstr(why) : NULL;
+}
+
+/* check_dkim_key - one DKIM key: private, loads, published as it is */
+static void
+check_dkim_key(const struct cli_dkim_key *k, const char *why, void *ctx)
+{
+	struct passwd *pw = geteuid() == 0 ? getpwnam(var_crypt_owner) : NULL;
+	struct buf text = BUF_INIT;
+	char *name;
+	struct stat st;
+
+	if (stat(k->path, &st) < 0)
+		return;		/* gone since the walk saw it */
+	if (why == NULL && k->current)
+		buf_printf(ctx, "\n%s\n", k->domain);
+	if ((st.st_mode & 077) != 0) {
+		fprintf(stderr, "%s: mode %04o: others can read the DKIM key "
+		    "(chmod 600)\n", k->path, (unsigned)(st.st_mode & 07777));
+		problems++;
+	}
+	if (pw != NULL && st.st_uid != pw->pw_uid) {
+		fprintf(stderr, "%s: owned by uid %ld, not %s (crypt_owner)\n",
+		    k->path, (long)st.st_uid, pw->pw_name);
+		problems++;
+	}
+	if (why != NULL) {
+		fprintf(stderr, "%s: %s%s\n", k->path, why, k->current ?
+		    " (it is current: cryptd cannot sign with it)" : "");
+		problems++;
+		return;
+	}
+	name = xasprintf("%s._domainkey.%s", k->selector, k->domain);
+	why = dkim_published(k, name, &text);
+	if (why != NULL && strncmp(why, "no DNS answer", 13) == 0) {
+		fprintf(stderr, "%s: warning: %s: %s\n", k->path, name, why);
+	} else if (why != NULL && k->current) {
+		fprintf(stderr, "%s: %s: %s\n", k->path, name, why);
+		problems++;
+	} else if (why != NULL) {
+		/* Not signing yet: publishing comes first. */
+		fprintf(stderr, "%s: note: not current, and %s: %s\n",
+		    k->path, name, why);
+	}
+	buf_free(&text);
+	free(name);
+}
+
+/* unsigned_domain - note a local domain without a current DKIM key */
+static int
+unsigned_domain(const char *key, size_t klen, const void *value,
+    size_t vlen, void *ctx)
+{
+	char *probe = xasprintf("\n%.*s\n", (int)klen, key);
+
+	(void)value;
+	(void)vlen;
+	if (strstr(buf_cstr(ctx), probe) == NULL)
+		fprintf(stderr, "note: local domain %.*s has no DKIM key: its "
+		    "mail goes out unsigned (postern dkim keygen %.*s "
+		    "SELECTOR)\n", (int)klen, key, (int)klen, key);
+	free(probe);
+	return 0;
+}
+
+/* check_dkim - every DKIM key against DNS, through dns_resolvers; local
+ * domains without one */
+static void
+check_dkim(const struct conf *c)
+{
+	struct buf signing = BUF_INIT;
+	const char *why;
+	struct map *m;
+
+	if (dns_setup(var_dns_resolvers, (unsigned)var_dns_timeout,
+	    &why) < 0) {
+		problem(c, "dns_resolvers", "dns_resolvers: %s", why);
+		return;
+	}
+	buf_puts(&signing, "\n");
+	(void)cli_dkim_walk(NULL, check_dkim_key, &signing);
+	if ((m = map_open(var_local_domains_map, MAP_RDONLY, &why)) != NULL)
+		(void)map_iterate(m, unsigned_domain, &signing);
+	map_close(&m);
+	buf_free(&signing);
+}
+
 /* check_commands - every service's program exists and is executable */
 static void
 check_commands(const struct svc_table *t)
@@ -212,6 +357,7 @@ cmd_check(int argc, char **argv)
 	check_map(c, "auth_users_map", var_auth_users_map);
 	check_auth_map(c);
 	check_tls(c);
+	check_dkim(c);
 	check_commands(&t);
 	svc_table_free(&t);
 	conf_free(&c);

@@ -52,7 +52,7 @@ static const struct init_service {
 	{ "authd", "unix", 0, "authd",
 	    "-o allowed_clients=submission,smtps,imap,imaps,pop3,pop3s" },
 	{ "cryptd", "unix", 0, "cryptd",
-	    "-o allowed_clients=authd,imap,imaps,pop3,pop3s" },
+	    "-o allowed_clients=authd,imap,imaps,pop3,pop3s,smtp-out" },
 	{ NULL, NULL, 0, NULL, NULL },
 };
 

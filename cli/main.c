@@ -52,6 +52,9 @@ static const struct command {
 	    "ADDRESS | alias list" },
 	{ "queue", cmd_queue, "queue list | show|hold|release|delete ID | "
 	    "flush" },
+	{ "dkim", cmd_dkim, "dkim keygen DOMAIN SELECTOR [-a ed25519|rsa|both] "
+	    "[-b bits] [-n] | dkim use DOMAIN SELECTOR | dkim list | dkim "
+	    "record DOMAIN [SELECTOR]" },
 	{ "version", cmd_version, "version" },
 	{ NULL, NULL, NULL },
 };

@@ -7,18 +7,34 @@
  *	wiped on free) from UNLOCK until LOGOUT or
  *	cryptd_session_timeout of disuse.  OPEN unseals a message's content
  *	key for the session's own user only.
+ *
+ *	DKIM: the smtp agent asks which keys a domain has (DKIM_KEYS) and
+ *	sends the SHA-256 digests of the header hash inputs it built
+ *	(DKIM_SIGN); cryptd signs them with the domain's current keys, read
+ *	from dkim/DOMAIN/ under key_directory (lib/mail/dkim_key.h) at first
+ *	use and again whenever dkim/DOMAIN/current changes.  An Ed25519
+ *	key sits in sodium_malloc memory; RSA keys in OpenSSL's secure heap
+ *	(locked; set up before the jail).  cryptd never sees the message.
  * SECURITY
  *	Never dumpable, no core files, no key material in any log.  Not
  *	network facing; runs as crypt_owner chrooted in key_directory.
+ *	A compromised smtp agent can have cryptd sign any digest for a
+ *	domain that has a key, no more: keys never leave this process.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <openssl/crypto.h>
 #include <sodium.h>
 
+#include "mail/dkim_key.h"
 #include "mail/keyslab.h"
 #include "mail/msgcrypt.h"
 #include "mail/params.h"
@@ -36,6 +52,8 @@ struct session {
 	struct ev_timer *timer;
 	struct session *next;
 };
+
+#define SECURE_HEAP	(256 * 1024)	/* room for many RSA keys */
 
 static struct session *sessions;
 static unsigned n_sessions;
@@ -161,6 +179,195 @@ do_open(struct ipc_msg *m, struct ipc_msg *r)
 	return rc < 0 ? "cannot reply" : NULL;
 }
 
+/* A domain's DKIM keys, as dkim/DOMAIN/current named them when read. */
+struct dkim_domain {
+	char *name;
+	struct stat current;	/* the file when it was read */
+	char selector[DKIM_N_ALGS][DKIM_NAME_MAX + 1];	/* "": none */
+	struct dkim_key key[DKIM_N_ALGS];
+	struct dkim_domain *next;
+};
+
+static struct dkim_domain *dkim_domains;
+
+#define CURRENT_MAX	4096
+
+/* dkim_drop - forget a domain's keys (wiped) */
+static void
+dkim_drop(const char *name)
+{
+	struct dkim_domain **pp, *d;
+
+	for (pp = &dkim_domains; (d = *pp) != NULL; pp = &d->next) {
+		if (strcmp(d->name, name) != 0)
+			continue;
+		*pp = d->next;
+		for (int a = 0; a < DKIM_N_ALGS; a++)
+			dkim_key_free(&d->key[a]);
+		free(d->name);
+		free(d);
+		return;
+	}
+}
+
+/* dkim_read - load the keys dkim/NAME/current names */
+static struct dkim_domain *
+dkim_read(const char *name, const struct stat *st)
+{
+	struct dkim_domain *d = xcalloc(1, sizeof(*d));
+	char text[CURRENT_MAX + 1], *line, *save = NULL;
+	char *path = xasprintf("dkim/%s/current", name);
+	ssize_t n = -1;
+	int fd;
+
+	d->name = xstrdup(name);
+	d->current = *st;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) >= 0) {
+		n = read(fd, text, CURRENT_MAX);
+		close(fd);
+	}
+	if (n < 0) {
+		msg_warn("%s: %m", path);
+		n = 0;
+	}
+	text[n] = '\0';
+	for (line = strtok_r(text, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save)) {
+		struct dkim_key k = { 0 };
+		const char *why;
+		char *kp;
+
+		line[strcspn(line, " \t\r#")] = '\0';
+		if (line[0] == '\0')
+			continue;
+		if (!dkim_name_ok(line)) {
+			msg_warn("%s: bad selector '%.64s'", path, line);
+			continue;
+		}
+		kp = xasprintf("dkim/%s/%s.pem", name, line);
+		if (dkim_key_load(kp, &k, &why) < 0) {
+			msg_warn("%s: %s", kp, why);
+		} else if (d->selector[k.alg][0] != '\0') {
+			msg_warn("%s: a second %s key in %s; using %s", kp,
+			    dkim_alg_name(k.alg), path, d->selector[k.alg]);
+			dkim_key_free(&k);
+		} else {
+			snprintf(d->selector[k.alg], sizeof(d->selector[0]),
+			    "%s", line);
+			d->key[k.alg] = k;
+			msg_info("DKIM key for %s: s=%s a=%s", name, line,
+			    dkim_alg_sig(k.alg));
+		}
+		free(kp);
+	}
+	sodium_memzero(text, sizeof(text));
+	free(path);
+	d->next = dkim_domains;
+	dkim_domains = d;
+	return d;
+}
+
+/* dkim_domain - the current keys of domain (NULL: none); reread when
+ * dkim/DOMAIN/current changed */
+static struct dkim_domain *
+dkim_domain(const char *domain)
+{
+	char name[DKIM_NAME_MAX + 1], *path;
+	struct dkim_domain *d;
+	struct stat st;
+
+	if (!dkim_name_lower(domain, name, sizeof(name)))
+		return NULL;
+	path = xasprintf("dkim/%s/current", name);
+	if (stat(path, &st) < 0) {
+		if (errno != ENOENT)
+			msg_warn("%s: %m", path);
+		free(path);
+		dkim_drop(name);
+		return NULL;
+	}
+	free(path);
+	for (d = dkim_domains; d != NULL; d = d->next)
+		if (strcmp(d->name, name) == 0)
+			break;
+	if (d != NULL && d->current.st_ino == st.st_ino &&
+	    d->current.st_dev == st.st_dev &&
+	    d->current.st_size == st.st_size &&
+	    d->current.st_mtim.tv_sec == st.st_mtim.tv_sec &&
+	    d->current.st_mtim.tv_nsec == st.st_mtim.tv_nsec)
+		return d;
+	dkim_drop(name);
+	return dkim_read(name, &st);
+}
+
+/* do_dkim_keys - DKIM_KEYS; NULL or the error */
+static const char *
+do_dkim_keys(struct ipc_msg *m, struct ipc_msg *r)
+{
+	const char *domain;
+	struct dkim_domain *d;
+	char name[32];
+
+	if (ipc_get_str(m, "domain", IPC_REQUIRED, &domain) < 0)
+		return "malformed request";
+	if ((d = dkim_domain(domain)) == NULL)
+		return NULL;		/* no key: no selectors */
+	for (int a = 0; a < DKIM_N_ALGS; a++) {
+		snprintf(name, sizeof(name), "%s_selector",
+		    dkim_alg_name((enum dkim_alg)a));
+		if (d->selector[a][0] != '\0' &&
+		    ipc_put_str(r, name, d->selector[a]) < 0)
+			return "cannot reply";
+	}
+	return NULL;
+}
+
+/* do_dkim_sign - DKIM_SIGN; NULL or the error */
+static const char *
+do_dkim_sign(struct ipc_msg *m, struct ipc_msg *r)
+{
+	const char *domain, *sel;
+	const uint8_t *digest;
+	uint8_t sig[DKIM_SIG_MAX];
+	struct dkim_domain *d;
+	char name[32];
+	size_t dlen, slen;
+	int n = 0;
+
+	if (ipc_get_str(m, "domain", IPC_REQUIRED, &domain) < 0)
+		return "malformed request";
+	if ((d = dkim_domain(domain)) == NULL)
+		return "no DKIM key for this domain";
+	for (int a = 0; a < DKIM_N_ALGS; a++) {
+		const char *an = dkim_alg_name((enum dkim_alg)a);
+		int got;
+
+		snprintf(name, sizeof(name), "%s_selector", an);
+		if ((got = ipc_get_str(m, name, IPC_OPTIONAL, &sel)) < 0)
+			return "malformed request";
+		if (got == 0)
+			continue;
+		snprintf(name, sizeof(name), "%s_digest", an);
+		if (ipc_get_bytes(m, name, IPC_REQUIRED, &digest, &dlen) < 0 ||
+		    dlen != DKIM_DIGEST_LEN)
+			return "malformed request";
+		/* Only the current key: a retired one may be unpublished
+		 * already, or compromised. */
+		if (strcmp(sel, d->selector[a]) != 0)
+			return "selector is not current";
+		if (dkim_key_sign(&d->key[a], digest, sig, &slen) < 0)
+			return "cannot sign";
+		snprintf(name, sizeof(name), "%s_signature", an);
+		if (ipc_put_bytes(r, name, sig, slen) < 0)
+			return "cannot reply";
+		n++;
+	}
+	if (n == 0)
+		return "malformed request";
+	msg_debug("DKIM signatures for %s: %d", d->name, n);
+	return NULL;
+}
+
 /* on_msg - one request */
 static void
 on_msg(struct ipc_conn *c, struct ipc_msg *m, void *ctx)
@@ -181,6 +388,12 @@ on_msg(struct ipc_conn *c, struct ipc_msg *m, void *ctx)
 		break;
 	case CRYPT_T_OPEN:
 		err = do_open(m, &r);
+		break;
+	case CRYPT_T_DKIM_KEYS:
+		err = do_dkim_keys(m, &r);
+		break;
+	case CRYPT_T_DKIM_SIGN:
+		err = do_dkim_sign(m, &r);
 		break;
 	case CRYPT_T_LOGOUT:
 		err = NULL;
@@ -220,6 +433,10 @@ pre_jail(void)
 	if (setrlimit(RLIMIT_CORE, &none) < 0 ||
 	    prctl(PR_SET_DUMPABLE, 0) < 0)
 		msg_fatal("cannot make cryptd undumpable: %m");
+	/* RSA private numbers go to a locked heap (DKIM keys). */
+	if (CRYPTO_secure_malloc_init(SECURE_HEAP, 16) == 0)
+		msg_warn("no OpenSSL secure heap: RSA DKIM keys may be "
+		    "swapped out");
 }
 
 int

@@ -25,6 +25,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "mail/fromaddr.h"
 #include "mail/params.h"
 #include "smtpd/smtpd.h"
 #include "util/log.h"
@@ -74,7 +75,7 @@ verify_see_field(void *ctx, const char *f, size_t n)
 		return;
 	ss->from_fields++;
 	ss->from_domain[0] = '\0';
-	if (!addr_from_field(v, n - (size_t)(v - f), ss->from_addr,
+	if (!fromaddr_parse(v, n - (size_t)(v - f), ss->from_addr,
 	    sizeof(ss->from_addr))) {
 		ss->from_addr[0] = '\0';
 		return;

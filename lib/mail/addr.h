@@ -60,14 +60,6 @@ const char *addr_text(const struct mail_addr *a, char *out, size_t size);
  */
 const char *addr_is_suspicious(const struct mail_addr *a);
 
-/*
- * addr_from_field - the one address of a From: field's value (n bytes,
- * after the colon) into out: the <angle-addr> if there is one, else the
- * bare addr-spec.  False if there is none, more than one (a list, a
- * group), or it does not fit size.
- */
-bool addr_from_field(const char *v, size_t n, char *out, size_t size);
-
 /* addr_domain_equal - compare domains ignoring ASCII case. */
 bool addr_domain_equal(const char *a, const char *b);
 

@@ -74,31 +74,19 @@ record(const char *domain, char *out, size_t size)
 {
 	char name[NS_MAXDNAME + 8];
 	struct dns_reply r;
-	ns_msg h;
-	ns_rr rr;
+	char *txt;
 	unsigned found = 0;
 	enum dns_status st;
 
 	snprintf(name, sizeof(name), "_dmarc.%s", domain);
 	dns_query(name, ns_t_txt, &r);
 	st = r.status;
-	if (st == DNS_OK && ns_initparse(r.msg, (int)r.len, &h) == 0) {
-		for (int i = 0; i < ns_msg_count(h, ns_s_an); i++) {
-			char *txt;
-
-			if (ns_parserr(&h, ns_s_an, i, &rr) < 0 ||
-			    ns_rr_type(rr) != ns_t_txt)
-				continue;
-			txt = malloc(ns_rr_rdlen(rr) + 1u);
-			if (txt == NULL)
-				continue;
-			dns_txt_join(ns_rr_rdata(rr), ns_rr_rdlen(rr), txt);
-			if (strncasecmp(txt, "v=DMARC1", 8) == 0 &&
-			    (txt[8] == ';' || txt[8] == ' ' ||
-			    txt[8] == '\0') && found++ == 0)
-				snprintf(out, size, "%s", txt);
-			free(txt);
-		}
+	for (size_t i = 0; st == DNS_OK && (txt = dns_txt(&r, i)) != NULL;
+	    i++) {
+		if (strncasecmp(txt, "v=DMARC1", 8) == 0 && (txt[8] == ';' ||
+		    txt[8] == ' ' || txt[8] == '\0') && found++ == 0)
+			snprintf(out, size, "%s", txt);
+		free(txt);
 	}
 	dns_reply_free(&r);
 	if (st == DNS_TEMPFAIL)

@@ -220,14 +220,6 @@ dns_query(const char *name, int type, struct dns_reply *r)
 	pthread_mutex_unlock(&cache_lock);
 }
 
-void
-dns_reply_free(struct dns_reply *r)
-{
-	free(r->msg);
-	r->msg = NULL;
-	r->len = 0;
-}
-
 size_t
 dns_txt_join(const uint8_t *rd, size_t rdlen, char *out)
 {
@@ -244,4 +236,34 @@ dns_txt_join(const uint8_t *rd, size_t rdlen, char *out)
 	}
 	out[o] = '\0';
 	return o;
+}
+
+char *
+dns_txt(const struct dns_reply *r, size_t i)
+{
+	ns_msg h;
+	ns_rr rr;
+
+	if (r->status != DNS_OK || r->msg == NULL ||
+	    ns_initparse(r->msg, (int)r->len, &h) < 0)
+		return NULL;
+	for (int k = 0; k < ns_msg_count(h, ns_s_an); k++) {
+		char *out;
+
+		if (ns_parserr(&h, ns_s_an, k, &rr) < 0 ||
+		    ns_rr_type(rr) != ns_t_txt || i-- > 0)
+			continue;
+		out = xmalloc(ns_rr_rdlen(rr) + 1);
+		(void)dns_txt_join(ns_rr_rdata(rr), ns_rr_rdlen(rr), out);
+		return out;
+	}
+	return NULL;
+}
+
+void
+dns_reply_free(struct dns_reply *r)
+{
+	free(r->msg);
+	r->msg = NULL;
+	r->len = 0;
 }

@@ -36,9 +36,13 @@ int dns_setup(const char *resolvers, unsigned timeout_s,
  * resolvers; free with dns_reply_free. */
 void dns_query(const char *name, int type, struct dns_reply *r);
 void dns_reply_free(struct dns_reply *r);
-/* dns_txt_join - the character-strings of one TXT record's rdata, joined
- * into out (room for rdlen + 1 bytes), NUL-terminated; its length. */
+/* dns_txt_join - the character-strings of one TXT record's rdata
+ * joined into out (room for rdlen + 1 bytes, NUL-terminated); the
+ * length. */
 size_t dns_txt_join(const uint8_t *rd, size_t rdlen, char *out);
+/* dns_txt - the i-th TXT record of a DNS_OK answer, joined, as a string
+ * (free it); NULL when there are fewer. */
+char *dns_txt(const struct dns_reply *r, size_t i);
 /* dns_res_new - a resolver state set up as dns_setup said, for a library
  * that takes one (libopendkim frees it itself). */
 res_state dns_res_new(void);

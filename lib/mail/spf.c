@@ -71,12 +71,13 @@ fill(SPF_dns_rr_t *rr, const uint8_t *msg, size_t len, ns_type type)
 				continue;
 			memcpy(rr->rr[n]->mx, name, strlen(name) + 1);
 			break;
-		case ns_t_txt:
+		case ns_t_txt: {
 			/* The character-strings of one record, joined. */
 			if (SPF_dns_rr_buf_realloc(rr, n, rdlen + 1))
 				continue;
-			dns_txt_join(rd, rdlen, rr->rr[n]->txt);
+			(void)dns_txt_join(rd, rdlen, rr->rr[n]->txt);
 			break;
+		}
 		default:
 			continue;
 		}
