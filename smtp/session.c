@@ -1,0 +1,829 @@
+/*
+ * NAME
+ *	session - the SMTP client conversation for one recipient
+ * DESCRIPTION
+ *	Greeting, EHLO (HELO when EHLO is refused), STARTTLS as the TLS
+ *	level says, then MAIL FROM with SIZE=, BODY=8BITMIME and SMTPUTF8
+ *	as the server offers them, RCPT TO, DATA with the message streamed
+ *	from the queue file and dot-stuffed (RFC 5321 4.5.2); MAIL, RCPT
+ *	and DATA go in one write when the server offers PIPELINING (RFC
+ *	2920).  Failures before a session stands (no connection, a
+ *	greeting or EHLO refused, TLS required and not had) move on to
+ *	the next address; once a transaction runs, its replies decide:
+ *	2xx sent, 4xx deferred, 5xx bounced, with the server's own words.
+ *	8-bit mail for a server without 8BITMIME is returned (5.6.3), not
+ *	broken, and so is mail with UTF-8 addresses for a server without
+ *	SMTPUTF8 (5.6.7, RFC 6531 3.2).
+ *
+ *	After a delivery the connection stays open for
+ *	smtp_connection_reuse_time, and the next delivery to the same
+ *	next hop (qmgr sends it to this process when it can) starts with
+ *	RSET on it instead of a new connection.
+ * SEE ALSO
+ *	Postfix src/smtp/smtp_proto.c, RFC 5321, RFC 3207, RFC 2920,
+ *	RFC 1870, RFC 6152, RFC 6531.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "mail/params.h"
+#include "smtp/smtp.h"
+#include "util/daemon.h"
+#include "util/ev.h"
+#include "util/ipc.h"
+#include "util/log.h"
+#include "util/map.h"
+#include "util/mem.h"
+#include "util/tls.h"
+
+#define ADDR_MAX	16
+#define DATA_CHUNK	65536
+
+/* EHLO keywords we use (RFC 5321 4.1.1.1) */
+#define F_PIPELINING	0x01
+#define F_SIZE		0x02
+#define F_8BITMIME	0x04
+#define F_SMTPUTF8	0x08
+#define F_STARTTLS	0x10
+
+struct session {
+	struct smtp_conn *c;
+	unsigned features;
+	uint64_t size_max;	/* SIZE n, 0: none given */
+	bool tls;
+	char hop[SMTP_HOST_MAX];	/* the next hop it was made for */
+};
+
+/* A reply: code and the text of every line, joined by spaces. */
+struct reply {
+	unsigned code;
+	struct buf text;	/* "550 5.1.1 <x>: no such user" */
+};
+
+static struct session *idle;	/* kept for reuse, or NULL */
+static struct ev_timer *idle_timer;
+static struct map *policy_map;
+
+int
+smtp_tls_level_parse(const char *s)
+{
+	static const char *const names[] = { "none", "may", "encrypt",
+	    "verify" };
+
+	for (int i = 0; i < 4; i++)
+		if (strcasecmp(s, names[i]) == 0)
+			return i;
+	return -1;
+}
+
+void
+smtp_policy_open(void)
+{
+	const char *why;
+	char *spec;
+
+	if (smtp_tls_level_parse(var_smtp_tls_security_level) < 0)
+		msg_fatal("smtp_tls_security_level = %s: not none, may, "
+		    "encrypt or verify", var_smtp_tls_security_level);
+	if (var_smtp_tls_policy_maps[0] == '\0')
+		return;
+	spec = daemon_map_spec(var_smtp_tls_policy_maps);
+	policy_map = map_open(spec, MAP_RDONLY, &why);
+	if (policy_map == NULL)
+		msg_fatal("smtp_tls_policy_maps = %s: %s",
+		    var_smtp_tls_policy_maps, why);
+	free(spec);
+}
+
+/* tls_level - the level for nexthop: the policy table's word for it
+ * (the next hop as given, then its bare domain), else the default; -1
+ * when the table fails or says something else */
+static int
+tls_level(const char *nexthop, char *why, size_t size)
+{
+	char key[SMTP_HOST_MAX + 16], dom[SMTP_HOST_MAX];
+	struct buf v = BUF_INIT;
+	int found = 0, level;
+
+	if (policy_map != NULL) {
+		snprintf(key, sizeof(key), "%s", nexthop);
+		for (char *p = key; *p != '\0'; p++)
+			if (*p >= 'A' && *p <= 'Z')
+				*p = (char)(*p - 'A' + 'a');
+		mx_domain(nexthop, dom, sizeof(dom));
+		found = map_lookup(policy_map, key, &v);
+		if (found == 0)
+			found = map_lookup(policy_map, dom, &v);
+	}
+	if (found < 0) {
+		snprintf(why, size, "smtp_tls_policy_maps lookup failed: %s",
+		    map_error(policy_map));
+		buf_free(&v);
+		return -1;
+	}
+	level = smtp_tls_level_parse(found > 0 ? buf_cstr(&v) :
+	    var_smtp_tls_security_level);
+	if (level < 0)
+		snprintf(why, size, "smtp_tls_policy_maps: %s: unknown level "
+		    "\"%.50s\"", nexthop, buf_cstr(&v));
+	buf_free(&v);
+	return level;
+}
+
+/* result - set the outcome */
+static void
+result(struct smtp_result *r, int status, const char *dsn,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static void
+result(struct smtp_result *r, int status, const char *dsn,
+    const char *fmt, ...)
+{
+	va_list ap;
+
+	r->status = status;
+	snprintf(r->dsn, sizeof(r->dsn), "%s", dsn);
+	va_start(ap, fmt);
+	vsnprintf(r->text, sizeof(r->text), fmt, ap);
+	va_end(ap);
+}
+
+/* set_relay - relay=host[ip]:port of the log line */
+static void
+set_relay(struct smtp_result *r, const struct smtp_addr *a)
+{
+	snprintf(r->relay, sizeof(r->relay), "%s[%s]:%u", a->host, a->ip,
+	    a->port);
+}
+
+/* io_failed - the connection failed during stage: deferred */
+static void
+io_failed(struct smtp_result *r, const struct smtp_conn *c,
+    const char *stage)
+{
+	const char *e = c->error != NULL ? c->error : "lost connection";
+
+	if (strcmp(e, "timed out") == 0)
+		result(r, IPC_ETEMP, "4.4.2", "conversation with %s[%s] timed "
+		    "out while %s", c->addr.host, c->addr.ip, stage);
+	else
+		result(r, IPC_ETEMP, "4.4.2", "%s with %s[%s] while %s", e,
+		    c->addr.host, c->addr.ip, stage);
+}
+
+/* read_reply - one (multi-line) reply; 0, or -1 on I/O failure or a
+ * malformed reply (c->error set, the connection marked broken) */
+static int
+read_reply(struct smtp_conn *c, struct reply *rp, unsigned timeout_s)
+{
+	struct buf line = BUF_INIT;
+	int rc = -1;
+
+	buf_reset(&rp->text);
+	rp->code = 0;
+	for (;;) {
+		const char *l;
+		unsigned code;
+
+		if (conn_line(c, &line, (size_t)var_smtp_reply_limit,
+		    timeout_s) < 0)
+			break;
+		l = buf_cstr(&line);
+		if (line.len < 3 || l[0] < '2' || l[0] > '5' || l[1] < '0' ||
+		    l[1] > '9' || l[2] < '0' || l[2] > '9' ||
+		    (line.len > 3 && l[3] != ' ' && l[3] != '-')) {
+			c->broken = true;
+			c->error = "malformed reply";
+			break;
+		}
+		code = (unsigned)((l[0] - '0') * 100 + (l[1] - '0') * 10 +
+		    (l[2] - '0'));
+		if (rp->code == 0) {
+			rp->code = code;
+			buf_put(&rp->text, l, line.len);
+		} else if (line.len > 4) {
+			/* Continuation: its text, once, after a space. */
+			buf_putc(&rp->text, ' ');
+			buf_put(&rp->text, l + 4, line.len - 4);
+		}
+		if (rp->text.len > 4096)
+			buf_truncate(&rp->text, 4096);	/* for logs only */
+		if (line.len == 3 || l[3] == ' ') {
+			rc = 0;
+			break;
+		}
+	}
+	buf_free(&line);
+	return rc;
+}
+
+/* reply_dsn - the enhanced status code of a reply (RFC 3463), or the
+ * class default */
+static void
+reply_dsn(const struct reply *rp, char *out, size_t size)
+{
+	const char *t = buf_cstr(&rp->text);
+	unsigned a, b, c;
+	int n = 0;
+
+	if (rp->text.len > 4 && sscanf(t + 4, "%1u.%3u.%3u%n", &a, &b, &c,
+	    &n) == 3 && n > 0 && (t[4 + n] == ' ' || t[4 + n] == '\0') &&
+	    a == rp->code / 100) {
+		snprintf(out, size, "%u.%u.%u", a, b, c);
+		return;
+	}
+	snprintf(out, size, "%u.0.0", rp->code / 100);
+}
+
+/* said - the outcome from a server's reply to command */
+static void
+said(struct smtp_result *r, const struct smtp_conn *c,
+    const struct reply *rp, const char *command)
+{
+	char dsn[16];
+
+	reply_dsn(rp, dsn, sizeof(dsn));
+	result(r, rp->code >= 500 ? IPC_EFAIL : IPC_ETEMP, dsn, "host "
+	    "%s[%s] said: %s (in reply to %s)", c->addr.host, c->addr.ip,
+	    buf_cstr(&rp->text), command);
+}
+
+/* command - send one line, read its reply; 0, or -1 on I/O failure */
+static int
+command(struct smtp_conn *c, struct reply *rp, unsigned timeout_s,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static int
+command(struct smtp_conn *c, struct reply *rp, unsigned timeout_s,
+    const char *fmt, ...)
+{
+	char line[2048];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line) - 2, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(line) - 2) {
+		c->error = "command too long";
+		return -1;
+	}
+	memcpy(line + n, "\r\n", 2);
+	conn_put(c, line, (size_t)n + 2);
+	if (conn_flush(c, timeout_s) < 0)
+		return -1;
+	return read_reply(c, rp, timeout_s);
+}
+
+/* ehlo_parse - the keywords of a 250 EHLO reply we care about */
+static void
+ehlo_parse(struct session *s, const char *text)
+{
+	/* The lines are joined by spaces: look at every word that
+	 * follows the greeting line's domain. */
+	char *copy = xstrdup(text), *w, *save = NULL;
+	bool size_next = false;
+
+	s->features = 0;
+	s->size_max = 0;
+	for (w = strtok_r(copy, " ", &save); w != NULL;
+	    w = strtok_r(NULL, " ", &save)) {
+		if (size_next) {
+			char *end;
+			unsigned long long v = strtoull(w, &end, 10);
+
+			if (*end == '\0' && end != w)
+				s->size_max = v;
+			size_next = false;
+		}
+		if (strcasecmp(w, "PIPELINING") == 0)
+			s->features |= F_PIPELINING;
+		else if (strcasecmp(w, "SIZE") == 0) {
+			s->features |= F_SIZE;
+			size_next = true;
+		} else if (strcasecmp(w, "8BITMIME") == 0)
+			s->features |= F_8BITMIME;
+		else if (strcasecmp(w, "SMTPUTF8") == 0)
+			s->features |= F_SMTPUTF8;
+		else if (strcasecmp(w, "STARTTLS") == 0)
+			s->features |= F_STARTTLS;
+	}
+	free(copy);
+}
+
+/* helo - EHLO, or HELO when EHLO is refused; 0, or -1 with *r */
+static int
+helo(struct session *s, struct reply *rp, struct smtp_result *r)
+{
+	unsigned t = (unsigned)var_smtp_helo_timeout;
+
+	if (command(s->c, rp, t, "EHLO %s", var_smtp_helo_name) < 0) {
+		io_failed(r, s->c, "performing the EHLO handshake");
+		return -1;
+	}
+	if (rp->code == 250) {
+		/* Skip "250-" and the server's name, then the keywords;
+		 * reply text lines were joined with spaces. */
+		const char *t0 = buf_cstr(&rp->text) + 4;
+		const char *sp = strchr(t0, ' ');
+
+		ehlo_parse(s, sp != NULL ? sp : "");
+		return 0;
+	}
+	if (rp->code >= 500 && rp->code != 421) {
+		if (command(s->c, rp, t, "HELO %s", var_smtp_helo_name) < 0) {
+			io_failed(r, s->c, "performing the HELO handshake");
+			return -1;
+		}
+		if (rp->code == 250) {
+			s->features = 0;
+			return 0;
+		}
+		said(r, s->c, rp, "HELO");
+		return -1;
+	}
+	said(r, s->c, rp, "EHLO");
+	return -1;
+}
+
+/* quit - end a session politely and free it */
+static void
+session_end(struct session **sp, bool polite)
+{
+	struct session *s = *sp;
+
+	if (s == NULL)
+		return;
+	if (polite && !s->c->broken) {
+		struct reply rp = { 0, BUF_INIT };
+
+		/* The answer does not matter; do not wait long for it. */
+		(void)command(s->c, &rp, 2, "QUIT");
+		buf_free(&rp.text);
+	}
+	conn_close(&s->c);
+	free(s);
+	*sp = NULL;
+}
+
+/*
+ * open_session - connect to a and get as far as a usable session under
+ * the TLS level: 1 ready, 0 try the next address (*r says why), -2 try
+ * this address again without STARTTLS (level may, handshake failed).
+ */
+static int
+open_session(const struct smtp_addr *a, int level, bool no_tls,
+    const char *verify_name, struct session **out, struct smtp_result *r)
+{
+	struct session *s = xcalloc(1, sizeof(*s));
+	struct reply rp = { 0, BUF_INIT };
+	char why[512];
+	int rc = 0;
+
+	set_relay(r, a);
+	s->c = conn_open(a, (unsigned)var_smtp_connect_timeout, why,
+	    sizeof(why));
+	if (s->c == NULL) {
+		result(r, IPC_ETEMP, "4.4.1", "%s", why);
+		snprintf(r->relay, sizeof(r->relay), "none");
+		free(s);
+		return 0;
+	}
+	if (read_reply(s->c, &rp, (unsigned)var_smtp_helo_timeout) < 0) {
+		io_failed(r, s->c, "receiving the initial server greeting");
+		goto out;
+	}
+	if (rp.code != 220) {
+		said(r, s->c, &rp, "initial server greeting");
+		goto out;
+	}
+	if (helo(s, &rp, r) < 0)
+		goto out;
+	if (level == SMTP_TLS_NONE || no_tls ||
+	    (level == SMTP_TLS_MAY && (s->features & F_STARTTLS) == 0)) {
+		rc = 1;
+		goto out;
+	}
+	if ((s->features & F_STARTTLS) == 0) {
+		result(r, IPC_ETEMP, "4.7.4", "TLS is required, but was not "
+		    "offered by host %s[%s]", a->host, a->ip);
+		goto out;
+	}
+	if (command(s->c, &rp, (unsigned)var_smtp_helo_timeout,
+	    "STARTTLS") < 0) {
+		io_failed(r, s->c, "sending STARTTLS");
+		goto out;
+	}
+	if (rp.code != 220) {
+		if (level == SMTP_TLS_MAY) {
+			/* Offered but refused: go on in the clear. */
+			msg_info("host %s[%s] refused STARTTLS: %s", a->host,
+			    a->ip, buf_cstr(&rp.text));
+			rc = 1;
+			goto out;
+		}
+		said(r, s->c, &rp, "STARTTLS");
+		if (r->status == IPC_EFAIL)
+			r->status = IPC_ETEMP;	/* required TLS: defer */
+		goto out;
+	}
+	if (conn_starttls(s->c, smtp_tls_ctx, verify_name,
+	    level == SMTP_TLS_VERIFY, (unsigned)var_smtp_helo_timeout, why,
+	    sizeof(why)) < 0) {
+		msg_info("%s[%s]:%u: %s", a->host, a->ip, a->port, why);
+		result(r, IPC_ETEMP, "4.7.5", "TLS with %s[%s] failed: %s",
+		    a->host, a->ip, why);
+		rc = level == SMTP_TLS_MAY ? -2 : 0;
+		goto out;
+	}
+	{
+		char desc[200];
+
+		msg_info("%s TLS connection established to %s[%s]:%u: %s",
+		    level == SMTP_TLS_VERIFY ? "Verified" : "Untrusted",
+		    a->host, a->ip, a->port, tls_describe(s->c->ssl, desc,
+		    sizeof(desc)));
+	}
+	s->tls = true;
+	/* RFC 3207 4.2: forget what was said before TLS, ask again. */
+	rc = helo(s, &rp, r) < 0 ? 0 : 1;
+out:
+	buf_free(&rp.text);
+	if (rc == 1)
+		*out = s;
+	else
+		session_end(&s, true);
+	return rc;
+}
+
+/* on_idle_timer - nobody wanted the kept connection */
+static void
+on_idle_timer(void *ctx)
+{
+	(void)ctx;
+	idle_timer = NULL;
+	session_end(&idle, true);
+}
+
+void
+smtp_idle_close(void)
+{
+	ev_timer_del(&idle_timer);
+	session_end(&idle, true);
+}
+
+/* reuse - the kept session if it is for hop and still answers RSET */
+static struct session *
+reuse(const char *hop)
+{
+	struct session *s = idle;
+	struct reply rp = { 0, BUF_INIT };
+
+	if (s == NULL)
+		return NULL;
+	ev_timer_del(&idle_timer);
+	idle = NULL;
+	if (strcmp(s->hop, hop) != 0) {
+		session_end(&s, true);
+		return NULL;
+	}
+	if (command(s->c, &rp, (unsigned)var_smtp_command_timeout,
+	    "RSET") < 0 || rp.code != 250) {
+		session_end(&s, rp.code != 0);
+		buf_free(&rp.text);
+		return NULL;
+	}
+	buf_free(&rp.text);
+	return s;
+}
+
+/* keep - keep s for the next delivery, or end it */
+static void
+keep(struct session *s)
+{
+	if (var_smtp_connection_reuse_time == 0 || s->c->broken ||
+	    daemon_stopping()) {
+		session_end(&s, true);
+		return;
+	}
+	idle = s;
+	idle_timer = ev_timer_add(var_smtp_connection_reuse_time * 1000,
+	    on_idle_timer, NULL);
+}
+
+/* is_ascii - no byte above 127 */
+static bool
+is_ascii(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s > 127)
+			return false;
+	return true;
+}
+
+/* has_8bit - a byte above 127 in the message; -1 on a read error */
+static int
+has_8bit(const struct smtp_job *j)
+{
+	static uint8_t chunk[DATA_CHUNK];
+	uint64_t off = 0;
+
+	while (off < j->length) {
+		size_t want = j->length - off < sizeof(chunk) ?
+		    (size_t)(j->length - off) : sizeof(chunk);
+		ssize_t n = pread(j->fd, chunk, want, (off_t)(j->offset +
+		    off));
+
+		if (n <= 0)
+			return -1;
+		for (ssize_t i = 0; i < n; i++)
+			if (chunk[i] > 127)
+				return 1;
+		off += (uint64_t)n;
+	}
+	return 0;
+}
+
+/*
+ * send_body - the message: prepend (header fields for the top of the
+ * message, NULL for none: where a DKIM-Signature will go), then the
+ * queue file's bytes, dot-stuffed (RFC 5321 4.5.2), ending in CRLF and
+ * the final dot.  0, or -1 (r set).
+ */
+static int
+send_body(struct smtp_conn *c, const struct smtp_job *j,
+    const struct buf *prepend, struct smtp_result *r)
+{
+	static uint8_t chunk[DATA_CHUNK];
+	unsigned t = (unsigned)var_smtp_data_timeout;
+	bool bol = true;	/* at the beginning of a line */
+	uint64_t off = 0;
+	uint8_t last = '\n';
+
+	if (prepend != NULL && prepend->len > 0)
+		conn_put(c, prepend->data, prepend->len);
+	while (off < j->length) {
+		size_t want = j->length - off < sizeof(chunk) ?
+		    (size_t)(j->length - off) : sizeof(chunk);
+		ssize_t n = pread(j->fd, chunk, want, (off_t)(j->offset +
+		    off));
+		size_t from = 0;
+
+		if (n <= 0) {
+			c->broken = true;	/* the transaction is torn */
+			result(r, IPC_ETEMP, "4.3.0", "cannot read the queue "
+			    "file: %s", n < 0 ? strerror(errno) : "short");
+			return -1;
+		}
+		for (size_t i = 0; i < (size_t)n; i++) {
+			if (bol && chunk[i] == '.') {
+				conn_put(c, chunk + from, i - from);
+				conn_put(c, ".", 1);
+				from = i;
+			}
+			bol = chunk[i] == '\n';
+		}
+		conn_put(c, chunk + from, (size_t)n - from);
+		last = chunk[n - 1];
+		off += (uint64_t)n;
+		if (conn_flush(c, t) < 0) {
+			io_failed(r, c, "sending message body");
+			return -1;
+		}
+	}
+	if (last != '\n')
+		conn_put(c, "\r\n", 2);
+	conn_put(c, ".\r\n", 3);
+	if (conn_flush(c, t) < 0) {
+		io_failed(r, c, "sending message body");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * transaction - MAIL, RCPT, DATA and the message on session s.  Sets r;
+ * returns 0 when s may be used again, -1 when it must be dropped.
+ */
+static int
+transaction(struct session *s, const struct smtp_job *j,
+    struct smtp_result *r)
+{
+	struct smtp_conn *c = s->c;
+	struct reply rp = { 0, BUF_INIT };
+	char params[128] = "";
+	unsigned t = (unsigned)var_smtp_command_timeout;
+	bool pipe = (s->features & F_PIPELINING) != 0;
+	bool eight = strcasecmp(j->body, "8BITMIME") == 0 ||
+	    strcasecmp(j->body, "BINARYMIME") == 0;
+	size_t plen = 0;
+	int rc = -1;
+
+	set_relay(r, &c->addr);
+	if (eight && (s->features & F_8BITMIME) == 0) {
+		int e = has_8bit(j);
+
+		if (e < 0) {
+			result(r, IPC_ETEMP, "4.3.0", "cannot read the queue "
+			    "file");
+			return 0;
+		}
+		if (e > 0) {
+			/* RFC 6152 3: do not send 8-bit data to a server
+			 * that did not ask for it; we do not convert. */
+			result(r, IPC_EFAIL, "5.6.3", "host %s[%s] does not "
+			    "announce 8BITMIME, and the message has 8-bit "
+			    "content", c->addr.host, c->addr.ip);
+			return 0;
+		}
+		eight = false;	/* labelled 8-bit, but it is not */
+	}
+	if (strcasecmp(j->body, "BINARYMIME") == 0) {
+		/* RFC 3030: binary needs BDAT, which we do not send. */
+		result(r, IPC_EFAIL, "5.6.3", "the message is BINARYMIME, "
+		    "which smtp cannot send (no BDAT)");
+		return 0;
+	}
+	if (j->smtputf8 && (s->features & F_SMTPUTF8) == 0 &&
+	    (!is_ascii(j->sender) || !is_ascii(j->recipient))) {
+		result(r, IPC_EFAIL, "5.6.7", "host %s[%s] does not announce "
+		    "SMTPUTF8, and the message needs it (UTF-8 address)",
+		    c->addr.host, c->addr.ip);
+		return 0;
+	}
+	if ((s->features & F_SIZE) != 0) {
+		if (s->size_max > 0 && j->length > s->size_max) {
+			result(r, IPC_EFAIL, "5.3.4", "message size %llu "
+			    "exceeds the size limit %llu of host %s[%s]",
+			    (unsigned long long)j->length,
+			    (unsigned long long)s->size_max, c->addr.host,
+			    c->addr.ip);
+			return 0;
+		}
+		plen += (size_t)snprintf(params + plen, sizeof(params) - plen,
+		    " SIZE=%llu", (unsigned long long)j->length);
+	}
+	if (eight)
+		plen += (size_t)snprintf(params + plen, sizeof(params) - plen,
+		    " BODY=8BITMIME");
+	if (j->smtputf8 && (s->features & F_SMTPUTF8) != 0)
+		plen += (size_t)snprintf(params + plen, sizeof(params) - plen,
+		    " SMTPUTF8");
+	if (!pipe) {
+		/* One command at a time, each after the last one's answer. */
+		if (command(c, &rp, t, "MAIL FROM:<%s>%s", j->sender,
+		    params) < 0) {
+			io_failed(r, c, "sending MAIL FROM");
+			goto out;
+		}
+		if (rp.code / 100 != 2) {
+			said(r, c, &rp, "MAIL FROM command");
+			goto reset;
+		}
+		if (command(c, &rp, t, "RCPT TO:<%s>", j->recipient) < 0) {
+			io_failed(r, c, "sending RCPT TO");
+			goto out;
+		}
+		if (rp.code / 100 != 2) {
+			said(r, c, &rp, "RCPT TO command");
+			goto reset;
+		}
+		if (command(c, &rp, t, "DATA") < 0) {
+			io_failed(r, c, "sending DATA");
+			goto out;
+		}
+	} else {
+		struct buf cmd = BUF_INIT;
+		bool failed = false;
+
+		/* RFC 2920 3.1: MAIL, RCPT and DATA in one go, DATA last;
+		 * then the three answers in order. */
+		buf_printf(&cmd, "MAIL FROM:<%s>%s\r\nRCPT TO:<%s>\r\n"
+		    "DATA\r\n", j->sender, params, j->recipient);
+		conn_put(c, cmd.data, cmd.len);
+		buf_free(&cmd);
+		if (conn_flush(c, t) < 0) {
+			io_failed(r, c, "sending MAIL FROM");
+			goto out;
+		}
+		if (read_reply(c, &rp, t) < 0) {
+			io_failed(r, c, "receiving the MAIL FROM response");
+			goto out;
+		}
+		if (rp.code / 100 != 2) {
+			said(r, c, &rp, "MAIL FROM command");
+			failed = true;
+		}
+		if (read_reply(c, &rp, t) < 0) {
+			io_failed(r, c, "receiving the RCPT TO response");
+			goto out;
+		}
+		if (!failed && rp.code / 100 != 2) {
+			said(r, c, &rp, "RCPT TO command");
+			failed = true;
+		}
+		if (read_reply(c, &rp, t) < 0) {
+			io_failed(r, c, "receiving the DATA response");
+			goto out;
+		}
+		if (failed) {
+			if (rp.code == 354) {
+				/* RFC 2920 3.1: DATA was taken though
+				 * nobody can get the message: an empty one
+				 * ends it. */
+				struct reply x = { 0, BUF_INIT };
+
+				conn_put(c, ".\r\n", 3);
+				if (conn_flush(c, t) < 0 ||
+				    read_reply(c, &x, t) < 0)
+					c->broken = true;
+				buf_free(&x.text);
+			}
+			goto reset;
+		}
+	}
+	if (rp.code != 354) {
+		said(r, c, &rp, "DATA command");
+		goto reset;
+	}
+	if (send_body(c, j, NULL, r) < 0)
+		goto out;
+	if (read_reply(c, &rp, (unsigned)var_smtp_data_timeout) < 0) {
+		io_failed(r, c, "receiving the final DATA response");
+		goto out;
+	}
+	if (rp.code / 100 != 2) {
+		said(r, c, &rp, "end of DATA command");
+		rc = rp.code == 421 ? -1 : 0;
+		goto out;
+	}
+	result(r, IPC_OK, "2.0.0", "%s", buf_cstr(&rp.text));
+	reply_dsn(&rp, r->dsn, sizeof(r->dsn));
+	rc = 0;
+	goto out;
+reset:
+	/* The transaction failed; the session may serve another. */
+	rc = rp.code == 421 || c->broken ? -1 : 0;
+out:
+	buf_free(&rp.text);
+	return rc;
+}
+
+void
+smtp_deliver(const struct smtp_job *j, struct smtp_result *r)
+{
+	struct smtp_addr *addrs = NULL;
+	struct session *s;
+	char why[512];
+	int level;
+	size_t n = 0;
+
+	memset(r, 0, sizeof(*r));
+	snprintf(r->relay, sizeof(r->relay), "none");
+	level = tls_level(j->nexthop, why, sizeof(why));
+	if (level < 0) {
+		result(r, IPC_ETEMP, "4.3.5", "%s", why);
+		return;
+	}
+	s = reuse(j->nexthop);
+	if (s == NULL) {
+		bool hard = false;
+
+		addrs = xcalloc(var_smtp_mx_address_limit, sizeof(*addrs));
+		n = mx_resolve(j->nexthop, addrs, var_smtp_mx_address_limit,
+		    r);
+		for (size_t i = 0; i < n && s == NULL; i++) {
+			int rc = open_session(&addrs[i], level, false,
+			    addrs[i].host, &s, r);
+
+			if (rc == -2)
+				rc = open_session(&addrs[i], level, true,
+				    addrs[i].host, &s, r);
+			/* A server that refuses us outright (5xx greeting
+			 * or EHLO/HELO) counts as hard only if the last. */
+			hard = rc <= 0 && r->status == IPC_EFAIL;
+			if (rc <= 0 && r->status == IPC_EFAIL) {
+				r->status = IPC_ETEMP;
+				r->dsn[0] = '4';
+			}
+		}
+		free(addrs);
+		if (s == NULL) {
+			if (hard) {
+				r->status = IPC_EFAIL;
+				r->dsn[0] = '5';
+			}
+			return;
+		}
+		snprintf(s->hop, sizeof(s->hop), "%s", j->nexthop);
+	}
+	if (transaction(s, j, r) < 0)
+		session_end(&s, true);
+	else
+		keep(s);
+}

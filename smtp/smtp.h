@@ -1,0 +1,121 @@
+/*
+ * smtp.h - the outbound SMTP delivery agent; smtp(8), DESIGN 1 and 2.
+ *
+ * One delivery at a time per process (master.conf client_limit=1,
+ * process_limit = how many at once), blocking I/O with a timeout on
+ * every read and write, like Postfix smtp(8).  main.c talks to qmgr,
+ * mx.c turns a next hop into addresses, conn.c moves bytes (plain or
+ * TLS) and keeps one idle connection for reuse, session.c speaks SMTP.
+ */
+#ifndef POSTERN_SMTP_H
+#define POSTERN_SMTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include <openssl/ssl.h>
+
+#include "util/buf.h"
+
+#define SMTP_HOST_MAX	256
+
+/* One recipient of one message, as qmgr asked (proto_local.h). */
+struct smtp_job {
+	const char *qid;
+	const char *sender;	/* "" for <> */
+	const char *recipient;
+	const char *nexthop;	/* domain, host, [host], [host]:port */
+	const char *body;	/* "7BIT", "8BITMIME", "BINARYMIME" */
+	bool smtputf8;
+	uint64_t arrival_us;
+	int fd;			/* the queue file, read-only */
+	uint64_t offset, length;
+};
+
+/* The outcome, for qmgr and the log line. */
+struct smtp_result {
+	int status;		/* IPC_OK, IPC_ETEMP, IPC_EFAIL */
+	char dsn[16];
+	char relay[SMTP_HOST_MAX + 96];	/* host[ip]:port, or "none" */
+	char text[1024];
+};
+
+/* A host to try: an MX host, or the next hop itself. */
+struct smtp_addr {
+	char host[SMTP_HOST_MAX];	/* name (or the literal address) */
+	char ip[64];
+	struct sockaddr_storage sa;
+	socklen_t salen;
+	unsigned port;
+};
+
+/* TLS levels (smtp_tls_security_level, smtp_tls_policy_maps). */
+enum smtp_tls_level {
+	SMTP_TLS_NONE,
+	SMTP_TLS_MAY,
+	SMTP_TLS_ENCRYPT,
+	SMTP_TLS_VERIFY,
+};
+
+/* main.c: made before the jail */
+extern SSL_CTX *smtp_tls_ctx;
+
+/*
+ * mx.c: mx_resolve - the addresses to try for nexthop, best first, at
+ * most max: "[host]:port" and "[host]" skip MX records; otherwise MX
+ * records by preference (random order among equals), the name itself
+ * when it has none (RFC 5321 5.1), each host's A then AAAA.  Returns
+ * the count (> 0), or 0 with r set: a null MX (RFC 7505) or a name that
+ * does not exist bounces, a DNS failure defers.
+ */
+size_t mx_resolve(const char *nexthop, struct smtp_addr *out, size_t max,
+    struct smtp_result *r);
+/* mx_domain - the host or domain part of a next hop, lower case. */
+void mx_domain(const char *nexthop, char *out, size_t size);
+
+/* conn.c: one connection with deadlines */
+struct smtp_conn {
+	int fd;
+	SSL *ssl;
+	struct buf in;		/* bytes read, not yet taken */
+	struct buf out;		/* bytes queued by conn_put */
+	struct smtp_addr addr;
+	bool broken;		/* I/O failed: do not reuse */
+	const char *error;	/* why the last call failed */
+};
+
+/* conn_open - TCP connection to a within timeout_s; NULL with *why. */
+struct smtp_conn *conn_open(const struct smtp_addr *a, unsigned timeout_s,
+    char *why, size_t size);
+/* conn_put - queue bytes; conn_flush writes them all within timeout_s.
+ * 0, or -1 with c->error ("timed out", "lost connection"). */
+void conn_put(struct smtp_conn *c, const void *p, size_t n);
+int conn_flush(struct smtp_conn *c, unsigned timeout_s)
+	__attribute__((warn_unused_result));
+/* conn_line - one line (without CRLF) into line, at most max bytes,
+ * within timeout_s.  0, or -1 with c->error. */
+int conn_line(struct smtp_conn *c, struct buf *line, size_t max,
+    unsigned timeout_s) __attribute__((warn_unused_result));
+/*
+ * conn_starttls - TLS handshake as client.  name: the host's name, sent
+ * as SNI unless it is an address; with verify, the name (or address) the
+ * certificate must carry, its chain checked against the context's roots.
+ * 0, or -1 with *why.
+ */
+int conn_starttls(struct smtp_conn *c, SSL_CTX *ctx, const char *name,
+    bool verify, unsigned timeout_s, char *why, size_t size);
+void conn_close(struct smtp_conn **cp);
+
+/* session.c */
+/* smtp_deliver - deliver j; *r is always set. */
+void smtp_deliver(const struct smtp_job *j, struct smtp_result *r);
+/* smtp_idle_close - QUIT the connection kept for reuse, if any. */
+void smtp_idle_close(void);
+/* smtp_tls_level_parse - "none" ... "verify", or -1. */
+int smtp_tls_level_parse(const char *s);
+/* smtp_policy_open - open smtp_tls_policy_maps (after the jail). */
+void smtp_policy_open(void);
+
+#endif
