@@ -34,6 +34,8 @@ int cmd_config(int argc, char **argv);
 int cmd_domain(int argc, char **argv);
 int cmd_user(int argc, char **argv);
 int cmd_alias(int argc, char **argv);
+/* cmd_map - postern map add|del|list TABLE: the routing tables */
+int cmd_map(int argc, char **argv);
 int cmd_queue(int argc, char **argv);
 
 /* cmd_maps.c: open a recipient table for editing (created if missing,

@@ -1,0 +1,454 @@
+"""The smtp delivery agent (issue part 4): a Postern instance delivers to
+scriptable SMTP sinks on 127.0.0.x, with MX records from dnsmasq: MX
+preference and fallback, implicit and null MX, a transport_maps next
+hop, STARTTLS (may, encrypt), 4xx deferred then delivered, 5xx bounced
+to the sender, 8-bit mail and peers without 8BITMIME, PIPELINING and
+connection reuse.  Assertions are on the bytes the sink received."""
+import email
+import email.policy
+import os
+import smtplib
+import socket
+import socketserver
+import ssl
+import threading
+import time
+import unittest
+
+from harness import DnsServer, MailInstance, free_port, wait_for
+
+ALICE = "alice@example.test"
+
+
+class Sink:
+    """An SMTP server on ip:port answering as scripted.  ehlo: the EHLO
+    keywords offered (None: EHLO refused); tls: offer STARTTLS with the instance's
+    certificate; replies: {"MAIL"|"RCPT"|"DATA"|"END": [reply, ...]},
+    each used once, in order, before the default 2xx/354 answers."""
+
+    def __init__(self, ip, port, ehlo=("PIPELINING", "SIZE 10240000",
+                                       "8BITMIME", "SMTPUTF8"),
+                 tls=None, replies=None):
+        self.ehlo = list(ehlo) if ehlo is not None else None
+        self.tls = tls
+        self.replies = {k: list(v) for k, v in (replies or {}).items()}
+        self.sessions = []
+        self.lock = threading.Lock()
+        self.socks = []
+        sink = self
+
+        class Handler(socketserver.StreamRequestHandler):
+            def handle(self):
+                sink.serve(self.request)
+
+        class Server(socketserver.ThreadingTCPServer):
+            allow_reuse_address = True
+            daemon_threads = True
+
+        self.server = Server((ip, port), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever,
+                                       daemon=True)
+        self.thread.start()
+
+    def reply(self, stage, default):
+        with self.lock:
+            q = self.replies.get(stage)
+            return q.pop(0) if q else default
+
+    def serve(self, sock):
+        sess = {"tls": False, "commands": [], "messages": []}
+        with self.lock:
+            self.sessions.append(sess)
+            self.socks.append(sock)
+        f = sock.makefile("rb")
+        conn = {"sock": sock}
+
+        def send(line):
+            conn["sock"].sendall(line.encode() + b"\r\n")
+
+        send("220 sink.test ESMTP")
+        try:
+            self.converse(conn, f, sess, send)
+        finally:
+            conn["sock"].close()
+
+    def converse(self, conn, f, sess, send):
+        msg = None
+        while True:
+            try:
+                line = f.readline()
+            except (OSError, ssl.SSLError):
+                break
+            if not line:
+                break
+            cmd = line.rstrip(b"\r\n").decode("utf-8", "replace")
+            sess["commands"].append(cmd)
+            verb = cmd.split(" ", 1)[0].upper()
+            if verb == "EHLO" and self.ehlo is None:
+                send("502 5.5.2 Error: command not recognized")
+            elif verb == "EHLO":
+                ext = list(self.ehlo)
+                if self.tls and not sess["tls"]:
+                    ext.append("STARTTLS")
+                lines = ["sink.test"] + ext
+                for i, l in enumerate(lines):
+                    send(("250 " if i == len(lines) - 1 else "250-") + l)
+            elif verb == "HELO":
+                send("250 sink.test")
+            elif verb == "STARTTLS" and self.tls and not sess["tls"]:
+                send("220 2.0.0 Ready to start TLS")
+                conn["sock"] = self.tls.wrap_socket(conn["sock"],
+                                                    server_side=True)
+                f = conn["sock"].makefile("rb")
+                sess["tls"] = True
+            elif verb == "MAIL":
+                r = self.reply("MAIL", "250 2.1.0 Ok")
+                msg = {"mail": cmd, "rcpt": []} if r[0] == "2" else None
+                send(r)
+            elif verb == "RCPT":
+                r = self.reply("RCPT", "250 2.1.5 Ok")
+                if r[0] == "2" and msg is not None:
+                    msg["rcpt"].append(cmd)
+                send(r)
+            elif verb == "DATA":
+                if msg is None or not msg["rcpt"]:
+                    send("554 5.5.1 Error: no valid recipients")
+                    continue
+                r = self.reply("DATA", "354 End data with <CR><LF>.<CR><LF>")
+                send(r)
+                if r[0] != "3":
+                    continue
+                data = b""
+                while True:
+                    l = f.readline()
+                    if not l or l == b".\r\n":
+                        break
+                    data += l
+                r = self.reply("END", "250 2.0.0 Ok: queued as SINK1")
+                if r[0] == "2":
+                    msg["data"] = data
+                    sess["messages"].append(msg)
+                msg = None
+                send(r)
+            elif verb == "RSET":
+                msg = None
+                send("250 2.0.0 Ok")
+            elif verb == "QUIT":
+                send("221 2.0.0 Bye")
+                break
+            elif verb == "NOOP":
+                send("250 2.0.0 Ok")
+            else:
+                send("502 5.5.2 Error: command not recognized")
+
+    def messages(self):
+        with self.lock:
+            return [m for s in self.sessions for m in s["messages"]]
+
+    def wait_messages(self, n, timeout=15):
+        return wait_for(lambda: len(self.messages()) >= n, timeout, 0.05)
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+        with self.lock:
+            for s in self.socks:
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+
+def parse(raw):
+    return email.message_from_bytes(raw, policy=email.policy.compat32)
+
+
+def dsn_fields(raw):
+    """The per-recipient fields of a DSN, lower-case names."""
+    b = parse(raw)
+    assert b.get_content_type() == "multipart/report"
+    fields = {}
+    for block in b.get_payload()[1].get_payload():
+        for k, v in block.items():
+            fields[k.lower()] = v
+    return fields
+
+
+class SmtpOutTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.port = free_port()
+        cls.alt_port = free_port()
+        cls.dns = DnsServer([
+            # Preference 10 refuses connections, 20 takes the mail, 30
+            # would too but must not be asked.
+            ("mx", "fb.test", "mx1.fb.test", 10),
+            ("mx", "fb.test", "mx2.fb.test", 20),
+            ("mx", "fb.test", "mx3.fb.test", 30),
+            ("a", "mx1.fb.test", "127.0.0.4"),
+            ("a", "mx2.fb.test", "127.0.0.2"),
+            ("a", "mx3.fb.test", "127.0.0.3"),
+            ("a", "implicit.test", "127.0.0.3"),
+            ("rr", "nullmx.test", 15, "000000"),
+            ("mx", "tls.test", "mx.tls.test", 10),
+            ("a", "mx.tls.test", "127.0.0.5"),
+            ("mx", "enc.test", "mx.enc.test", 10),
+            ("a", "mx.enc.test", "127.0.0.6"),
+            ("mx", "tmp.test", "mx.tmp.test", 10),
+            ("a", "mx.tmp.test", "127.0.0.7"),
+            ("mx", "bad.test", "mx.bad.test", 10),
+            ("a", "mx.bad.test", "127.0.0.8"),
+            ("mx", "old.test", "mx.old.test", 10),
+            ("a", "mx.old.test", "127.0.0.9"),
+            ("mx", "reuse.test", "mx.reuse.test", 10),
+            ("a", "mx.reuse.test", "127.0.0.10"),
+        ])
+        cls.inst = MailInstance(
+            f"dns_resolvers = {cls.dns.resolvers}\n"
+            f"smtp_port = {cls.port}\n"
+            "transport_maps = hash:$queue_directory/maps/transport\n"
+            "smtp_tls_policy_maps = hash:$queue_directory/maps/tls_policy\n"
+            "smtp_destination_concurrency_limit = 1\n"
+            "smtp_connect_timeout = 5s\nsmtp_helo_timeout = 10s\n"
+            "smtp_command_timeout = 10s\nsmtp_data_timeout = 10s\n"
+            "smtp_connection_reuse_time = 5s\n")
+        cls.inst.append("master.conf", "smtp-out unix smtp-out - - - smtp "
+                        "-o client_limit=1\n")
+        for args in (("transport_maps", "route.test",
+                      f"smtp:[127.0.0.2]:{cls.alt_port}"),
+                     ("smtp_tls_policy_maps", "enc.test", "encrypt")):
+            r = cls.inst.cmd("map", "add", *args)
+            assert r.returncode == 0, r.stderr
+        cls.inst.start()
+        cls.inst.add_user(ALICE)
+        cls.tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        cls.tls.load_cert_chain(os.path.join(cls.inst.dir, "tls/cert.pem"),
+                                os.path.join(cls.inst.dir, "tls/key.pem"))
+        cls.n = 0
+
+    @classmethod
+    def tearDownClass(cls):
+        if os.environ.get("SMTP_OUT_LOG"):
+            print(cls.inst.log())
+        problems = cls.inst.cleanup()
+        cls.dns.stop()
+        assert not problems, problems
+
+    def setUp(self):
+        self.sinks = []
+
+    def tearDown(self):
+        for s in self.sinks:
+            s.stop()
+
+    def sink(self, ip, port=None, **kw):
+        s = Sink(ip, port or self.port, **kw)
+        self.sinks.append(s)
+        return s
+
+    def relay(self, target, body, sender=ALICE, **kw):
+        """Send body to the remote address target, through an alias of
+        example.test (plain smtpd relays to nobody else)."""
+        SmtpOutTest.n += 1
+        alias = f"out{SmtpOutTest.n}@example.test"
+        r = self.inst.cmd("alias", "add", alias, target)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with smtplib.SMTP("127.0.0.1", self.inst.smtp_port, timeout=30) as s:
+            s.sendmail(sender, [alias], body, **kw)
+
+    def bounce(self, marker):
+        raw = self.inst.wait_message(ALICE, marker, timeout=20)
+        self.assertIsNotNone(raw, self.inst.log()[-3000:])
+        return raw
+
+    def test_mx_preference_fallback_and_dot_stuffing(self):
+        s2 = self.sink("127.0.0.2")
+        s3 = self.sink("127.0.0.3")
+        body = (b"Subject: fallback\r\nMessage-ID: <fb@test>\r\n\r\n"
+                b"line one\r\n.hidden dot\r\n..two dots\r\n.\r\nend\r\n")
+        self.relay("user@fb.test", body)
+        self.assertTrue(s2.wait_messages(1), self.inst.log()[-3000:])
+        m = s2.messages()[0]
+        self.assertEqual(s3.messages(), [])
+        # What was queued: smtpd prepends its Received: header.
+        self.assertTrue(m["data"].endswith(
+            b"line one\r\n..hidden dot\r\n...two dots\r\n..\r\nend\r\n"),
+            m["data"])
+        self.assertIn(b"Message-ID: <fb@test>\r\n", m["data"])
+        self.assertRegex(m["mail"], r"^MAIL FROM:<alice@example\.test> "
+                         r"SIZE=\d+$")
+        size = int(m["mail"].rsplit("=", 1)[1])
+        unstuffed = m["data"].replace(b"\r\n.", b"\r\n")
+        self.assertEqual(size, len(unstuffed))
+        self.assertEqual(m["rcpt"], ["RCPT TO:<user@fb.test>"])
+        self.assertTrue(self.inst.wait_log(
+            rf"to=<user@fb\.test>, relay=mx2\.fb\.test\[127\.0\.0\.2\]:"
+            rf"{self.port}, delay=[\d.]+, dsn=2\.0\.0, status=sent "
+            r"\(250 2\.0\.0 Ok: queued as SINK1\)"))
+        # One line per delivery: qmgr does not log it again.
+        self.assertEqual(self.inst.log().count("to=<user@fb.test>"), 1)
+        # PIPELINING was offered: MAIL, RCPT and DATA went together.
+        cmds = s2.sessions[0]["commands"]
+        i = cmds.index(m["mail"])
+        self.assertEqual(cmds[i + 1:i + 3], ["RCPT TO:<user@fb.test>",
+                                             "DATA"])
+
+    def test_implicit_mx(self):
+        s = self.sink("127.0.0.3", ehlo=("8BITMIME",))
+        self.relay("someone@implicit.test",
+                   b"Subject: implicit\r\n\r\nno MX here\r\n")
+        self.assertTrue(s.wait_messages(1), self.inst.log()[-3000:])
+        self.assertEqual(s.messages()[0]["rcpt"],
+                         ["RCPT TO:<someone@implicit.test>"])
+        # No SIZE offered: no SIZE= given.
+        self.assertEqual(s.messages()[0]["mail"],
+                         "MAIL FROM:<alice@example.test>")
+        self.assertTrue(self.inst.wait_log(
+            r"to=<someone@implicit\.test>, relay=implicit\.test"
+            r"\[127\.0\.0\.3\]"))
+
+    def test_null_mx_bounces(self):
+        self.relay("nobody@nullmx.test", b"Subject: null\r\n"
+                   b"Message-ID: <nullmx@test>\r\n\r\nx\r\n")
+        raw = self.bounce(b"<nullmx@test>")
+        f = dsn_fields(raw)
+        self.assertEqual(f["status"], "5.1.10")
+        self.assertEqual(f["action"], "failed")
+        self.assertIn("does not accept mail (nullMX)", f["diagnostic-code"])
+        self.assertTrue(self.inst.wait_log(
+            r"to=<nobody@nullmx\.test>, relay=none, .*dsn=5\.1\.10, "
+            r"status=bounced"))
+
+    def test_transport_map_next_hop(self):
+        s = self.sink("127.0.0.2", port=self.alt_port)
+        self.relay("x@route.test", b"Subject: routed\r\n\r\nrouted\r\n")
+        self.assertTrue(s.wait_messages(1), self.inst.log()[-3000:])
+        self.assertEqual(s.messages()[0]["rcpt"], ["RCPT TO:<x@route.test>"])
+        self.assertTrue(self.inst.wait_log(
+            rf"to=<x@route\.test>, relay=127\.0\.0\.2\[127\.0\.0\.2\]:"
+            rf"{self.alt_port}, .*status=sent"))
+        r = self.inst.cmd("map", "list", "transport_maps")
+        self.assertIn(f"route.test\tsmtp:[127.0.0.2]:{self.alt_port}",
+                      r.stdout)
+
+    def test_starttls_when_offered(self):
+        s = self.sink("127.0.0.5", tls=self.tls)
+        self.relay("x@tls.test", b"Subject: tls\r\n\r\nsecret\r\n")
+        self.assertTrue(s.wait_messages(1), self.inst.log()[-3000:])
+        self.assertTrue(s.sessions[0]["tls"])
+        cmds = s.sessions[0]["commands"]
+        # RFC 3207 4.2: EHLO again after the handshake.
+        self.assertEqual([c.split()[0] for c in cmds[:3]],
+                         ["EHLO", "STARTTLS", "EHLO"])
+        self.assertTrue(self.inst.wait_log(
+            r"Untrusted TLS connection established to mx\.tls\.test"
+            r"\[127\.0\.0\.5\]:\d+: TLSv1\.[23]"))
+
+    def test_encrypt_policy_defers_without_starttls(self):
+        plain = self.sink("127.0.0.6")
+        self.relay("x@enc.test", b"Subject: enc\r\n\r\nmust be private\r\n")
+        self.assertTrue(self.inst.wait_log(
+            r"to=<x@enc\.test>, relay=mx\.enc\.test\[127\.0\.0\.6\]:\d+, "
+            r".*dsn=4\.7\.4, status=deferred \(TLS is required, but was "
+            r"not offered by host mx\.enc\.test\[127\.0\.0\.6\]\)", 15))
+        self.assertEqual(plain.messages(), [])
+        # The next try, with STARTTLS offered, goes through.
+        plain.stop()
+        self.sinks.remove(plain)
+        s = self.sink("127.0.0.6", tls=self.tls)
+        self.assertTrue(s.wait_messages(1, 20), self.inst.log()[-3000:])
+        self.assertTrue(s.sessions[-1]["tls"])
+        self.assertEqual(plain.messages(), [])
+
+    def test_4xx_deferred_then_delivered(self):
+        s = self.sink("127.0.0.7", replies={
+            "RCPT": ["451 4.3.0 <x@tmp.test>: try again later"]})
+        self.relay("x@tmp.test", b"Subject: later\r\n\r\nsoon\r\n")
+        self.assertTrue(self.inst.wait_log(
+            r"to=<x@tmp\.test>, relay=mx\.tmp\.test\[127\.0\.0\.7\]:\d+, "
+            r".*dsn=4\.3\.0, status=deferred \(host mx\.tmp\.test"
+            r"\[127\.0\.0\.7\] said: 451 4\.3\.0 <x@tmp\.test>: try again "
+            r"later \(in reply to RCPT TO command\)\)", 15))
+        self.assertTrue(s.wait_messages(1, 20), self.inst.log()[-3000:])
+        self.assertTrue(self.inst.wait_log(
+            r"to=<x@tmp\.test>, .*status=sent"))
+        self.assertEqual(len(s.messages()), 1)
+        self.assertTrue(self.inst.queue_empty(10))
+
+    def test_5xx_bounces_to_sender(self):
+        s = self.sink("127.0.0.8", replies={
+            "RCPT": ["550 5.1.1 <nosuch@bad.test>: Recipient address "
+                     "rejected: User unknown"]})
+        self.relay("nosuch@bad.test", b"Subject: bad\r\n"
+                   b"Message-ID: <bad5xx@test>\r\n\r\nx\r\n")
+        raw = self.bounce(b"<bad5xx@test>")
+        f = dsn_fields(raw)
+        self.assertEqual(f["status"], "5.1.1")
+        self.assertEqual(f["final-recipient"], "rfc822; nosuch@bad.test")
+        self.assertIn("host mx.bad.test[127.0.0.8] said: 550 5.1.1 "
+                      "<nosuch@bad.test>: Recipient address rejected: User "
+                      "unknown (in reply to RCPT TO command)",
+                      f["diagnostic-code"].replace("\r\n ", " ")
+                      .replace("\n ", " "))
+        self.assertEqual(s.messages(), [])
+        self.assertEqual(parse(raw)["Return-Path"], "<>")
+
+    def test_8bit_and_peers_without_8bitmime(self):
+        body = ("Subject: 8bit\r\nMessage-ID: <eight@test>\r\n"
+                "Content-Type: text/plain; charset=utf-8\r\n"
+                "Content-Transfer-Encoding: 8bit\r\n\r\n"
+                "caf\u00e9 cr\u00e8me\r\n").encode()
+        # A peer that offers 8BITMIME gets BODY=8BITMIME and the bytes.
+        good = self.sink("127.0.0.2")
+        self.relay("eight@fb.test", body, mail_options=["BODY=8BITMIME"])
+        self.assertTrue(good.wait_messages(1), self.inst.log()[-3000:])
+        m = good.messages()[0]
+        self.assertIn(" BODY=8BITMIME", m["mail"])
+        self.assertIn("caf\u00e9".encode(), m["data"])
+        # One that does not: returned to the sender, not broken.
+        old = self.sink("127.0.0.9", ehlo=("PIPELINING", "SIZE 1000000"))
+        self.relay("x@old.test", body.replace(b"<eight@", b"<eight2@"),
+                   mail_options=["BODY=8BITMIME"])
+        f = dsn_fields(self.bounce(b"<eight2@test>"))
+        self.assertEqual(f["status"], "5.6.3")
+        self.assertIn("does not announce 8BITMIME", f["diagnostic-code"])
+        self.assertEqual(old.messages(), [])
+        # Declared 8-bit but all ASCII: sent, without BODY=.
+        self.relay("y@old.test", b"Subject: ascii\r\n\r\nplain\r\n",
+                   mail_options=["BODY=8BITMIME"])
+        self.assertTrue(old.wait_messages(1), self.inst.log()[-3000:])
+        self.assertEqual(old.messages()[0]["mail"],
+                         "MAIL FROM:<alice@example.test> SIZE=%s" %
+                         old.messages()[0]["mail"].rsplit("=", 1)[1])
+
+    def test_size_limit_of_peer_bounces(self):
+        s = self.sink("127.0.0.9", ehlo=("SIZE 100",))
+        self.relay("big@old.test", b"Subject: big\r\nMessage-ID: <big@t>"
+                   b"\r\n\r\n" + b"x" * 300 + b"\r\n")
+        f = dsn_fields(self.bounce(b"<big@t>"))
+        self.assertEqual(f["status"], "5.3.4")
+        self.assertEqual(s.messages(), [])
+
+    def test_connection_reuse_without_pipelining(self):
+        s = self.sink("127.0.0.10", ehlo=("8BITMIME",))
+        self.relay("a@reuse.test", b"Subject: one\r\n\r\nfirst\r\n")
+        self.assertTrue(s.wait_messages(1), self.inst.log()[-3000:])
+        self.relay("b@reuse.test", b"Subject: two\r\n\r\nsecond\r\n")
+        self.assertTrue(s.wait_messages(2), self.inst.log()[-3000:])
+        # Both in one TCP connection, the second after RSET.
+        self.assertEqual(len(s.sessions), 1, s.sessions)
+        cmds = s.sessions[0]["commands"]
+        self.assertEqual([c.split(":")[0].split()[0] for c in cmds],
+                         ["EHLO", "MAIL", "RCPT", "DATA", "RSET", "MAIL",
+                          "RCPT", "DATA"])
+
+    def test_helo_when_ehlo_refused(self):
+        s = self.sink("127.0.0.10", ehlo=None)
+        self.relay("h@reuse.test", b"Subject: helo\r\n\r\nold\r\n")
+        self.assertTrue(s.wait_messages(1), self.inst.log()[-3000:])
+        cmds = s.sessions[-1]["commands"]
+        self.assertTrue(any(c.startswith("HELO ") for c in cmds), cmds)
+
+
+if __name__ == "__main__":
+    unittest.main()
