@@ -450,5 +450,109 @@ class SmtpOutTest(unittest.TestCase):
         self.assertTrue(any(c.startswith("HELO ") for c in cmds), cmds)
 
 
+class TwoInstanceTest(unittest.TestCase):
+    """Two Postern instances, A on 127.0.0.1 (domain a.test) and B on
+    127.0.0.2 (domain b.test), on the same SMTP port, each the MX of its
+    domain: mail goes across both ways, a remote 4xx is tried again after
+    the back-off, and a remote 5xx comes back to the sender as a DSN."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.port = free_port()
+        cls.dns = DnsServer([
+            ("mx", "a.test", "mx.a.test", 10),
+            ("a", "mx.a.test", "127.0.0.1"),
+            ("mx", "b.test", "mx.b.test", 10),
+            ("a", "mx.b.test", "127.0.0.2"),
+        ])
+        conf = (f"dns_resolvers = {cls.dns.resolvers}\n"
+                f"smtp_port = {cls.port}\nsmtp_connect_timeout = 5s\n"
+                "smtp_helo_timeout = 10s\nsmtp_command_timeout = 10s\n"
+                "smtp_data_timeout = 10s\n")
+        cls.a, cls.b = MailInstance(conf), MailInstance(conf)
+        for inst, ip, domain, extra in (
+                (cls.a, "127.0.0.1", "a.test", ""),
+                # One connection at a time per client: a second one is
+                # answered 421 4.7.0.
+                (cls.b, "127.0.0.2", "b.test",
+                 " -o smtpd_client_connection_limit=1")):
+            inst.smtp_port = cls.port
+            inst.smtp_ip = ip
+            inst.set_services([
+                f"smtp inet {ip}:{cls.port} - - - smtpd{extra}",
+                "qmgr unix qmgr - - 1 qmgr -o process_min=1 "
+                "-o client_limit=2",
+                "local unix local - - - local -o client_limit=1",
+                "smtp-out unix smtp-out - - - smtp -o client_limit=1",
+            ])
+            r = inst.cmd("domain", "add", domain)
+            assert r.returncode == 0, r.stderr
+            inst.start()
+        cls.a.add_user("alice@a.test")
+        cls.b.add_user("bob@b.test")
+        for inst, alias, target in ((cls.a, "tobob@a.test", "bob@b.test"),
+                                    (cls.a, "tonobody@a.test",
+                                     "nosuch@b.test"),
+                                    (cls.b, "toalice@b.test",
+                                     "alice@a.test")):
+            r = inst.cmd("alias", "add", alias, target)
+            assert r.returncode == 0, r.stderr
+
+    @classmethod
+    def tearDownClass(cls):
+        problems = cls.a.cleanup() + cls.b.cleanup()
+        cls.dns.stop()
+        assert not problems, problems
+
+    def send(self, inst, sender, rcpt, body):
+        with smtplib.SMTP(inst.smtp_ip, inst.smtp_port, timeout=30) as s:
+            s.sendmail(sender, [rcpt], body)
+
+    def test_both_ways(self):
+        self.send(self.b, "bob@b.test", "toalice@b.test",
+                  b"Subject: b to a\r\nMessage-ID: <b2a@test>\r\n\r\nhi\r\n")
+        m = self.a.wait_message("alice@a.test", b"<b2a@test>", timeout=20)
+        self.assertIsNotNone(m, self.b.log()[-3000:])
+        self.assertIn(b"Return-Path: <bob@b.test>", m)
+        self.assertTrue(self.b.wait_log(
+            rf"to=<alice@a\.test>, relay=mx\.a\.test\[127\.0\.0\.1\]:"
+            rf"{self.port}, .*status=sent"))
+
+    def test_remote_4xx_retried_after_backoff(self):
+        # Hold B's one allowed connection from 127.0.0.1.
+        hold = smtplib.SMTP("127.0.0.2", self.port, timeout=30)
+        hold.ehlo("holder.test")
+        try:
+            self.send(self.a, "alice@a.test", "tobob@a.test",
+                      b"Subject: later\r\nMessage-ID: <a2b@test>\r\n\r\n"
+                      b"after a 421\r\n")
+            self.assertTrue(self.a.wait_log(
+                r"to=<bob@b\.test>, relay=mx\.b\.test\[127\.0\.0\.2\]:"
+                r"\d+, .*dsn=4\.7\.0, status=deferred \(host mx\.b\.test"
+                r"\[127\.0\.0\.2\] said: 421 4\.7\.0 .*too many "
+                r".*\(in reply to initial server greeting\)\)", 15),
+                self.a.log()[-3000:])
+            self.assertEqual(self.b.mailbox_files("bob@b.test"), [])
+        finally:
+            hold.quit()
+        m = self.b.wait_message("bob@b.test", b"<a2b@test>", timeout=20)
+        self.assertIsNotNone(m, self.a.log()[-3000:])
+        self.assertIn(b"after a 421", m)
+        self.assertTrue(self.a.wait_log(r"to=<bob@b\.test>, .*status=sent"))
+        self.assertTrue(self.a.queue_empty(10))
+
+    def test_remote_5xx_returns_a_dsn(self):
+        self.send(self.a, "alice@a.test", "tonobody@a.test",
+                  b"Subject: nobody\r\nMessage-ID: <a2x@test>\r\n\r\nx\r\n")
+        raw = self.a.wait_message("alice@a.test", b"<a2x@test>", timeout=20)
+        self.assertIsNotNone(raw, self.a.log()[-3000:])
+        f = dsn_fields(raw)
+        self.assertEqual(f["status"], "5.1.1")
+        self.assertEqual(f["final-recipient"], "rfc822; nosuch@b.test")
+        self.assertIn("host mx.b.test[127.0.0.2] said: 550 5.1.1",
+                      f["diagnostic-code"].replace("\r\n ", " ")
+                      .replace("\n ", " "))
+
+
 if __name__ == "__main__":
     unittest.main()
