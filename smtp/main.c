@@ -114,9 +114,9 @@ static void
 pre_jail(void)
 {
 	struct tls_settings ts = {
-		.ca_file = var_smtp_tls_CAfile[0] != '\0' &&
-		    access(var_smtp_tls_CAfile, R_OK) == 0 ?
-		    var_smtp_tls_CAfile : NULL,
+		.ca_file = var_smtp_tls_ca_file[0] != '\0' &&
+		    access(var_smtp_tls_ca_file, R_OK) == 0 ?
+		    var_smtp_tls_ca_file : NULL,
 		.ciphers = var_tls_ciphers,
 		.ciphersuites = var_tls_ciphersuites,
 		.min_version = var_tls_min_version,
@@ -125,9 +125,9 @@ pre_jail(void)
 
 	if (dns_setup(var_dns_resolvers, (unsigned)var_dns_timeout, &why) < 0)
 		msg_fatal("%s", why);
-	if (var_smtp_tls_CAfile[0] != '\0' && ts.ca_file == NULL)
-		msg_warn("smtp_tls_CAfile = %s: cannot read it; no server "
-		    "certificate can be verified", var_smtp_tls_CAfile);
+	if (var_smtp_tls_ca_file[0] != '\0' && ts.ca_file == NULL)
+		msg_warn("smtp_tls_ca_file = %s: cannot read it; no server "
+		    "certificate can be verified", var_smtp_tls_ca_file);
 	smtp_tls_ctx = tls_client_ctx_new(&ts, &why);
 	if (smtp_tls_ctx == NULL)
 		msg_warn("TLS: %s; STARTTLS is not used", why);

@@ -86,7 +86,7 @@ uint64_t var_smtp_port;
 char *var_smtp_helo_name;
 char *var_smtp_tls_security_level;
 char *var_smtp_tls_policy_maps;
-char *var_smtp_tls_CAfile;
+char *var_smtp_tls_ca_file;
 uint64_t var_smtp_connect_timeout;
 uint64_t var_smtp_helo_timeout;
 uint64_t var_smtp_command_timeout;
@@ -411,12 +411,12 @@ const struct conf_def mail_params[] = {
 	    "TLS to other hosts: none, may (STARTTLS when offered, "
 	    "certificate not checked), encrypt (STARTTLS or defer), verify "
 	    "(STARTTLS with a certificate for the host name that "
-	    "smtp_tls_CAfile vouches for, or defer)" },
+	    "smtp_tls_ca_file vouches for, or defer)" },
 	{ "smtp_tls_policy_maps", CONF_STR, "", &var_smtp_tls_policy_maps, 0,
 	    0, "next hop to a TLS level (none, may, encrypt, verify) that "
 	    "replaces smtp_tls_security_level for it; empty: no table" },
-	{ "smtp_tls_CAfile", CONF_STR, "/etc/ssl/certs/ca-certificates.crt",
-	    &var_smtp_tls_CAfile, 0, 0, "the roots smtp trusts for the "
+	{ "smtp_tls_ca_file", CONF_STR, "/etc/ssl/certs/ca-certificates.crt",
+	    &var_smtp_tls_ca_file, 0, 0, "the roots smtp trusts for the "
 	    "verify level (PEM; read before the chroot)" },
 	{ "smtp_connect_timeout", CONF_TIME, "30s", &var_smtp_connect_timeout,
 	    1, 3600, "time to set up one TCP connection to a host" },

@@ -98,7 +98,7 @@ extern uint64_t var_smtp_port;
 extern char *var_smtp_helo_name;
 extern char *var_smtp_tls_security_level;
 extern char *var_smtp_tls_policy_maps;
-extern char *var_smtp_tls_CAfile;
+extern char *var_smtp_tls_ca_file;
 extern uint64_t var_smtp_connect_timeout;
 extern uint64_t var_smtp_helo_timeout;
 extern uint64_t var_smtp_command_timeout;

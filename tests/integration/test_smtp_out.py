@@ -9,8 +9,11 @@ import email.policy
 import os
 import smtplib
 import socket
+import shutil
 import socketserver
 import ssl
+import subprocess
+import tempfile
 import threading
 import time
 import unittest
@@ -97,8 +100,11 @@ class Sink:
                 send("250 sink.test")
             elif verb == "STARTTLS" and self.tls and not sess["tls"]:
                 send("220 2.0.0 Ready to start TLS")
-                conn["sock"] = self.tls.wrap_socket(conn["sock"],
-                                                    server_side=True)
+                try:
+                    conn["sock"] = self.tls.wrap_socket(conn["sock"],
+                                                        server_side=True)
+                except (OSError, ssl.SSLError):
+                    return      # the client refused our certificate
                 f = conn["sock"].makefile("rb")
                 sess["tls"] = True
             elif verb == "MAIL":
@@ -159,6 +165,30 @@ class Sink:
                     pass
 
 
+def make_ca(d):
+    """A CA and a certificate signed by it for mx.ver.test, in d: returns
+    the CA file and a server context with that certificate."""
+    def ossl(*args):
+        subprocess.run(["openssl"] + list(args), cwd=d, check=True,
+                       capture_output=True)
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"]
+    ossl("req", "-x509", *ec, "-keyout", "ca.key", "-out", "ca.pem",
+         "-subj", "/CN=Postern Test CA", "-days", "2",
+         "-addext", "basicConstraints=critical,CA:TRUE",
+         "-addext", "keyUsage=critical,keyCertSign")
+    ossl("req", *ec, "-keyout", "srv.key", "-out", "srv.csr",
+         "-subj", "/CN=mx.ver.test")
+    with open(os.path.join(d, "ext"), "w") as f:
+        f.write("subjectAltName=DNS:mx.ver.test\n")
+    ossl("x509", "-req", "-in", "srv.csr", "-CA", "ca.pem", "-CAkey",
+         "ca.key", "-CAcreateserial", "-out", "srv.pem", "-days", "2",
+         "-extfile", "ext")
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(os.path.join(d, "srv.pem"),
+                        os.path.join(d, "srv.key"))
+    return os.path.join(d, "ca.pem"), ctx
+
+
 def parse(raw):
     return email.message_from_bytes(raw, policy=email.policy.compat32)
 
@@ -202,7 +232,13 @@ class SmtpOutTest(unittest.TestCase):
             ("a", "mx.old.test", "127.0.0.9"),
             ("mx", "reuse.test", "mx.reuse.test", 10),
             ("a", "mx.reuse.test", "127.0.0.10"),
+            ("mx", "ver.test", "mx.ver.test", 10),
+            ("a", "mx.ver.test", "127.0.0.11"),
+            ("mx", "badver.test", "mx.badver.test", 10),
+            ("a", "mx.badver.test", "127.0.0.12"),
         ])
+        cls.cadir = tempfile.mkdtemp(prefix="postern-ca-")
+        cafile, cls.verified_tls = make_ca(cls.cadir)
         cls.inst = MailInstance(
             f"dns_resolvers = {cls.dns.resolvers}\n"
             f"smtp_port = {cls.port}\n"
@@ -211,12 +247,15 @@ class SmtpOutTest(unittest.TestCase):
             "smtp_destination_concurrency_limit = 1\n"
             "smtp_connect_timeout = 5s\nsmtp_helo_timeout = 10s\n"
             "smtp_command_timeout = 10s\nsmtp_data_timeout = 10s\n"
-            "smtp_connection_reuse_time = 5s\n")
+            "smtp_connection_reuse_time = 5s\n"
+            f"smtp_tls_ca_file = {cafile}\n")
         cls.inst.append("master.conf", "smtp-out unix smtp-out - - - smtp "
                         "-o client_limit=1\n")
         for args in (("transport_maps", "route.test",
                       f"smtp:[127.0.0.2]:{cls.alt_port}"),
-                     ("smtp_tls_policy_maps", "enc.test", "encrypt")):
+                     ("smtp_tls_policy_maps", "enc.test", "encrypt"),
+                     ("smtp_tls_policy_maps", "ver.test", "verify"),
+                     ("smtp_tls_policy_maps", "badver.test", "verify")):
             r = cls.inst.cmd("map", "add", *args)
             assert r.returncode == 0, r.stderr
         cls.inst.start()
@@ -232,6 +271,7 @@ class SmtpOutTest(unittest.TestCase):
             print(cls.inst.log())
         problems = cls.inst.cleanup()
         cls.dns.stop()
+        shutil.rmtree(cls.cadir, ignore_errors=True)
         assert not problems, problems
 
     def setUp(self):
@@ -360,6 +400,36 @@ class SmtpOutTest(unittest.TestCase):
         self.assertTrue(s.sessions[-1]["tls"])
         self.assertEqual(plain.messages(), [])
 
+    def test_verify_policy_checks_chain_and_name(self):
+        s = self.sink("127.0.0.11", tls=self.verified_tls)
+        self.relay("x@ver.test", b"Subject: verified\r\n\r\nok\r\n")
+        self.assertTrue(s.wait_messages(1), self.inst.log()[-3000:])
+        self.assertTrue(s.sessions[-1]["tls"])
+        self.assertTrue(self.inst.wait_log(
+            r"Verified TLS connection established to mx\.ver\.test"
+            r"\[127\.0\.0\.11\]"))
+        # The same certificate on a host of another name: no delivery.
+        bad = self.sink("127.0.0.12", tls=self.verified_tls)
+        self.relay("x@badver.test", b"Subject: wrong name\r\n\r\nno\r\n")
+        self.assertTrue(self.inst.wait_log(
+            r"to=<x@badver\.test>, .*status=deferred \(TLS with "
+            r"mx\.badver\.test\[127\.0\.0\.12\] failed: certificate "
+            r"verification failed: hostname mismatch\)", 15),
+            self.inst.log()[-3000:])
+        self.assertEqual(bad.messages(), [])
+        # And the instance's self-signed certificate fails the chain.
+        bad.stop()
+        self.sinks.remove(bad)
+        self.sink("127.0.0.12", tls=self.tls)
+        self.assertTrue(self.inst.wait_log(
+            r"to=<x@badver\.test>, .*status=deferred \(TLS with "
+            r"mx\.badver\.test\[127\.0\.0\.12\] failed: certificate "
+            r"verification failed: self.signed certificate\)", 15),
+            self.inst.log()[-3000:])
+        r = self.inst.cmd("queue", "list", "--json")
+        for e in __import__("json").loads(r.stdout):
+            self.inst.cmd("queue", "delete", e["queue_id"])
+
     def test_4xx_deferred_then_delivered(self):
         s = self.sink("127.0.0.7", replies={
             "RCPT": ["451 4.3.0 <x@tmp.test>: try again later"]})
@@ -420,6 +490,26 @@ class SmtpOutTest(unittest.TestCase):
         self.assertEqual(old.messages()[0]["mail"],
                          "MAIL FROM:<alice@example.test> SIZE=%s" %
                          old.messages()[0]["mail"].rsplit("=", 1)[1])
+
+    def test_smtputf8_as_offered(self):
+        sender = "j\u00f6rg@client.test"
+        body = "Subject: gr\u00fc\u00dfe\r\n\r\nutf8\r\n".encode()
+        good = self.sink("127.0.0.2")
+        self.relay("u8@fb.test", body, sender=sender,
+                   mail_options=["SMTPUTF8", "BODY=8BITMIME"])
+        self.assertTrue(good.wait_messages(1), self.inst.log()[-3000:])
+        mail = good.messages()[0]["mail"]
+        self.assertTrue(mail.startswith(f"MAIL FROM:<{sender}> SIZE="), mail)
+        self.assertTrue(mail.endswith(" BODY=8BITMIME SMTPUTF8"), mail)
+        # A peer without SMTPUTF8 cannot take a UTF-8 address.
+        old = self.sink("127.0.0.9", ehlo=("8BITMIME",))
+        self.relay("u8@old.test", body, sender=sender,
+                   mail_options=["SMTPUTF8", "BODY=8BITMIME"])
+        self.assertTrue(self.inst.wait_log(
+            r"to=<u8@old\.test>, .*dsn=5\.6\.7, status=bounced \(host "
+            r"mx\.old\.test\[127\.0\.0\.9\] does not announce SMTPUTF8",
+            15), self.inst.log()[-3000:])
+        self.assertEqual(old.messages(), [])
 
     def test_size_limit_of_peer_bounces(self):
         s = self.sink("127.0.0.9", ehlo=("SIZE 100",))
