@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "mail/agent.h"
 #include "mail/dns.h"
 #include "mail/params.h"
 #include "mail/proto_local.h"
@@ -35,22 +36,6 @@
 #include "util/tls.h"
 
 SSL_CTX *smtp_tls_ctx;
-
-/* answer - the reply to one request */
-static void
-answer(struct ipc_conn *c, uint64_t id, uint64_t status, const char *dsn,
-    const char *text)
-{
-	struct ipc_msg r;
-
-	ipc_msg_init(&r, LOCAL_T_REPLY);
-	if (ipc_put_u64(&r, "id", id) < 0 ||
-	    ipc_put_u64(&r, "status", status) < 0 ||
-	    ipc_put_str(&r, "dsn", dsn) < 0 ||
-	    ipc_put_str(&r, "text", text) < 0 || ipc_conn_send(c, &r) < 0)
-		msg_warn("cannot answer qmgr");
-	ipc_msg_free(&r);
-}
 
 /* delay_s - seconds since arrival (microseconds since the epoch) */
 static double
@@ -69,35 +54,34 @@ delay_s(uint64_t arrival_us)
 static void
 on_msg(struct ipc_conn *c, struct ipc_msg *m, void *ctx)
 {
+	struct agent_request q;
 	struct smtp_job j = { 0 };
 	struct smtp_result r;
-	uint64_t id = 0;
 
 	(void)ctx;
+	if (agent_request_get(c, m, &q) < 0)
+		return;
 	j.body = "7BIT";
-	if (m->type != LOCAL_T_DELIVER || m->fd < 0 ||
-	    ipc_get_u64(m, "id", IPC_REQUIRED, &id) < 0 ||
-	    ipc_get_str(m, "qid", IPC_REQUIRED, &j.qid) < 0 ||
-	    ipc_get_str(m, "sender", IPC_REQUIRED, &j.sender) < 0 ||
-	    ipc_get_str(m, "recipient", IPC_REQUIRED, &j.recipient) < 0 ||
-	    ipc_get_str(m, "nexthop", IPC_REQUIRED, &j.nexthop) < 0 ||
+	if (ipc_get_str(m, "nexthop", IPC_REQUIRED, &j.nexthop) < 0 ||
 	    ipc_get_str(m, "body", IPC_OPTIONAL, &j.body) < 0 ||
 	    ipc_get_bool(m, "smtputf8", IPC_OPTIONAL, &j.smtputf8) < 0 ||
-	    ipc_get_u64(m, "arrival", IPC_OPTIONAL, &j.arrival_us) < 0 ||
-	    ipc_get_u64(m, "offset", IPC_REQUIRED, &j.offset) < 0 ||
-	    ipc_get_u64(m, "length", IPC_REQUIRED, &j.length) < 0) {
-		msg_warn("malformed request from qmgr (type %u, fd %d, %zu "
-		    "attributes)", m->type, m->fd, m->n_attrs);
-		answer(c, id, IPC_EPROTO, "4.3.0", "malformed request");
+	    ipc_get_u64(m, "arrival", IPC_OPTIONAL, &j.arrival_us) < 0) {
+		msg_warn("%s: malformed request from qmgr", q.qid);
+		agent_answer(c, q.id, IPC_EPROTO, "4.3.0", "malformed request");
 		return;
 	}
-	j.fd = m->fd;
+	j.qid = q.qid;
+	j.sender = q.sender;
+	j.recipient = q.recipient;
+	j.fd = q.fd;
+	j.offset = q.offset;
+	j.length = q.length;
 	smtp_deliver(&j, &r);
 	msg_info("%s: to=<%s>, relay=%s, delay=%.2f, dsn=%s, status=%s (%s)",
 	    j.qid, j.recipient, r.relay, delay_s(j.arrival_us), r.dsn,
 	    r.status == IPC_OK ? "sent" : r.status == IPC_EFAIL ? "bounced" :
 	    "deferred", r.text);
-	answer(c, id, (uint64_t)r.status, r.dsn, r.text);
+	agent_answer(c, q.id, (uint64_t)r.status, r.dsn, r.text);
 }
 
 /* on_accept - qmgr connected */

@@ -16,7 +16,6 @@
 #include <arpa/inet.h>
 #include <arpa/nameser.h>
 #include <netinet/in.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,25 +35,10 @@ struct mx {
 	char name[SMTP_HOST_MAX];
 };
 
-/* fail - set the outcome of a next hop that gives no address; 0 */
-static size_t
-fail(struct smtp_result *r, bool temporary, const char *dsn,
-    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-static size_t
-fail(struct smtp_result *r, bool temporary, const char *dsn,
-    const char *fmt, ...)
-{
-	va_list ap;
-
-	r->status = temporary ? IPC_ETEMP : IPC_EFAIL;
-	snprintf(r->dsn, sizeof(r->dsn), "%s", dsn);
-	snprintf(r->relay, sizeof(r->relay), "none");
-	va_start(ap, fmt);
-	vsnprintf(r->text, sizeof(r->text), fmt, ap);
-	va_end(ap);
-	return 0;
-}
+/* fail - the outcome of a next hop that gives no address; 0 */
+#define fail(r, temporary, dsn, ...) \
+	(smtp_result((r), (temporary) ? IPC_ETEMP : IPC_EFAIL, (dsn), \
+	    __VA_ARGS__), (size_t)0)
 
 void
 mx_domain(const char *nexthop, char *out, size_t size)
@@ -210,6 +194,21 @@ mx_records(const char *domain, struct mx *mx, size_t max)
 	return n;
 }
 
+/* own_host - host is its own mail host: its addresses, or 0 and r */
+static size_t
+own_host(const char *host, unsigned port, struct smtp_addr *out,
+    size_t max, const char *none_dsn, const char *none, struct smtp_result *r)
+{
+	size_t n = 0;
+	int rc = host_addrs(host, port, out, &n, max);
+
+	if (rc > 0)
+		return n;
+	return fail(r, rc < 0, rc < 0 ? "4.4.3" : none_dsn, "Host or domain "
+	    "name %s: %s (no %s record)", rc < 0 ? "lookup failed" :
+	    "not found", host, none);
+}
+
 size_t
 mx_resolve(const char *nexthop, struct smtp_addr *out, size_t max,
     struct smtp_result *r)
@@ -218,9 +217,9 @@ mx_resolve(const char *nexthop, struct smtp_addr *out, size_t max,
 	const char *colon;
 	unsigned port = (unsigned)var_smtp_port;
 	bool literal_hop = nexthop[0] == '[';
-	struct mx *mx;
+	struct mx mx[MX_MAX];
 	size_t n = 0;
-	int count, rc;
+	int count;
 	bool temp = false;
 
 	mx_domain(nexthop, host, sizeof(host));
@@ -242,52 +241,31 @@ mx_resolve(const char *nexthop, struct smtp_addr *out, size_t max,
 	if (literal_hop) {
 		if (add_literal(host, port, &out[0]) == 1)
 			return 1;
-		rc = host_addrs(host, port, out, &n, max);
-		if (rc > 0)
-			return n;
-		return fail(r, rc < 0, rc < 0 ? "4.4.3" : "5.4.4", "Host or "
-		    "domain name %s: %s (no A or AAAA record)", rc < 0 ?
-		    "lookup failed" : "not found", host);
+		return own_host(host, port, out, max, "5.4.4", "A or AAAA", r);
 	}
-	mx = calloc(MX_MAX, sizeof(*mx));
-	if (mx == NULL)
-		return fail(r, true, "4.3.0", "out of memory");
 	count = mx_records(host, mx, MX_MAX);
-	if (count == -1) {
-		free(mx);
+	switch (count) {
+	case -1:
 		return fail(r, false, "5.1.10", "Domain %s does not accept "
 		    "mail (nullMX)", host);
-	}
-	if (count == -2) {
-		free(mx);
+	case -2:
 		return fail(r, false, "5.1.2", "Host or domain name not found. "
 		    "Name service error for name=%s type=MX: Host not found",
 		    host);
-	}
-	if (count == -3) {
-		free(mx);
+	case -3:
 		return fail(r, true, "4.4.3", "Host or domain name lookup "
 		    "failed: %s type=MX: temporary failure", host);
-	}
-	if (count == 0) {
+	case 0:
 		/* Implicit MX: the domain is its own mail host. */
-		free(mx);
-		rc = host_addrs(host, port, out, &n, max);
-		if (rc > 0)
-			return n;
-		return fail(r, rc < 0, rc < 0 ? "4.4.3" : "5.1.2", "Host or "
-		    "domain name %s: %s (no MX, A or AAAA record)", rc < 0 ?
-		    "lookup failed" : "not found", host);
+		return own_host(host, port, out, max, "5.1.2", "MX, A or AAAA",
+		    r);
 	}
 	for (int i = 0; i < count && n < max; i++)
 		if (host_addrs(mx[i].name, port, out, &n, max) < 0)
 			temp = true;
-	if (n > 0) {
-		free(mx);
+	if (n > 0)
 		return n;
-	}
-	fail(r, true, temp ? "4.4.3" : "4.4.4", "%s %s", temp ? "MX host "
-	    "lookup failed for" : "no address for the MX hosts of", host);
-	free(mx);
-	return 0;
+	return fail(r, true, temp ? "4.4.3" : "4.4.4", "%s %s", temp ? "MX "
+	    "host lookup failed for" : "no address for the MX hosts of",
+	    host);
 }

@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "mail/params.h"
+#include "mail/smtp_resp.h"
 #include "smtp/smtp.h"
 #include "util/daemon.h"
 #include "util/ev.h"
@@ -43,13 +44,6 @@
 
 #define ADDR_MAX	16
 #define DATA_CHUNK	65536
-
-/* EHLO keywords we use (RFC 5321 4.1.1.1) */
-#define F_PIPELINING	0x01
-#define F_SIZE		0x02
-#define F_8BITMIME	0x04
-#define F_SMTPUTF8	0x08
-#define F_STARTTLS	0x10
 
 struct session {
 	struct smtp_conn *c;
@@ -63,7 +57,11 @@ struct session {
 struct reply {
 	unsigned code;
 	struct buf text;	/* "550 5.1.1 <x>: no such user" */
+	struct buf lines;	/* each line's text after "ddd-", '\n' apart */
 };
+
+#define REPLY_INIT	{ 0, BUF_INIT, BUF_INIT }
+#define REPLY_TEXT_MAX	4096	/* what logs and bounces get of it */
 
 static struct session *idle;	/* kept for reuse, or NULL */
 static struct ev_timer *idle_timer;
@@ -135,13 +133,8 @@ tls_level(const char *nexthop, char *why, size_t size)
 	return level;
 }
 
-/* result - set the outcome */
-static void
-result(struct smtp_result *r, int status, const char *dsn,
-    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-static void
-result(struct smtp_result *r, int status, const char *dsn,
+void
+smtp_result(struct smtp_result *r, int status, const char *dsn,
     const char *fmt, ...)
 {
 	va_list ap;
@@ -169,11 +162,19 @@ io_failed(struct smtp_result *r, const struct smtp_conn *c,
 	const char *e = c->error != NULL ? c->error : "lost connection";
 
 	if (strcmp(e, "timed out") == 0)
-		result(r, IPC_ETEMP, "4.4.2", "conversation with %s[%s] timed "
+		smtp_result(r, IPC_ETEMP, "4.4.2", "conversation with %s[%s] timed "
 		    "out while %s", c->addr.host, c->addr.ip, stage);
 	else
-		result(r, IPC_ETEMP, "4.4.2", "%s with %s[%s] while %s", e,
+		smtp_result(r, IPC_ETEMP, "4.4.2", "%s with %s[%s] while %s", e,
 		    c->addr.host, c->addr.ip, stage);
+}
+
+/* reply_free - release a reply's buffers */
+static void
+reply_free(struct reply *rp)
+{
+	buf_free(&rp->text);
+	buf_free(&rp->lines);
 }
 
 /* read_reply - one (multi-line) reply; 0, or -1 on I/O failure or a
@@ -182,62 +183,50 @@ static int
 read_reply(struct smtp_conn *c, struct reply *rp, unsigned timeout_s)
 {
 	struct buf line = BUF_INIT;
-	int rc = -1;
+	int rc = -1, last = 0;
+	size_t n = 0;
 
 	buf_reset(&rp->text);
+	buf_reset(&rp->lines);
 	rp->code = 0;
-	for (;;) {
-		const char *l;
+	while (last == 0) {
 		unsigned code;
 
 		if (conn_line(c, &line, (size_t)var_smtp_reply_limit,
 		    timeout_s) < 0)
 			break;
-		l = buf_cstr(&line);
-		if (line.len < 3 || l[0] < '2' || l[0] > '5' || l[1] < '0' ||
-		    l[1] > '9' || l[2] < '0' || l[2] > '9' ||
-		    (line.len > 3 && l[3] != ' ' && l[3] != '-')) {
+		last = smtp_resp_line(buf_cstr(&line), line.len, &code);
+		if (last < 0) {
 			c->broken = true;
 			c->error = "malformed reply";
 			break;
 		}
-		code = (unsigned)((l[0] - '0') * 100 + (l[1] - '0') * 10 +
-		    (l[2] - '0'));
 		if (rp->code == 0) {
 			rp->code = code;
-			buf_put(&rp->text, l, line.len);
-		} else if (line.len > 4) {
-			/* Continuation: its text, once, after a space. */
+			buf_put(&rp->text, line.data, line.len);
+		} else if (line.len > 4 && rp->text.len < REPLY_TEXT_MAX) {
 			buf_putc(&rp->text, ' ');
-			buf_put(&rp->text, l + 4, line.len - 4);
+			buf_put(&rp->text, line.data + 4, line.len - 4);
 		}
-		if (rp->text.len > 4096)
-			buf_truncate(&rp->text, 4096);	/* for logs only */
-		if (line.len == 3 || l[3] == ' ') {
+		if (n++ > 0)
+			buf_putc(&rp->lines, '\n');
+		if (line.len > 4)
+			buf_put(&rp->lines, line.data + 4, line.len - 4);
+		if (last == 1)
 			rc = 0;
-			break;
-		}
 	}
+	/* For logs and bounces only; the code decides. */
+	buf_truncate(&rp->text, REPLY_TEXT_MAX);
 	buf_free(&line);
 	return rc;
 }
 
-/* reply_dsn - the enhanced status code of a reply (RFC 3463), or the
- * class default */
+/* reply_dsn - the enhanced status code of a reply, or its class's */
 static void
 reply_dsn(const struct reply *rp, char *out, size_t size)
 {
-	const char *t = buf_cstr(&rp->text);
-	unsigned a, b, c;
-	int n = 0;
-
-	if (rp->text.len > 4 && sscanf(t + 4, "%1u.%3u.%3u%n", &a, &b, &c,
-	    &n) == 3 && n > 0 && (t[4 + n] == ' ' || t[4 + n] == '\0') &&
-	    a == rp->code / 100) {
-		snprintf(out, size, "%u.%u.%u", a, b, c);
-		return;
-	}
-	snprintf(out, size, "%u.0.0", rp->code / 100);
+	smtp_resp_dsn(rp->code, rp->text.len > 4 ? buf_cstr(&rp->text) + 4 :
+	    "", out, size);
 }
 
 /* said - the outcome from a server's reply to command */
@@ -248,7 +237,7 @@ said(struct smtp_result *r, const struct smtp_conn *c,
 	char dsn[16];
 
 	reply_dsn(rp, dsn, sizeof(dsn));
-	result(r, rp->code >= 500 ? IPC_EFAIL : IPC_ETEMP, dsn, "host "
+	smtp_result(r, rp->code >= 500 ? IPC_EFAIL : IPC_ETEMP, dsn, "host "
 	    "%s[%s] said: %s (in reply to %s)", c->addr.host, c->addr.ip,
 	    buf_cstr(&rp->text), command);
 }
@@ -280,42 +269,6 @@ command(struct smtp_conn *c, struct reply *rp, unsigned timeout_s,
 	return read_reply(c, rp, timeout_s);
 }
 
-/* ehlo_parse - the keywords of a 250 EHLO reply we care about */
-static void
-ehlo_parse(struct session *s, const char *text)
-{
-	/* The lines are joined by spaces: look at every word that
-	 * follows the greeting line's domain. */
-	char *copy = xstrdup(text), *w, *save = NULL;
-	bool size_next = false;
-
-	s->features = 0;
-	s->size_max = 0;
-	for (w = strtok_r(copy, " ", &save); w != NULL;
-	    w = strtok_r(NULL, " ", &save)) {
-		if (size_next) {
-			char *end;
-			unsigned long long v = strtoull(w, &end, 10);
-
-			if (*end == '\0' && end != w)
-				s->size_max = v;
-			size_next = false;
-		}
-		if (strcasecmp(w, "PIPELINING") == 0)
-			s->features |= F_PIPELINING;
-		else if (strcasecmp(w, "SIZE") == 0) {
-			s->features |= F_SIZE;
-			size_next = true;
-		} else if (strcasecmp(w, "8BITMIME") == 0)
-			s->features |= F_8BITMIME;
-		else if (strcasecmp(w, "SMTPUTF8") == 0)
-			s->features |= F_SMTPUTF8;
-		else if (strcasecmp(w, "STARTTLS") == 0)
-			s->features |= F_STARTTLS;
-	}
-	free(copy);
-}
-
 /* helo - EHLO, or HELO when EHLO is refused; 0, or -1 with *r */
 static int
 helo(struct session *s, struct reply *rp, struct smtp_result *r)
@@ -327,12 +280,8 @@ helo(struct session *s, struct reply *rp, struct smtp_result *r)
 		return -1;
 	}
 	if (rp->code == 250) {
-		/* Skip "250-" and the server's name, then the keywords;
-		 * reply text lines were joined with spaces. */
-		const char *t0 = buf_cstr(&rp->text) + 4;
-		const char *sp = strchr(t0, ' ');
-
-		ehlo_parse(s, sp != NULL ? sp : "");
+		s->features = smtp_resp_ehlo(buf_cstr(&rp->lines),
+		    &s->size_max);
 		return 0;
 	}
 	if (rp->code >= 500 && rp->code != 421) {
@@ -360,11 +309,11 @@ session_end(struct session **sp, bool polite)
 	if (s == NULL)
 		return;
 	if (polite && !s->c->broken) {
-		struct reply rp = { 0, BUF_INIT };
+		struct reply rp = REPLY_INIT;
 
 		/* The answer does not matter; do not wait long for it. */
 		(void)command(s->c, &rp, 2, "QUIT");
-		buf_free(&rp.text);
+		reply_free(&rp);
 	}
 	conn_close(&s->c);
 	free(s);
@@ -381,7 +330,7 @@ open_session(const struct smtp_addr *a, int level, bool no_tls,
     const char *verify_name, struct session **out, struct smtp_result *r)
 {
 	struct session *s = xcalloc(1, sizeof(*s));
-	struct reply rp = { 0, BUF_INIT };
+	struct reply rp = REPLY_INIT;
 	char why[512];
 	int rc = 0;
 
@@ -389,7 +338,7 @@ open_session(const struct smtp_addr *a, int level, bool no_tls,
 	s->c = conn_open(a, (unsigned)var_smtp_connect_timeout, why,
 	    sizeof(why));
 	if (s->c == NULL) {
-		result(r, IPC_ETEMP, "4.4.1", "%s", why);
+		smtp_result(r, IPC_ETEMP, "4.4.1", "%s", why);
 		snprintf(r->relay, sizeof(r->relay), "none");
 		free(s);
 		return 0;
@@ -405,12 +354,12 @@ open_session(const struct smtp_addr *a, int level, bool no_tls,
 	if (helo(s, &rp, r) < 0)
 		goto out;
 	if (level == SMTP_TLS_NONE || no_tls ||
-	    (level == SMTP_TLS_MAY && (s->features & F_STARTTLS) == 0)) {
+	    (level == SMTP_TLS_MAY && (s->features & SMTP_EXT_STARTTLS) == 0)) {
 		rc = 1;
 		goto out;
 	}
-	if ((s->features & F_STARTTLS) == 0) {
-		result(r, IPC_ETEMP, "4.7.4", "TLS is required, but was not "
+	if ((s->features & SMTP_EXT_STARTTLS) == 0) {
+		smtp_result(r, IPC_ETEMP, "4.7.4", "TLS is required, but was not "
 		    "offered by host %s[%s]", a->host, a->ip);
 		goto out;
 	}
@@ -436,7 +385,7 @@ open_session(const struct smtp_addr *a, int level, bool no_tls,
 	    level == SMTP_TLS_VERIFY, (unsigned)var_smtp_helo_timeout, why,
 	    sizeof(why)) < 0) {
 		msg_info("%s[%s]:%u: %s", a->host, a->ip, a->port, why);
-		result(r, IPC_ETEMP, "4.7.5", "TLS with %s[%s] failed: %s",
+		smtp_result(r, IPC_ETEMP, "4.7.5", "TLS with %s[%s] failed: %s",
 		    a->host, a->ip, why);
 		rc = level == SMTP_TLS_MAY ? -2 : 0;
 		goto out;
@@ -453,7 +402,7 @@ open_session(const struct smtp_addr *a, int level, bool no_tls,
 	/* RFC 3207 4.2: forget what was said before TLS, ask again. */
 	rc = helo(s, &rp, r) < 0 ? 0 : 1;
 out:
-	buf_free(&rp.text);
+	reply_free(&rp);
 	if (rc == 1)
 		*out = s;
 	else
@@ -482,7 +431,7 @@ static struct session *
 reuse(const char *hop)
 {
 	struct session *s = idle;
-	struct reply rp = { 0, BUF_INIT };
+	struct reply rp = REPLY_INIT;
 
 	if (s == NULL)
 		return NULL;
@@ -495,10 +444,10 @@ reuse(const char *hop)
 	if (command(s->c, &rp, (unsigned)var_smtp_command_timeout,
 	    "RSET") < 0 || rp.code != 250) {
 		session_end(&s, rp.code != 0);
-		buf_free(&rp.text);
+		reply_free(&rp);
 		return NULL;
 	}
-	buf_free(&rp.text);
+	reply_free(&rp);
 	return s;
 }
 
@@ -576,7 +525,7 @@ send_body(struct smtp_conn *c, const struct smtp_job *j,
 
 		if (n <= 0) {
 			c->broken = true;	/* the transaction is torn */
-			result(r, IPC_ETEMP, "4.3.0", "cannot read the queue "
+			smtp_result(r, IPC_ETEMP, "4.3.0", "cannot read the queue "
 			    "file: %s", n < 0 ? strerror(errno) : "short");
 			return -1;
 		}
@@ -615,28 +564,28 @@ transaction(struct session *s, const struct smtp_job *j,
     struct smtp_result *r)
 {
 	struct smtp_conn *c = s->c;
-	struct reply rp = { 0, BUF_INIT };
+	struct reply rp = REPLY_INIT;
 	char params[128] = "";
 	unsigned t = (unsigned)var_smtp_command_timeout;
-	bool pipe = (s->features & F_PIPELINING) != 0;
+	bool pipe = (s->features & SMTP_EXT_PIPELINING) != 0;
 	bool eight = strcasecmp(j->body, "8BITMIME") == 0 ||
 	    strcasecmp(j->body, "BINARYMIME") == 0;
 	size_t plen = 0;
 	int rc = -1;
 
 	set_relay(r, &c->addr);
-	if (eight && (s->features & F_8BITMIME) == 0) {
+	if (eight && (s->features & SMTP_EXT_8BITMIME) == 0) {
 		int e = has_8bit(j);
 
 		if (e < 0) {
-			result(r, IPC_ETEMP, "4.3.0", "cannot read the queue "
+			smtp_result(r, IPC_ETEMP, "4.3.0", "cannot read the queue "
 			    "file");
 			return 0;
 		}
 		if (e > 0) {
 			/* RFC 6152 3: do not send 8-bit data to a server
 			 * that did not ask for it; we do not convert. */
-			result(r, IPC_EFAIL, "5.6.3", "host %s[%s] does not "
+			smtp_result(r, IPC_EFAIL, "5.6.3", "host %s[%s] does not "
 			    "announce 8BITMIME, and the message has 8-bit "
 			    "content", c->addr.host, c->addr.ip);
 			return 0;
@@ -645,20 +594,20 @@ transaction(struct session *s, const struct smtp_job *j,
 	}
 	if (strcasecmp(j->body, "BINARYMIME") == 0) {
 		/* RFC 3030: binary needs BDAT, which we do not send. */
-		result(r, IPC_EFAIL, "5.6.3", "the message is BINARYMIME, "
+		smtp_result(r, IPC_EFAIL, "5.6.3", "the message is BINARYMIME, "
 		    "which smtp cannot send (no BDAT)");
 		return 0;
 	}
-	if (j->smtputf8 && (s->features & F_SMTPUTF8) == 0 &&
+	if (j->smtputf8 && (s->features & SMTP_EXT_SMTPUTF8) == 0 &&
 	    (!is_ascii(j->sender) || !is_ascii(j->recipient))) {
-		result(r, IPC_EFAIL, "5.6.7", "host %s[%s] does not announce "
+		smtp_result(r, IPC_EFAIL, "5.6.7", "host %s[%s] does not announce "
 		    "SMTPUTF8, and the message needs it (UTF-8 address)",
 		    c->addr.host, c->addr.ip);
 		return 0;
 	}
-	if ((s->features & F_SIZE) != 0) {
+	if ((s->features & SMTP_EXT_SIZE) != 0) {
 		if (s->size_max > 0 && j->length > s->size_max) {
-			result(r, IPC_EFAIL, "5.3.4", "message size %llu "
+			smtp_result(r, IPC_EFAIL, "5.3.4", "message size %llu "
 			    "exceeds the size limit %llu of host %s[%s]",
 			    (unsigned long long)j->length,
 			    (unsigned long long)s->size_max, c->addr.host,
@@ -671,7 +620,7 @@ transaction(struct session *s, const struct smtp_job *j,
 	if (eight)
 		plen += (size_t)snprintf(params + plen, sizeof(params) - plen,
 		    " BODY=8BITMIME");
-	if (j->smtputf8 && (s->features & F_SMTPUTF8) != 0)
+	if (j->smtputf8 && (s->features & SMTP_EXT_SMTPUTF8) != 0)
 		plen += (size_t)snprintf(params + plen, sizeof(params) - plen,
 		    " SMTPUTF8");
 	if (!pipe) {
@@ -736,13 +685,13 @@ transaction(struct session *s, const struct smtp_job *j,
 				/* RFC 2920 3.1: DATA was taken though
 				 * nobody can get the message: an empty one
 				 * ends it. */
-				struct reply x = { 0, BUF_INIT };
+				struct reply x = REPLY_INIT;
 
 				conn_put(c, ".\r\n", 3);
 				if (conn_flush(c, t) < 0 ||
 				    read_reply(c, &x, t) < 0)
 					c->broken = true;
-				buf_free(&x.text);
+				reply_free(&x);
 			}
 			goto reset;
 		}
@@ -762,7 +711,7 @@ transaction(struct session *s, const struct smtp_job *j,
 		rc = rp.code == 421 ? -1 : 0;
 		goto out;
 	}
-	result(r, IPC_OK, "2.0.0", "%s", buf_cstr(&rp.text));
+	smtp_result(r, IPC_OK, "2.0.0", "%s", buf_cstr(&rp.text));
 	reply_dsn(&rp, r->dsn, sizeof(r->dsn));
 	rc = 0;
 	goto out;
@@ -770,7 +719,7 @@ reset:
 	/* The transaction failed; the session may serve another. */
 	rc = rp.code == 421 || c->broken ? -1 : 0;
 out:
-	buf_free(&rp.text);
+	reply_free(&rp);
 	return rc;
 }
 
@@ -787,7 +736,7 @@ smtp_deliver(const struct smtp_job *j, struct smtp_result *r)
 	snprintf(r->relay, sizeof(r->relay), "none");
 	level = tls_level(j->nexthop, why, sizeof(why));
 	if (level < 0) {
-		result(r, IPC_ETEMP, "4.3.5", "%s", why);
+		smtp_result(r, IPC_ETEMP, "4.3.5", "%s", why);
 		return;
 	}
 	s = reuse(j->nexthop);

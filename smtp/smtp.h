@@ -109,6 +109,9 @@ int conn_starttls(struct smtp_conn *c, SSL_CTX *ctx, const char *name,
 void conn_close(struct smtp_conn **cp);
 
 /* session.c */
+/* smtp_result - set r's status, dsn and text (relay is left alone). */
+void smtp_result(struct smtp_result *r, int status, const char *dsn,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* smtp_deliver - deliver j; *r is always set. */
 void smtp_deliver(const struct smtp_job *j, struct smtp_result *r);
 /* smtp_idle_close - QUIT the connection kept for reuse, if any. */
