@@ -49,7 +49,8 @@ on_msg(struct ipc_conn *c, struct ipc_msg *m, void *ctx)
 		/* No key, no delivery: nothing is ever stored in the clear. */
 		msg_warn("%s: to=<%s>: the user has no public key (make the "
 		    "user with postern user add)", j.qid, j.recipient);
-		agent_answer(c, q.id, IPC_ETEMP, "4.3.0", "recipient has no key");
+		agent_answer(c, q.id, IPC_ETEMP, "4.3.0",
+		    "recipient has no key");
 		return;
 	}
 	if (local_deliver(&j, &r) == 0) {
@@ -60,8 +61,8 @@ on_msg(struct ipc_conn *c, struct ipc_msg *m, void *ctx)
 		msg_info("%s: to=<%s>, relay=local, status=%s (%s %s)", j.qid,
 		    j.recipient, r.temporary ? "deferred" : "bounced", r.dsn,
 		    r.text);
-		agent_answer(c, q.id, r.temporary ? IPC_ETEMP : IPC_EFAIL, r.dsn,
-		    r.text);
+		agent_answer(c, q.id, r.temporary ? IPC_ETEMP : IPC_EFAIL,
+		    r.dsn, r.text);
 	}
 }
 

@@ -40,7 +40,7 @@ struct slot {
 	struct ipc_conn *c;
 	struct job *job;	/* in flight, or NULL */
 	struct transport *t;
-	char *last_hop;		/* next hop of the last request, or NULL */
+	char *last_hop;		/* next hop it served last, or NULL */
 };
 
 /* A next hop with deliveries in flight or a rate delay running. */

@@ -162,8 +162,8 @@ io_failed(struct smtp_result *r, const struct smtp_conn *c,
 	const char *e = c->error != NULL ? c->error : "lost connection";
 
 	if (strcmp(e, "timed out") == 0)
-		smtp_result(r, IPC_ETEMP, "4.4.2", "conversation with %s[%s] timed "
-		    "out while %s", c->addr.host, c->addr.ip, stage);
+		smtp_result(r, IPC_ETEMP, "4.4.2", "conversation with %s[%s] "
+		    "timed out while %s", c->addr.host, c->addr.ip, stage);
 	else
 		smtp_result(r, IPC_ETEMP, "4.4.2", "%s with %s[%s] while %s", e,
 		    c->addr.host, c->addr.ip, stage);
@@ -359,8 +359,8 @@ open_session(const struct smtp_addr *a, int level, bool no_tls,
 		goto out;
 	}
 	if ((s->features & SMTP_EXT_STARTTLS) == 0) {
-		smtp_result(r, IPC_ETEMP, "4.7.4", "TLS is required, but was not "
-		    "offered by host %s[%s]", a->host, a->ip);
+		smtp_result(r, IPC_ETEMP, "4.7.4", "TLS is required, but was "
+		    "not offered by host %s[%s]", a->host, a->ip);
 		goto out;
 	}
 	if (command(s->c, &rp, (unsigned)var_smtp_helo_timeout,
@@ -525,8 +525,9 @@ send_body(struct smtp_conn *c, const struct smtp_job *j,
 
 		if (n <= 0) {
 			c->broken = true;	/* the transaction is torn */
-			smtp_result(r, IPC_ETEMP, "4.3.0", "cannot read the queue "
-			    "file: %s", n < 0 ? strerror(errno) : "short");
+			smtp_result(r, IPC_ETEMP, "4.3.0", "cannot read the "
+			    "queue file: %s", n < 0 ? strerror(errno) :
+			    "short");
 			return -1;
 		}
 		for (size_t i = 0; i < (size_t)n; i++) {
@@ -578,15 +579,15 @@ transaction(struct session *s, const struct smtp_job *j,
 		int e = has_8bit(j);
 
 		if (e < 0) {
-			smtp_result(r, IPC_ETEMP, "4.3.0", "cannot read the queue "
-			    "file");
+			smtp_result(r, IPC_ETEMP, "4.3.0", "cannot read the "
+			    "queue file");
 			return 0;
 		}
 		if (e > 0) {
 			/* RFC 6152 3: do not send 8-bit data to a server
 			 * that did not ask for it; we do not convert. */
-			smtp_result(r, IPC_EFAIL, "5.6.3", "host %s[%s] does not "
-			    "announce 8BITMIME, and the message has 8-bit "
+			smtp_result(r, IPC_EFAIL, "5.6.3", "host %s[%s] does "
+			    "not announce 8BITMIME, and the message has 8-bit "
 			    "content", c->addr.host, c->addr.ip);
 			return 0;
 		}
@@ -600,8 +601,9 @@ transaction(struct session *s, const struct smtp_job *j,
 	}
 	if (j->smtputf8 && (s->features & SMTP_EXT_SMTPUTF8) == 0 &&
 	    (!is_ascii(j->sender) || !is_ascii(j->recipient))) {
-		smtp_result(r, IPC_EFAIL, "5.6.7", "host %s[%s] does not announce "
-		    "SMTPUTF8, and the message needs it (UTF-8 address)",
+		smtp_result(r, IPC_EFAIL, "5.6.7", "host %s[%s] does not "
+		    "announce SMTPUTF8, and the message needs it (UTF-8 "
+		    "address)",
 		    c->addr.host, c->addr.ip);
 		return 0;
 	}
