@@ -22,6 +22,7 @@
 #include <openssl/x509v3.h>
 
 #include "smtp/smtp.h"
+#include "util/log.h"
 #include "util/mem.h"
 
 /* now_ms - monotonic milliseconds */
@@ -235,14 +236,13 @@ conn_starttls(struct smtp_conn *c, SSL_CTX *ctx, const char *name,
 	    inet_pton(AF_INET6, name, tmp) == 1;
 	int rc;
 
-	if (ctx == NULL) {
-		snprintf(why, size, "no TLS context");
-		return -1;
-	}
+	ASSERT(ctx != NULL);
 	/* RFC 3207 4.2: nothing may be buffered across the handshake. */
 	buf_reset(&c->in);
 	c->ssl = SSL_new(ctx);
 	if (c->ssl == NULL || SSL_set_fd(c->ssl, c->fd) != 1) {
+		/* Past STARTTLS: the session cannot go on in the clear. */
+		c->broken = true;
 		snprintf(why, size, "cannot set up TLS");
 		ERR_clear_error();
 		return -1;

@@ -353,9 +353,14 @@ open_session(const struct smtp_addr *a, int level, bool no_tls,
 	}
 	if (helo(s, &rp, r) < 0)
 		goto out;
-	if (level == SMTP_TLS_NONE || no_tls ||
-	    (level == SMTP_TLS_MAY && (s->features & SMTP_EXT_STARTTLS) == 0)) {
+	if (level == SMTP_TLS_NONE || no_tls || (level == SMTP_TLS_MAY &&
+	    ((s->features & SMTP_EXT_STARTTLS) == 0 || smtp_tls_ctx == NULL))) {
 		rc = 1;
+		goto out;
+	}
+	if (smtp_tls_ctx == NULL) {
+		smtp_result(r, IPC_ETEMP, "4.7.5", "TLS is required, but smtp "
+		    "has no TLS context (see the log at its start)");
 		goto out;
 	}
 	if ((s->features & SMTP_EXT_STARTTLS) == 0) {
