@@ -22,6 +22,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
@@ -36,6 +37,7 @@
 #include "util/tls.h"
 
 SSL_CTX *smtp_tls_ctx;
+bool smtp_dnssec;
 
 /* delay_s - seconds since arrival (microseconds since the epoch) */
 static double
@@ -108,13 +110,27 @@ pre_jail(void)
 	const char *why;
 
 	if (dns_setup(var_dns_resolvers, (unsigned)var_dns_timeout, &why) < 0)
-		msg_fatal("%s", why);
+		msg_fatal("%s (dns_resolvers=%s)", why, var_dns_resolvers);
+	if (strcmp(var_smtp_dns_support_level, "dnssec") == 0)
+		smtp_dnssec = true;
+	else if (strcmp(var_smtp_dns_support_level, "enabled") != 0)
+		msg_fatal("smtp_dns_support_level = %s: not enabled or dnssec",
+		    var_smtp_dns_support_level);
+	if (smtp_dnssec)
+		dns_trust_ad();
 	if (var_smtp_tls_ca_file[0] != '\0' && ts.ca_file == NULL)
 		msg_warn("smtp_tls_ca_file = %s: cannot read it; no server "
 		    "certificate can be verified", var_smtp_tls_ca_file);
 	smtp_tls_ctx = tls_client_ctx_new(&ts, &why);
 	if (smtp_tls_ctx == NULL)
 		msg_warn("TLS: %s; STARTTLS is not used", why);
+	else if (smtp_dnssec) {
+		if (SSL_CTX_dane_enable(smtp_tls_ctx) <= 0)
+			msg_fatal("TLS: cannot enable DANE");
+		/* RFC 7672 3.1.1: DANE-EE(3) pins the key, not a name. */
+		(void)SSL_CTX_dane_set_flags(smtp_tls_ctx,
+		    DANE_FLAG_NO_DANE_EE_NAMECHECKS);
+	}
 	srandom((unsigned)time(NULL) ^ (unsigned)getpid());
 }
 

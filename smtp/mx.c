@@ -88,8 +88,8 @@ add_literal(const char *host, unsigned port, struct smtp_addr *a)
  * Returns 1 some found, 0 the name has none, -1 DNS failed.
  */
 static int
-host_addrs(const char *host, unsigned port, struct smtp_addr *out,
-    size_t *n, size_t max)
+host_addrs(const char *host, unsigned port, bool dnssec,
+    struct smtp_addr *out, size_t *n, size_t max)
 {
 	static const int types[] = { ns_t_a, ns_t_aaaa };
 	bool temp = false, found = false;
@@ -120,6 +120,7 @@ host_addrs(const char *host, unsigned port, struct smtp_addr *out,
 			    add_literal(ip, port, a) != 1)
 				continue;
 			snprintf(a->host, sizeof(a->host), "%s", host);
+			a->dnssec = dnssec;
 			(*n)++;
 			found = true;
 		}
@@ -140,11 +141,12 @@ cmp_mx(const void *a, const void *b)
 }
 
 /*
- * mx_records - the MX records of domain into mx[], sorted.  Returns the
- * count (0: none, implicit MX), -1 null MX, -2 NXDOMAIN, -3 DNS failure.
+ * mx_records - the MX records of domain into mx[], sorted; *secure: the
+ * answer was validated.  Returns the count (0: none, implicit MX), -1
+ * null MX, -2 NXDOMAIN, -3 DNS failure.
  */
 static int
-mx_records(const char *domain, struct mx *mx, size_t max)
+mx_records(const char *domain, struct mx *mx, size_t max, bool *secure)
 {
 	struct dns_reply rep;
 	ns_msg h;
@@ -152,6 +154,7 @@ mx_records(const char *domain, struct mx *mx, size_t max)
 	int n = 0, rc;
 
 	dns_query(domain, ns_t_mx, &rep);
+	*secure = dns_reply_secure(&rep) != 0;
 	switch (rep.status) {
 	case DNS_TEMPFAIL:
 		return -3;
@@ -194,13 +197,14 @@ mx_records(const char *domain, struct mx *mx, size_t max)
 	return n;
 }
 
-/* own_host - host is its own mail host: its addresses, or 0 and r */
+/* own_host - host is its own mail host (so its TLSA records count, RFC
+ * 7672 2.2.2): its addresses, or 0 and r */
 static size_t
 own_host(const char *host, unsigned port, struct smtp_addr *out,
     size_t max, const char *none_dsn, const char *none, struct smtp_result *r)
 {
 	size_t n = 0;
-	int rc = host_addrs(host, port, out, &n, max);
+	int rc = host_addrs(host, port, true, out, &n, max);
 
 	if (rc > 0)
 		return n;
@@ -220,7 +224,7 @@ mx_resolve(const char *nexthop, struct smtp_addr *out, size_t max,
 	struct mx mx[MX_MAX];
 	size_t n = 0;
 	int count;
-	bool temp = false;
+	bool temp = false, secure = false;
 
 	mx_domain(nexthop, host, sizeof(host));
 	colon = literal_hop ? strchr(nexthop, ']') : strrchr(nexthop, ':');
@@ -243,7 +247,7 @@ mx_resolve(const char *nexthop, struct smtp_addr *out, size_t max,
 			return 1;
 		return own_host(host, port, out, max, "5.4.4", "A or AAAA", r);
 	}
-	count = mx_records(host, mx, MX_MAX);
+	count = mx_records(host, mx, MX_MAX, &secure);
 	switch (count) {
 	case -1:
 		return fail(r, false, "5.1.10", "Domain %s does not accept "
@@ -261,11 +265,59 @@ mx_resolve(const char *nexthop, struct smtp_addr *out, size_t max,
 		    r);
 	}
 	for (int i = 0; i < count && n < max; i++)
-		if (host_addrs(mx[i].name, port, out, &n, max) < 0)
+		if (host_addrs(mx[i].name, port, secure, out, &n, max) < 0)
 			temp = true;
 	if (n > 0)
 		return n;
 	return fail(r, true, temp ? "4.4.3" : "4.4.4", "%s %s", temp ? "MX "
 	    "host lookup failed for" : "no address for the MX hosts of",
 	    host);
+}
+
+int
+mx_tlsa(const struct smtp_addr *a, struct smtp_tlsa *out, size_t max)
+{
+	char name[SMTP_HOST_MAX + 16];
+	struct dns_reply rep;
+	ns_msg h;
+	ns_rr rr;
+	int n = 0, seen = 0;
+
+	if (!smtp_dnssec || !a->dnssec)
+		return 0;
+	/* RFC 7672 2.2.3: _port._tcp.host of the MX host. */
+	snprintf(name, sizeof(name), "_%u._tcp.%s", a->port, a->host);
+	dns_query(name, ns_t_tlsa, &rep);
+	if (rep.status == DNS_TEMPFAIL)
+		return -1;
+	if (rep.status != DNS_OK || !dns_reply_secure(&rep) ||
+	    ns_initparse(rep.msg, (int)rep.len, &h) < 0) {
+		dns_reply_free(&rep);
+		return 0;
+	}
+	for (int i = 0; i < ns_msg_count(h, ns_s_an) && (size_t)n < max;
+	    i++) {
+		const uint8_t *d;
+		size_t len;
+
+		if (ns_parserr(&h, ns_s_an, i, &rr) < 0 ||
+		    ns_rr_type(rr) != ns_t_tlsa || ns_rr_rdlen(rr) < 4)
+			continue;
+		seen++;
+		d = ns_rr_rdata(rr);
+		len = ns_rr_rdlen(rr) - 3;
+		/* RFC 7672 3.1.3: PKIX-TA(0) and PKIX-EE(1) are unusable
+		 * for SMTP; selectors 0, 1; matching types 0, 1, 2. */
+		if ((d[0] != 2 && d[0] != 3) || d[1] > 1 || d[2] > 2 ||
+		    len > SMTP_TLSA_DATA_MAX)
+			continue;
+		out[n].usage = d[0];
+		out[n].selector = d[1];
+		out[n].mtype = d[2];
+		out[n].len = len;
+		memcpy(out[n].data, d + 3, len);
+		n++;
+	}
+	dns_reply_free(&rep);
+	return n > 0 ? n : seen > 0 ? -2 : 0;
 }

@@ -15,13 +15,17 @@
  *	broken, and so is mail with UTF-8 addresses for a server without
  *	SMTPUTF8 (5.6.7, RFC 6531 3.2).
  *
+ *	With smtp_dns_support_level = dnssec, validated TLSA records of
+ *	an MX host (mx.c) make TLS mandatory and authenticated by DANE
+ *	(RFC 7672) whatever the policy says, unless it says none.
+ *
  *	After a delivery the connection stays open for
  *	smtp_connection_reuse_time, and the next delivery to the same
  *	next hop (qmgr sends it to this process when it can) starts with
  *	RSET on it instead of a new connection.
  * SEE ALSO
  *	Postfix src/smtp/smtp_proto.c, RFC 5321, RFC 3207, RFC 2920,
- *	RFC 1870, RFC 6152, RFC 6531.
+ *	RFC 1870, RFC 6152, RFC 6531, RFC 7672.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -324,17 +328,38 @@ session_end(struct session **sp, bool polite)
  * open_session - connect to a and get as far as a usable session under
  * the TLS level: 1 ready, 0 try the next address (*r says why), -2 try
  * this address again without STARTTLS (level may, handshake failed).
+ * Validated TLSA records for the host (smtp_dns_support_level = dnssec)
+ * make TLS mandatory and authenticated by them (DANE, RFC 7672),
+ * whatever the level, unless it is none.
  */
 static int
 open_session(const struct smtp_addr *a, int level, bool no_tls,
     const char *verify_name, struct session **out, struct smtp_result *r)
 {
-	struct session *s = xcalloc(1, sizeof(*s));
+	static struct smtp_tlsa tlsa[SMTP_TLSA_MAX];
+	struct session *s;
 	struct reply rp = REPLY_INIT;
 	char why[512];
-	int rc = 0;
+	int rc = 0, n_tlsa = 0;
 
 	set_relay(r, a);
+	if (level != SMTP_TLS_NONE && !no_tls)
+		n_tlsa = mx_tlsa(a, tlsa, SMTP_TLSA_MAX);
+	if (n_tlsa == -1) {
+		/* RFC 7672 2.2: the host's TLSA records cannot be had, so
+		 * it cannot be authenticated: try another. */
+		smtp_result(r, IPC_ETEMP, "4.7.5", "TLSA lookup for "
+		    "_%u._tcp.%s failed", a->port, a->host);
+		return 0;
+	}
+	if (n_tlsa == -2) {
+		n_tlsa = 0;	/* RFC 7672 2.2: none usable: TLS, no auth */
+		if (level < SMTP_TLS_ENCRYPT)
+			level = SMTP_TLS_ENCRYPT;
+	}
+	if (n_tlsa > 0)
+		level = SMTP_TLS_VERIFY;
+	s = xcalloc(1, sizeof(*s));
 	s->c = conn_open(a, (unsigned)var_smtp_connect_timeout, why,
 	    sizeof(why));
 	if (s->c == NULL) {
@@ -387,8 +412,8 @@ open_session(const struct smtp_addr *a, int level, bool no_tls,
 		goto out;
 	}
 	if (conn_starttls(s->c, smtp_tls_ctx, verify_name,
-	    level == SMTP_TLS_VERIFY, (unsigned)var_smtp_helo_timeout, why,
-	    sizeof(why)) < 0) {
+	    level == SMTP_TLS_VERIFY, tlsa, (size_t)n_tlsa,
+	    (unsigned)var_smtp_helo_timeout, why, sizeof(why)) < 0) {
 		msg_info("%s[%s]:%u: %s", a->host, a->ip, a->port, why);
 		smtp_result(r, IPC_ETEMP, "4.7.5", "TLS with %s[%s] failed: %s",
 		    a->host, a->ip, why);
@@ -399,9 +424,9 @@ open_session(const struct smtp_addr *a, int level, bool no_tls,
 		char desc[200];
 
 		msg_info("%s TLS connection established to %s[%s]:%u: %s",
-		    level == SMTP_TLS_VERIFY ? "Verified" : "Untrusted",
-		    a->host, a->ip, a->port, tls_describe(s->c->ssl, desc,
-		    sizeof(desc)));
+		    n_tlsa > 0 ? "DANE-verified" : level == SMTP_TLS_VERIFY ?
+		    "Verified" : "Untrusted", a->host, a->ip, a->port,
+		    tls_describe(s->c->ssl, desc, sizeof(desc)));
 	}
 	s->tls = true;
 	/* RFC 3207 4.2: forget what was said before TLS, ask again. */

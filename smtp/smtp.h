@@ -49,6 +49,17 @@ struct smtp_addr {
 	struct sockaddr_storage sa;
 	socklen_t salen;
 	unsigned port;
+	bool dnssec;	/* host's name came from a validated MX answer, or
+			 * is the next hop itself: its TLSA records count */
+};
+
+/* A usable TLSA record (RFC 6698 2.1, RFC 7672 3.1). */
+#define SMTP_TLSA_MAX		8
+#define SMTP_TLSA_DATA_MAX	2048
+struct smtp_tlsa {
+	uint8_t usage, selector, mtype;
+	size_t len;
+	uint8_t data[SMTP_TLSA_DATA_MAX];
 };
 
 /* TLS levels (smtp_tls_security_level, smtp_tls_policy_maps). */
@@ -61,6 +72,7 @@ enum smtp_tls_level {
 
 /* main.c: made before the jail */
 extern SSL_CTX *smtp_tls_ctx;
+extern bool smtp_dnssec;	/* smtp_dns_support_level = dnssec */
 
 /*
  * mx.c: mx_resolve - the addresses to try for nexthop, best first, at
@@ -72,6 +84,15 @@ extern SSL_CTX *smtp_tls_ctx;
  */
 size_t mx_resolve(const char *nexthop, struct smtp_addr *out, size_t max,
     struct smtp_result *r);
+/*
+ * mx_tlsa - the DANE TLSA records of a's host and port, when the answer
+ * is validated (AD bit, smtp_dnssec): the usable ones (DANE-TA(2) and
+ * DANE-EE(3), RFC 7672 3.1.3) into out, at most max.  Returns their
+ * count; 0 when DANE does not apply (no records, or not validated);
+ * -2 when validated records exist but none is usable (TLS is still
+ * required, RFC 7672 2.2); -1 when the lookup failed.
+ */
+int mx_tlsa(const struct smtp_addr *a, struct smtp_tlsa *out, size_t max);
 /* mx_domain - the host or domain part of a next hop, lower case. */
 void mx_domain(const char *nexthop, char *out, size_t size);
 
@@ -100,12 +121,14 @@ int conn_line(struct smtp_conn *c, struct buf *line, size_t max,
     unsigned timeout_s) __attribute__((warn_unused_result));
 /*
  * conn_starttls - TLS handshake as client.  name: the host's name, sent
- * as SNI unless it is an address; with verify, the name (or address) the
- * certificate must carry, its chain checked against the context's roots.
- * 0, or -1 with *why.
+ * as SNI unless it is an address.  With n_tlsa > 0 the certificate must
+ * match one of the TLSA records (DANE, RFC 7672; the context must have
+ * had SSL_CTX_dane_enable); else with verify it must carry name (or the
+ * address) and chain to the context's roots.  0, or -1 with *why.
  */
 int conn_starttls(struct smtp_conn *c, SSL_CTX *ctx, const char *name,
-    bool verify, unsigned timeout_s, char *why, size_t size);
+    bool verify, const struct smtp_tlsa *tlsa, size_t n_tlsa,
+    unsigned timeout_s, char *why, size_t size);
 void conn_close(struct smtp_conn **cp);
 
 /* session.c */

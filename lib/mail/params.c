@@ -94,6 +94,7 @@ uint64_t var_smtp_data_timeout;
 uint64_t var_smtp_mx_address_limit;
 uint64_t var_smtp_reply_limit;
 uint64_t var_smtp_connection_reuse_time;
+char *var_smtp_dns_support_level;
 
 /* users and keys (authd, cryptd, postern user) */
 char *var_auth_users_map;
@@ -439,6 +440,12 @@ const struct conf_def mail_params[] = {
 	    &var_smtp_connection_reuse_time, 0, 300,
 	    "how long an smtp process keeps an idle connection open for the "
 	    "next message to the same next hop (0: QUIT after each)" },
+	{ "smtp_dns_support_level", CONF_STR, "enabled",
+	    &var_smtp_dns_support_level, 0, 0, "enabled, or dnssec: the "
+	    "resolvers of dns_resolvers validate DNSSEC and are trusted (on "
+	    "this host or over a trusted path), so smtp believes the AD bit "
+	    "of their answers and uses DANE TLSA records (RFC 7672) that "
+	    "come with it" },
 	CONF_END
 };
 

@@ -106,6 +106,7 @@ extern uint64_t var_smtp_data_timeout;
 extern uint64_t var_smtp_mx_address_limit;
 extern uint64_t var_smtp_reply_limit;
 extern uint64_t var_smtp_connection_reuse_time;
+extern char *var_smtp_dns_support_level;
 extern char *var_auth_users_map;
 extern uint64_t var_password_hash_ops;
 extern uint64_t var_password_hash_memory;

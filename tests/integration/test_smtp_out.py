@@ -6,6 +6,8 @@ to the sender, 8-bit mail and peers without 8BITMIME, PIPELINING and
 connection reuse.  Assertions are on the bytes the sink received."""
 import email
 import email.policy
+import hashlib
+import itertools
 import os
 import smtplib
 import socket
@@ -21,6 +23,7 @@ import unittest
 from harness import DnsServer, MailInstance, free_port, wait_for
 
 ALICE = "alice@example.test"
+ALIASES = itertools.count(1)
 
 
 class Sink:
@@ -189,6 +192,71 @@ def make_ca(d):
     return os.path.join(d, "ca.pem"), ctx
 
 
+class AdResolver:
+    """A scripted resolver on 127.0.0.1 that says it validated what it
+    was told to (the AD bit, RFC 4035 3.2.3), as a validating resolver
+    would for a signed zone: dnsmasq cannot sign test zones.  records:
+    {(name, type): [rdata text]}; secure: the names answered with AD."""
+
+    def __init__(self, records, secure):
+        import dns.message  # python3-dnspython, Debian's interpreter
+        self.records = {(n.lower().rstrip("."), t.upper()): v
+                        for (n, t), v in records.items()}
+        self.secure = {n.lower() for n in secure}
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.thread = threading.Thread(target=self.serve, daemon=True)
+        self.thread.start()
+
+    def answer(self, wire):
+        import dns.flags
+        import dns.message
+        import dns.rcode
+        import dns.rdatatype
+        import dns.rrset
+        q = dns.message.from_wire(wire)
+        r = dns.message.make_response(q)
+        qn = q.question[0]
+        name = qn.name.to_text().lower().rstrip(".")
+        rtype = dns.rdatatype.to_text(qn.rdtype)
+        if (name, rtype) in self.records:
+            r.answer.append(dns.rrset.from_text(
+                qn.name, 60, "IN", rtype, *self.records[(name, rtype)]))
+            if name in self.secure:
+                r.flags |= dns.flags.AD
+        elif not any(n == name for n, _ in self.records):
+            r.set_rcode(dns.rcode.NXDOMAIN)
+        return r.to_wire()
+
+    def serve(self):
+        while True:
+            try:
+                wire, peer = self.sock.recvfrom(4096)
+            except OSError:
+                return
+            try:
+                self.sock.sendto(self.answer(wire), peer)
+            except Exception:   # a query we do not understand: no answer
+                pass
+
+    @property
+    def resolvers(self):
+        return f"127.0.0.1:{self.port}"
+
+    def stop(self):
+        self.sock.close()
+
+
+def spki_sha256(cert):
+    """The SHA-256 of a certificate's public key (TLSA 3 1 1)."""
+    pem = subprocess.run(["openssl", "x509", "-in", cert, "-pubkey",
+                          "-noout"], check=True, capture_output=True).stdout
+    der = subprocess.run(["openssl", "pkey", "-pubin", "-outform", "DER"],
+                         input=pem, check=True, capture_output=True).stdout
+    return hashlib.sha256(der).hexdigest()
+
+
 def parse(raw):
     return email.message_from_bytes(raw, policy=email.policy.compat32)
 
@@ -263,7 +331,6 @@ class SmtpOutTest(unittest.TestCase):
         cls.tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         cls.tls.load_cert_chain(os.path.join(cls.inst.dir, "tls/cert.pem"),
                                 os.path.join(cls.inst.dir, "tls/key.pem"))
-        cls.n = 0
 
     @classmethod
     def tearDownClass(cls):
@@ -289,8 +356,7 @@ class SmtpOutTest(unittest.TestCase):
     def relay(self, target, body, sender=ALICE, **kw):
         """Send body to the remote address target, through an alias of
         example.test (plain smtpd relays to nobody else)."""
-        SmtpOutTest.n += 1
-        alias = f"out{SmtpOutTest.n}@example.test"
+        alias = f"out{next(ALIASES)}@example.test"
         r = self.inst.cmd("alias", "add", alias, target)
         self.assertEqual(r.returncode, 0, r.stderr)
         with smtplib.SMTP("127.0.0.1", self.inst.smtp_port, timeout=30) as s:
@@ -642,6 +708,90 @@ class TwoInstanceTest(unittest.TestCase):
         self.assertIn("host mx.b.test[127.0.0.2] said: 550 5.1.1",
                       f["diagnostic-code"].replace("\r\n ", " ")
                       .replace("\n ", " "))
+
+
+class DaneTest(unittest.TestCase):
+    """DANE (RFC 7672) with smtp_dns_support_level = dnssec: validated
+    TLSA records authenticate the MX host's certificate; a mismatch
+    defers; records without the resolver's AD bit are not used."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.port = free_port()
+        cls.inst = MailInstance()
+        cert = os.path.join(cls.inst.dir, "tls/cert.pem")
+        good = f"3 1 1 {spki_sha256(cert)}"
+        bad = "3 1 1 " + "00" * 32
+        records, secure = {}, []
+        for dom, ip, tlsa, ad in (("dane.test", "127.0.0.13", good, True),
+                                  ("badtlsa.test", "127.0.0.14", bad, True),
+                                  ("insecure.test", "127.0.0.15", bad,
+                                   False)):
+            mx = "mx." + dom
+            records[(dom, "MX")] = [f"10 {mx}."]
+            records[(mx, "A")] = [ip]
+            records[(f"_{cls.port}._tcp.{mx}", "TLSA")] = [tlsa]
+            if ad:
+                secure += [dom, mx, f"_{cls.port}._tcp.{mx}"]
+        cls.dns = AdResolver(records, secure)
+        cls.inst.append("postern.conf",
+                        f"dns_resolvers = {cls.dns.resolvers}\n"
+                        f"smtp_port = {cls.port}\n"
+                        "smtp_dns_support_level = dnssec\n"
+                        "smtp_connect_timeout = 5s\n")
+        cls.inst.append("master.conf", "smtp-out unix smtp-out - - - smtp "
+                        "-o client_limit=1\n")
+        cls.inst.start()
+        cls.inst.add_user(ALICE)
+        cls.tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        cls.tls.load_cert_chain(cert, os.path.join(cls.inst.dir,
+                                                   "tls/key.pem"))
+
+    @classmethod
+    def tearDownClass(cls):
+        problems = cls.inst.cleanup()
+        cls.dns.stop()
+        assert not problems, problems
+
+    def setUp(self):
+        self.sinks = []
+
+    def tearDown(self):
+        for s in self.sinks:
+            s.stop()
+
+    def sink(self, ip):
+        s = Sink(ip, self.port, tls=self.tls)
+        self.sinks.append(s)
+        return s
+
+    relay = SmtpOutTest.relay
+
+    def test_tlsa_match_delivers(self):
+        s = self.sink("127.0.0.13")
+        self.relay("x@dane.test", b"Subject: dane\r\n\r\npinned\r\n")
+        self.assertTrue(s.wait_messages(1), self.inst.log()[-3000:])
+        self.assertTrue(s.sessions[-1]["tls"])
+        self.assertTrue(self.inst.wait_log(
+            r"DANE-verified TLS connection established to mx\.dane\.test"
+            r"\[127\.0\.0\.13\]"))
+
+    def test_tlsa_mismatch_defers(self):
+        s = self.sink("127.0.0.14")
+        self.relay("x@badtlsa.test", b"Subject: mitm\r\n\r\nno\r\n")
+        self.assertTrue(self.inst.wait_log(
+            r"to=<x@badtlsa\.test>, .*status=deferred \(TLS with "
+            r"mx\.badtlsa\.test\[127\.0\.0\.14\] failed: certificate "
+            r"verification failed: no matching DANE TLSA records\)", 15),
+            self.inst.log()[-3000:])
+        self.assertEqual(s.messages(), [])
+
+    def test_tlsa_without_ad_bit_is_not_used(self):
+        s = self.sink("127.0.0.15")
+        self.relay("x@insecure.test", b"Subject: insecure\r\n\r\nok\r\n")
+        self.assertTrue(s.wait_messages(1), self.inst.log()[-3000:])
+        self.assertTrue(self.inst.wait_log(
+            r"Untrusted TLS connection established to mx\.insecure\.test"))
 
 
 if __name__ == "__main__":
