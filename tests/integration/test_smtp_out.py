@@ -34,8 +34,10 @@ class Sink:
 
     def __init__(self, ip, port, ehlo=("PIPELINING", "SIZE 10240000",
                                        "8BITMIME", "SMTPUTF8"),
-                 tls=None, replies=None):
+                 tls=None, replies=None, slow=0):
         self.ehlo = list(ehlo) if ehlo is not None else None
+        self.slow = slow        # seconds before answering the final dot
+        self.active = self.most_active = 0
         self.tls = tls
         self.replies = {k: list(v) for k, v in (replies or {}).items()}
         self.sessions = []
@@ -112,7 +114,8 @@ class Sink:
                 sess["tls"] = True
             elif verb == "MAIL":
                 r = self.reply("MAIL", "250 2.1.0 Ok")
-                msg = {"mail": cmd, "rcpt": []} if r[0] == "2" else None
+                msg = {"mail": cmd, "rcpt": [], "at": time.monotonic()} \
+                    if r[0] == "2" else None
                 send(r)
             elif verb == "RCPT":
                 r = self.reply("RCPT", "250 2.1.5 Ok")
@@ -128,11 +131,17 @@ class Sink:
                 if r[0] != "3":
                     continue
                 data = b""
+                with self.lock:
+                    self.active += 1
+                    self.most_active = max(self.most_active, self.active)
                 while True:
                     l = f.readline()
                     if not l or l == b".\r\n":
                         break
                     data += l
+                time.sleep(self.slow)
+                with self.lock:
+                    self.active -= 1
                 r = self.reply("END", "250 2.0.0 Ok: queued as SINK1")
                 if r[0] == "2":
                     msg["data"] = data
@@ -354,10 +363,12 @@ class SmtpOutTest(unittest.TestCase):
         return s
 
     def relay(self, target, body, sender=ALICE, **kw):
-        """Send body to the remote address target, through an alias of
-        example.test (plain smtpd relays to nobody else)."""
+        """Send body to the remote address target (or list of them),
+        through an alias of example.test (plain smtpd relays to nobody
+        else)."""
         alias = f"out{next(ALIASES)}@example.test"
-        r = self.inst.cmd("alias", "add", alias, target)
+        targets = [target] if isinstance(target, str) else target
+        r = self.inst.cmd("alias", "add", alias, *targets)
         self.assertEqual(r.returncode, 0, r.stderr)
         with smtplib.SMTP("127.0.0.1", self.inst.smtp_port, timeout=30) as s:
             s.sendmail(sender, [alias], body, **kw)
@@ -792,6 +803,51 @@ class DaneTest(unittest.TestCase):
         self.assertTrue(s.wait_messages(1), self.inst.log()[-3000:])
         self.assertTrue(self.inst.wait_log(
             r"Untrusted TLS connection established to mx\.insecure\.test"))
+
+
+class DestinationLimitsTest(unittest.TestCase):
+    """qmgr's per-next-hop limits: smtp_destination_concurrency_limit
+    deliveries at once, started smtp_destination_rate_delay apart."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.port = free_port()
+        cls.dns = DnsServer([("mx", "lim.test", "mx.lim.test", 10),
+                             ("a", "mx.lim.test", "127.0.0.16")])
+        cls.inst = MailInstance(
+            f"dns_resolvers = {cls.dns.resolvers}\nsmtp_port = {cls.port}\n"
+            "smtp_destination_concurrency_limit = 2\n"
+            "smtp_destination_rate_delay = 1s\n")
+        cls.inst.append("master.conf", "smtp-out unix smtp-out - - - smtp "
+                        "-o client_limit=1\n")
+        cls.inst.start()
+        cls.inst.add_user(ALICE)
+
+    @classmethod
+    def tearDownClass(cls):
+        problems = cls.inst.cleanup()
+        cls.dns.stop()
+        assert not problems, problems
+
+    relay = SmtpOutTest.relay
+
+    def test_concurrency_and_rate(self):
+        s = Sink("127.0.0.16", self.port, slow=2.5)
+        try:
+            rcpts = [f"r{i}@lim.test" for i in range(4)]
+            self.relay(rcpts, b"Subject: limits\r\n\r\nfour of us\r\n")
+            self.assertTrue(s.wait_messages(4, 30), self.inst.log()[-3000:])
+            starts = sorted(m["at"] for m in s.messages())
+            gaps = [b - a for a, b in zip(starts, starts[1:])]
+            self.assertTrue(all(g >= 0.9 for g in gaps), gaps)
+            # Each takes 2.5 s and the rate lets one start a second:
+            # without the concurrency limit three would overlap.
+            self.assertEqual(s.most_active, 2)
+            self.assertEqual(sorted(r for m in s.messages()
+                                    for r in m["rcpt"]),
+                             [f"RCPT TO:<{r}>" for r in rcpts])
+        finally:
+            s.stop()
 
 
 if __name__ == "__main__":
