@@ -65,7 +65,7 @@ struct reply {
 };
 
 #define REPLY_INIT	{ 0, BUF_INIT, BUF_INIT }
-#define REPLY_TEXT_MAX	4096	/* what logs and bounces get of it */
+#define REPLY_TEXT_MAX	1024	/* what logs and bounces get of it */
 
 static struct session *idle;	/* kept for reuse, or NULL */
 static struct ev_timer *idle_timer;
@@ -173,6 +173,15 @@ io_failed(struct smtp_result *r, const struct smtp_conn *c,
 		    c->addr.host, c->addr.ip, stage);
 }
 
+/* put_printable - append untrusted text for logs and bounces: bytes
+ * other than printable ASCII become '?' (see Postfix printable()) */
+static void
+put_printable(struct buf *b, const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		buf_putc(b, p[i] >= 0x20 && p[i] < 0x7f ? p[i] : '?');
+}
+
 /* reply_free - release a reply's buffers */
 static void
 reply_free(struct reply *rp)
@@ -207,10 +216,10 @@ read_reply(struct smtp_conn *c, struct reply *rp, unsigned timeout_s)
 		}
 		if (rp->code == 0) {
 			rp->code = code;
-			buf_put(&rp->text, line.data, line.len);
+			put_printable(&rp->text, line.data, line.len);
 		} else if (line.len > 4 && rp->text.len < REPLY_TEXT_MAX) {
 			buf_putc(&rp->text, ' ');
-			buf_put(&rp->text, line.data + 4, line.len - 4);
+			put_printable(&rp->text, line.data + 4, line.len - 4);
 		}
 		if (n++ > 0)
 			buf_putc(&rp->lines, '\n');

@@ -524,8 +524,10 @@ class SmtpOutTest(unittest.TestCase):
 
     def test_5xx_bounces_to_sender(self):
         s = self.sink("127.0.0.8", replies={
+            # A control character in the reply: it must not reach the
+            # log or the bounce as it is.
             "RCPT": ["550 5.1.1 <nosuch@bad.test>: Recipient address "
-                     "rejected: User unknown"]})
+                     "rejected: User unknown\x1b[0m"]})
         self.relay("nosuch@bad.test", b"Subject: bad\r\n"
                    b"Message-ID: <bad5xx@test>\r\n\r\nx\r\n")
         raw = self.bounce(b"<bad5xx@test>")
@@ -534,7 +536,7 @@ class SmtpOutTest(unittest.TestCase):
         self.assertEqual(f["final-recipient"], "rfc822; nosuch@bad.test")
         self.assertIn("host mx.bad.test[127.0.0.8] said: 550 5.1.1 "
                       "<nosuch@bad.test>: Recipient address rejected: User "
-                      "unknown (in reply to RCPT TO command)",
+                      "unknown?[0m (in reply to RCPT TO command)",
                       f["diagnostic-code"].replace("\r\n ", " ")
                       .replace("\n ", " "))
         self.assertEqual(s.messages(), [])
