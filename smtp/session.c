@@ -33,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "mail/params.h"
@@ -68,6 +69,7 @@ struct reply {
 #define REPLY_TEXT_MAX	1024	/* what logs and bounces get of it */
 
 static struct session *idle;	/* kept for reuse, or NULL */
+static uint64_t deadline_ms;	/* of the delivery in hand */
 static struct ev_timer *idle_timer;
 static struct map *policy_map;
 
@@ -182,6 +184,53 @@ put_printable(struct buf *b, const uint8_t *p, size_t n)
 		buf_putc(b, p[i] >= 0x20 && p[i] < 0x7f ? p[i] : '?');
 }
 
+/* now_ms - monotonic milliseconds */
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* budget - a timeout in seconds, cut to what is left of the delivery's
+ * time: qmgr gives up on an agent after delivery_timeout, and a delivery
+ * that goes on after that could be made twice */
+static unsigned
+budget(uint64_t want_s)
+{
+	uint64_t now = now_ms(), left;
+
+	left = deadline_ms > now ? (deadline_ms - now + 999) / 1000 : 1;
+	return (unsigned)(want_s < left ? want_s : left);
+}
+
+/* conn_t, helo_t, cmd_t, data_t - the timeouts, within the budget */
+static unsigned
+conn_t(void)
+{
+	return budget(var_smtp_connect_timeout);
+}
+
+static unsigned
+helo_t(void)
+{
+	return budget(var_smtp_helo_timeout);
+}
+
+static unsigned
+cmd_t(void)
+{
+	return budget(var_smtp_command_timeout);
+}
+
+static unsigned
+data_t(void)
+{
+	return budget(var_smtp_data_timeout);
+}
+
 /* reply_free - release a reply's buffers */
 static void
 reply_free(struct reply *rp)
@@ -286,9 +335,9 @@ command(struct smtp_conn *c, struct reply *rp, unsigned timeout_s,
 static int
 helo(struct session *s, struct reply *rp, struct smtp_result *r)
 {
-	unsigned t = (unsigned)var_smtp_helo_timeout;
 
-	if (command(s->c, rp, t, "EHLO %s", var_smtp_helo_name) < 0) {
+	if (command(s->c, rp, helo_t(), "EHLO %s",
+	    var_smtp_helo_name) < 0) {
 		io_failed(r, s->c, "performing the EHLO handshake");
 		return -1;
 	}
@@ -298,7 +347,8 @@ helo(struct session *s, struct reply *rp, struct smtp_result *r)
 		return 0;
 	}
 	if (rp->code >= 500 && rp->code != 421) {
-		if (command(s->c, rp, t, "HELO %s", var_smtp_helo_name) < 0) {
+		if (command(s->c, rp, helo_t(), "HELO %s",
+		    var_smtp_helo_name) < 0) {
 			io_failed(r, s->c, "performing the HELO handshake");
 			return -1;
 		}
@@ -369,7 +419,7 @@ open_session(const struct smtp_addr *a, int level, bool no_tls,
 	if (n_tlsa > 0)
 		level = SMTP_TLS_VERIFY;
 	s = xcalloc(1, sizeof(*s));
-	s->c = conn_open(a, (unsigned)var_smtp_connect_timeout, why,
+	s->c = conn_open(a, conn_t(), why,
 	    sizeof(why));
 	if (s->c == NULL) {
 		smtp_result(r, IPC_ETEMP, "4.4.1", "%s", why);
@@ -377,7 +427,7 @@ open_session(const struct smtp_addr *a, int level, bool no_tls,
 		free(s);
 		return 0;
 	}
-	if (read_reply(s->c, &rp, (unsigned)var_smtp_helo_timeout) < 0) {
+	if (read_reply(s->c, &rp, helo_t()) < 0) {
 		io_failed(r, s->c, "receiving the initial server greeting");
 		goto out;
 	}
@@ -402,7 +452,7 @@ open_session(const struct smtp_addr *a, int level, bool no_tls,
 		    "not offered by host %s[%s]", a->host, a->ip);
 		goto out;
 	}
-	if (command(s->c, &rp, (unsigned)var_smtp_helo_timeout,
+	if (command(s->c, &rp, helo_t(),
 	    "STARTTLS") < 0) {
 		io_failed(r, s->c, "sending STARTTLS");
 		goto out;
@@ -422,7 +472,7 @@ open_session(const struct smtp_addr *a, int level, bool no_tls,
 	}
 	if (conn_starttls(s->c, smtp_tls_ctx, verify_name,
 	    level == SMTP_TLS_VERIFY, tlsa, (size_t)n_tlsa,
-	    (unsigned)var_smtp_helo_timeout, why, sizeof(why)) < 0) {
+	    helo_t(), why, sizeof(why)) < 0) {
 		msg_info("%s[%s]:%u: %s", a->host, a->ip, a->port, why);
 		smtp_result(r, IPC_ETEMP, "4.7.5", "TLS with %s[%s] failed: %s",
 		    a->host, a->ip, why);
@@ -480,7 +530,7 @@ reuse(const char *hop)
 		session_end(&s, true);
 		return NULL;
 	}
-	if (command(s->c, &rp, (unsigned)var_smtp_command_timeout,
+	if (command(s->c, &rp, cmd_t(),
 	    "RSET") < 0 || rp.code != 250) {
 		session_end(&s, rp.code != 0);
 		reply_free(&rp);
@@ -548,7 +598,6 @@ send_body(struct smtp_conn *c, const struct smtp_job *j,
     const struct buf *prepend, struct smtp_result *r)
 {
 	static uint8_t chunk[DATA_CHUNK];
-	unsigned t = (unsigned)var_smtp_data_timeout;
 	bool bol = true;	/* at the beginning of a line */
 	uint64_t off = 0;
 	uint8_t last = '\n';
@@ -580,7 +629,7 @@ send_body(struct smtp_conn *c, const struct smtp_job *j,
 		conn_put(c, chunk + from, (size_t)n - from);
 		last = chunk[n - 1];
 		off += (uint64_t)n;
-		if (conn_flush(c, t) < 0) {
+		if (conn_flush(c, data_t()) < 0) {
 			io_failed(r, c, "sending message body");
 			return -1;
 		}
@@ -588,7 +637,7 @@ send_body(struct smtp_conn *c, const struct smtp_job *j,
 	if (last != '\n')
 		conn_put(c, "\r\n", 2);
 	conn_put(c, ".\r\n", 3);
-	if (conn_flush(c, t) < 0) {
+	if (conn_flush(c, data_t()) < 0) {
 		io_failed(r, c, "sending message body");
 		return -1;
 	}
@@ -606,7 +655,6 @@ transaction(struct session *s, const struct smtp_job *j,
 	struct smtp_conn *c = s->c;
 	struct reply rp = REPLY_INIT;
 	char params[128] = "";
-	unsigned t = (unsigned)var_smtp_command_timeout;
 	bool pipe = (s->features & SMTP_EXT_PIPELINING) != 0;
 	bool eight = strcasecmp(j->body, "8BITMIME") == 0 ||
 	    strcasecmp(j->body, "BINARYMIME") == 0;
@@ -666,7 +714,7 @@ transaction(struct session *s, const struct smtp_job *j,
 		    " SMTPUTF8");
 	if (!pipe) {
 		/* One command at a time, each after the last one's answer. */
-		if (command(c, &rp, t, "MAIL FROM:<%s>%s", j->sender,
+		if (command(c, &rp, cmd_t(), "MAIL FROM:<%s>%s", j->sender,
 		    params) < 0) {
 			io_failed(r, c, "sending MAIL FROM");
 			goto out;
@@ -675,7 +723,8 @@ transaction(struct session *s, const struct smtp_job *j,
 			said(r, c, &rp, "MAIL FROM command");
 			goto reset;
 		}
-		if (command(c, &rp, t, "RCPT TO:<%s>", j->recipient) < 0) {
+		if (command(c, &rp, cmd_t(), "RCPT TO:<%s>",
+		    j->recipient) < 0) {
 			io_failed(r, c, "sending RCPT TO");
 			goto out;
 		}
@@ -683,7 +732,7 @@ transaction(struct session *s, const struct smtp_job *j,
 			said(r, c, &rp, "RCPT TO command");
 			goto reset;
 		}
-		if (command(c, &rp, t, "DATA") < 0) {
+		if (command(c, &rp, cmd_t(), "DATA") < 0) {
 			io_failed(r, c, "sending DATA");
 			goto out;
 		}
@@ -697,11 +746,11 @@ transaction(struct session *s, const struct smtp_job *j,
 		    "DATA\r\n", j->sender, params, j->recipient);
 		conn_put(c, cmd.data, cmd.len);
 		buf_free(&cmd);
-		if (conn_flush(c, t) < 0) {
+		if (conn_flush(c, cmd_t()) < 0) {
 			io_failed(r, c, "sending MAIL FROM");
 			goto out;
 		}
-		if (read_reply(c, &rp, t) < 0) {
+		if (read_reply(c, &rp, cmd_t()) < 0) {
 			io_failed(r, c, "receiving the MAIL FROM response");
 			goto out;
 		}
@@ -709,7 +758,7 @@ transaction(struct session *s, const struct smtp_job *j,
 			said(r, c, &rp, "MAIL FROM command");
 			failed = true;
 		}
-		if (read_reply(c, &rp, t) < 0) {
+		if (read_reply(c, &rp, cmd_t()) < 0) {
 			io_failed(r, c, "receiving the RCPT TO response");
 			goto out;
 		}
@@ -717,7 +766,7 @@ transaction(struct session *s, const struct smtp_job *j,
 			said(r, c, &rp, "RCPT TO command");
 			failed = true;
 		}
-		if (read_reply(c, &rp, t) < 0) {
+		if (read_reply(c, &rp, cmd_t()) < 0) {
 			io_failed(r, c, "receiving the DATA response");
 			goto out;
 		}
@@ -729,8 +778,8 @@ transaction(struct session *s, const struct smtp_job *j,
 				struct reply x = REPLY_INIT;
 
 				conn_put(c, ".\r\n", 3);
-				if (conn_flush(c, t) < 0 ||
-				    read_reply(c, &x, t) < 0)
+				if (conn_flush(c, cmd_t()) < 0 ||
+				    read_reply(c, &x, cmd_t()) < 0)
 					c->broken = true;
 				reply_free(&x);
 			}
@@ -743,7 +792,7 @@ transaction(struct session *s, const struct smtp_job *j,
 	}
 	if (send_body(c, j, NULL, r) < 0)
 		goto out;
-	if (read_reply(c, &rp, (unsigned)var_smtp_data_timeout) < 0) {
+	if (read_reply(c, &rp, data_t()) < 0) {
 		io_failed(r, c, "receiving the final DATA response");
 		goto out;
 	}
@@ -775,6 +824,9 @@ smtp_deliver(const struct smtp_job *j, struct smtp_result *r)
 
 	memset(r, 0, sizeof(*r));
 	snprintf(r->relay, sizeof(r->relay), "none");
+	/* Leave qmgr a few seconds to hear the answer. */
+	deadline_ms = now_ms() + (var_delivery_timeout > 10 ?
+	    var_delivery_timeout - 5 : var_delivery_timeout / 2 + 1) * 1000;
 	level = tls_level(j->nexthop, why, sizeof(why));
 	if (level < 0) {
 		smtp_result(r, IPC_ETEMP, "4.3.5", "%s", why);
@@ -787,7 +839,8 @@ smtp_deliver(const struct smtp_job *j, struct smtp_result *r)
 		addrs = xcalloc(var_smtp_mx_address_limit, sizeof(*addrs));
 		n = mx_resolve(j->nexthop, addrs, var_smtp_mx_address_limit,
 		    r);
-		for (size_t i = 0; i < n && s == NULL; i++) {
+		for (size_t i = 0; i < n && s == NULL &&
+		    (i == 0 || now_ms() < deadline_ms); i++) {
 			int rc = open_session(&addrs[i], level, false,
 			    addrs[i].host, &s, r);
 

@@ -8,6 +8,7 @@ import email
 import email.policy
 import hashlib
 import itertools
+import json
 import os
 import smtplib
 import socket
@@ -34,9 +35,10 @@ class Sink:
 
     def __init__(self, ip, port, ehlo=("PIPELINING", "SIZE 10240000",
                                        "8BITMIME", "SMTPUTF8"),
-                 tls=None, replies=None, slow=0):
+                 tls=None, replies=None, slow=0, mute=False):
         self.ehlo = list(ehlo) if ehlo is not None else None
         self.slow = slow        # seconds before answering the final dot
+        self.mute = mute        # never greet
         self.active = self.most_active = 0
         self.tls = tls
         self.replies = {k: list(v) for k, v in (replies or {}).items()}
@@ -74,6 +76,10 @@ class Sink:
         def send(line):
             conn["sock"].sendall(line.encode() + b"\r\n")
 
+        if self.mute:
+            while f.readline():
+                pass
+            return
         send("220 sink.test ESMTP")
         try:
             self.converse(conn, f, sess, send)
@@ -322,7 +328,7 @@ class SmtpOutTest(unittest.TestCase):
             "transport_maps = hash:$queue_directory/maps/transport\n"
             "smtp_tls_policy_maps = hash:$queue_directory/maps/tls_policy\n"
             "smtp_destination_concurrency_limit = 1\n"
-            "smtp_connect_timeout = 5s\nsmtp_helo_timeout = 10s\n"
+            "smtp_connect_timeout = 5s\nsmtp_helo_timeout = 3s\n"
             "smtp_command_timeout = 10s\nsmtp_data_timeout = 10s\n"
             "smtp_connection_reuse_time = 5s\n"
             f"smtp_tls_ca_file = {cafile}\n")
@@ -504,8 +510,23 @@ class SmtpOutTest(unittest.TestCase):
             r"verification failed: self.signed certificate\)", 15),
             self.inst.log()[-3000:])
         r = self.inst.cmd("queue", "list", "--json")
-        for e in __import__("json").loads(r.stdout):
+        for e in json.loads(r.stdout):
             self.inst.cmd("queue", "delete", e["queue_id"])
+
+    def test_silent_server_times_out(self):
+        s = self.sink("127.0.0.7", mute=True)
+        self.relay("quiet@tmp.test", b"Subject: hush\r\n\r\nx\r\n")
+        self.assertTrue(self.inst.wait_log(
+            r"to=<quiet@tmp\.test>, relay=mx\.tmp\.test\[127\.0\.0\.7\]:"
+            r"\d+, .*dsn=4\.4\.2, status=deferred \(conversation with "
+            r"mx\.tmp\.test\[127\.0\.0\.7\] timed out while receiving "
+            r"the initial server greeting\)", 15), self.inst.log()[-3000:])
+        self.assertEqual(s.messages(), [])
+        # Let it go: a later sink on this address must not get it.
+        r = self.inst.cmd("queue", "list", "--json")
+        for e in json.loads(r.stdout):
+            if "quiet@tmp.test" in json.dumps(e):
+                self.inst.cmd("queue", "delete", e["queue_id"])
 
     def test_4xx_deferred_then_delivered(self):
         s = self.sink("127.0.0.7", replies={
