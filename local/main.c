@@ -23,45 +23,38 @@
 static void
 on_msg(struct ipc_conn *c, struct ipc_msg *m, void *ctx)
 {
-	struct agent_request q;
 	struct local_job j = { 0 };
 	struct mstore_result r = { 0 };
 	size_t pklen = 0;
 
 	(void)ctx;
-	if (agent_request_get(c, m, &q) < 0)
+	if (agent_request_get(c, m, &j.req) < 0)
 		return;
 	if (ipc_get_str(m, "mailbox", IPC_REQUIRED, &j.mailbox) < 0 ||
 	    ipc_get_str(m, "extension", IPC_REQUIRED, &j.extension) < 0 ||
 	    ipc_get_u64(m, "quota", IPC_REQUIRED, &j.quota) < 0 ||
 	    ipc_get_bytes(m, "public_key", IPC_OPTIONAL, &j.pk, &pklen) < 0) {
-		msg_warn("%s: malformed request from qmgr", q.qid);
-		agent_answer(c, q.id, IPC_EPROTO, "4.3.0", "malformed request");
+		agent_malformed(c, &j.req);
 		return;
 	}
-	j.qid = q.qid;
-	j.sender = q.sender;
-	j.recipient = q.recipient;
-	j.fd = q.fd;
-	j.offset = q.offset;
-	j.length = q.length;
 	if (j.pk == NULL || pklen != 32) {
 		/* No key, no delivery: nothing is ever stored in the clear. */
 		msg_warn("%s: to=<%s>: the user has no public key (make the "
-		    "user with postern user add)", j.qid, j.recipient);
-		agent_answer(c, q.id, IPC_ETEMP, "4.3.0",
+		    "user with postern user add)", j.req.qid, j.req.recipient);
+		agent_answer(c, j.req.id, IPC_ETEMP, "4.3.0",
 		    "recipient has no key");
 		return;
 	}
 	if (local_deliver(&j, &r) == 0) {
 		msg_info("%s: to=<%s>, relay=local, status=sent (delivered to "
-		    "%s)", j.qid, j.recipient, r.text);
-		agent_answer(c, q.id, IPC_OK, "2.0.0", "delivered to mailbox");
+		    "%s)", j.req.qid, j.req.recipient, r.text);
+		agent_answer(c, j.req.id, IPC_OK, "2.0.0",
+		    "delivered to mailbox");
 	} else {
-		msg_info("%s: to=<%s>, relay=local, status=%s (%s %s)", j.qid,
-		    j.recipient, r.temporary ? "deferred" : "bounced", r.dsn,
-		    r.text);
-		agent_answer(c, q.id, r.temporary ? IPC_ETEMP : IPC_EFAIL,
+		msg_info("%s: to=<%s>, relay=local, status=%s (%s %s)",
+		    j.req.qid, j.req.recipient, r.temporary ? "deferred" :
+		    "bounced", r.dsn, r.text);
+		agent_answer(c, j.req.id, r.temporary ? IPC_ETEMP : IPC_EFAIL,
 		    r.dsn, r.text);
 	}
 }

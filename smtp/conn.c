@@ -25,9 +25,8 @@
 #include "util/log.h"
 #include "util/mem.h"
 
-/* now_ms - monotonic milliseconds */
-static uint64_t
-now_ms(void)
+uint64_t
+conn_now_ms(void)
 {
 	struct timespec ts;
 
@@ -42,7 +41,7 @@ wait_fd(int fd, short events, uint64_t deadline)
 	struct pollfd p = { .fd = fd, .events = events };
 
 	for (;;) {
-		uint64_t now = now_ms();
+		uint64_t now = conn_now_ms();
 		int n;
 
 		if (now >= deadline)
@@ -73,8 +72,8 @@ conn_open(const struct smtp_addr *a, unsigned timeout_s, char *why,
 	if (connect(fd, (const struct sockaddr *)&a->sa, a->salen) < 0) {
 		if (errno != EINPROGRESS)
 			err = errno;
-		else if (wait_fd(fd, POLLOUT, now_ms() + timeout_s * 1000) <
-		    0)
+		else if (wait_fd(fd, POLLOUT, conn_now_ms() +
+		    timeout_s * 1000) < 0)
 			err = ETIMEDOUT;
 		else if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
 			err = errno;
@@ -128,7 +127,7 @@ conn_put(struct smtp_conn *c, const void *p, size_t n)
 int
 conn_flush(struct smtp_conn *c, unsigned timeout_s)
 {
-	uint64_t deadline = now_ms() + timeout_s * 1000;
+	uint64_t deadline = conn_now_ms() + timeout_s * 1000;
 	size_t done = 0;
 
 	if (c->broken)
@@ -202,7 +201,7 @@ int
 conn_line(struct smtp_conn *c, struct buf *line, size_t max,
     unsigned timeout_s)
 {
-	uint64_t deadline = now_ms() + timeout_s * 1000;
+	uint64_t deadline = conn_now_ms() + timeout_s * 1000;
 	uint8_t *nl;
 
 	if (c->broken)
@@ -231,7 +230,7 @@ conn_starttls(struct smtp_conn *c, SSL_CTX *ctx, const char *name,
     bool verify, const struct smtp_tlsa *tlsa, size_t n_tlsa,
     unsigned timeout_s, char *why, size_t size)
 {
-	uint64_t deadline = now_ms() + timeout_s * 1000;
+	uint64_t deadline = conn_now_ms() + timeout_s * 1000;
 	unsigned char tmp[16];
 	bool is_ip = inet_pton(AF_INET, name, tmp) == 1 ||
 	    inet_pton(AF_INET6, name, tmp) == 1;

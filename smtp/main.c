@@ -56,34 +56,26 @@ delay_s(uint64_t arrival_us)
 static void
 on_msg(struct ipc_conn *c, struct ipc_msg *m, void *ctx)
 {
-	struct agent_request q;
 	struct smtp_job j = { 0 };
 	struct smtp_result r;
 
 	(void)ctx;
-	if (agent_request_get(c, m, &q) < 0)
+	if (agent_request_get(c, m, &j.req) < 0)
 		return;
 	j.body = "7BIT";
 	if (ipc_get_str(m, "nexthop", IPC_REQUIRED, &j.nexthop) < 0 ||
 	    ipc_get_str(m, "body", IPC_OPTIONAL, &j.body) < 0 ||
 	    ipc_get_bool(m, "smtputf8", IPC_OPTIONAL, &j.smtputf8) < 0 ||
 	    ipc_get_u64(m, "arrival", IPC_OPTIONAL, &j.arrival_us) < 0) {
-		msg_warn("%s: malformed request from qmgr", q.qid);
-		agent_answer(c, q.id, IPC_EPROTO, "4.3.0", "malformed request");
+		agent_malformed(c, &j.req);
 		return;
 	}
-	j.qid = q.qid;
-	j.sender = q.sender;
-	j.recipient = q.recipient;
-	j.fd = q.fd;
-	j.offset = q.offset;
-	j.length = q.length;
 	smtp_deliver(&j, &r);
 	msg_info("%s: to=<%s>, relay=%s, delay=%.2f, dsn=%s, status=%s (%s)",
-	    j.qid, j.recipient, r.relay, delay_s(j.arrival_us), r.dsn,
+	    j.req.qid, j.req.recipient, r.relay, delay_s(j.arrival_us), r.dsn,
 	    r.status == IPC_OK ? "sent" : r.status == IPC_EFAIL ? "bounced" :
 	    "deferred", r.text);
-	agent_answer(c, q.id, (uint64_t)r.status, r.dsn, r.text);
+	agent_answer(c, j.req.id, (uint64_t)r.status, r.dsn, r.text);
 }
 
 /* on_accept - qmgr connected */

@@ -33,7 +33,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "mail/params.h"
@@ -184,23 +183,13 @@ put_printable(struct buf *b, const uint8_t *p, size_t n)
 		buf_putc(b, p[i] >= 0x20 && p[i] < 0x7f ? p[i] : '?');
 }
 
-/* now_ms - monotonic milliseconds */
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /* budget - a timeout in seconds, cut to what is left of the delivery's
  * time: qmgr gives up on an agent after delivery_timeout, and a delivery
  * that goes on after that could be made twice */
 static unsigned
 budget(uint64_t want_s)
 {
-	uint64_t now = now_ms(), left;
+	uint64_t now = conn_now_ms(), left;
 
 	left = deadline_ms > now ? (deadline_ms - now + 999) / 1000 : 1;
 	return (unsigned)(want_s < left ? want_s : left);
@@ -564,27 +553,37 @@ is_ascii(const char *s)
 	return true;
 }
 
+/* msg_read - the message's bytes from off into chunk (DATA_CHUNK):
+ * the count, 0 at its end, -1 when the file fails or is short */
+static ssize_t
+msg_read(const struct smtp_job *j, uint64_t off, uint8_t *chunk)
+{
+	size_t want;
+	ssize_t n;
+
+	if (off >= j->req.length)
+		return 0;
+	want = j->req.length - off < DATA_CHUNK ?
+	    (size_t)(j->req.length - off) : DATA_CHUNK;
+	n = pread(j->req.fd, chunk, want, (off_t)(j->req.offset + off));
+	return n > 0 ? n : -1;
+}
+
 /* has_8bit - a byte above 127 in the message; -1 on a read error */
 static int
 has_8bit(const struct smtp_job *j)
 {
 	static uint8_t chunk[DATA_CHUNK];
 	uint64_t off = 0;
+	ssize_t n;
 
-	while (off < j->length) {
-		size_t want = j->length - off < sizeof(chunk) ?
-		    (size_t)(j->length - off) : sizeof(chunk);
-		ssize_t n = pread(j->fd, chunk, want, (off_t)(j->offset +
-		    off));
-
-		if (n <= 0)
-			return -1;
+	while ((n = msg_read(j, off, chunk)) > 0) {
 		for (ssize_t i = 0; i < n; i++)
 			if (chunk[i] > 127)
 				return 1;
 		off += (uint64_t)n;
 	}
-	return 0;
+	return n < 0 ? -1 : 0;
 }
 
 /*
@@ -604,18 +603,14 @@ send_body(struct smtp_conn *c, const struct smtp_job *j,
 
 	if (prepend != NULL && prepend->len > 0)
 		conn_put(c, prepend->data, prepend->len);
-	while (off < j->length) {
-		size_t want = j->length - off < sizeof(chunk) ?
-		    (size_t)(j->length - off) : sizeof(chunk);
-		ssize_t n = pread(j->fd, chunk, want, (off_t)(j->offset +
-		    off));
+	while (off < j->req.length) {
+		ssize_t n = msg_read(j, off, chunk);
 		size_t from = 0;
 
-		if (n <= 0) {
+		if (n < 0) {
 			c->broken = true;	/* the transaction is torn */
 			smtp_result(r, IPC_ETEMP, "4.3.0", "cannot read the "
-			    "queue file: %s", n < 0 ? strerror(errno) :
-			    "short");
+			    "queue file");
 			return -1;
 		}
 		for (size_t i = 0; i < (size_t)n; i++) {
@@ -687,7 +682,7 @@ transaction(struct session *s, const struct smtp_job *j,
 		return 0;
 	}
 	if (j->smtputf8 && (s->features & SMTP_EXT_SMTPUTF8) == 0 &&
-	    (!is_ascii(j->sender) || !is_ascii(j->recipient))) {
+	    (!is_ascii(j->req.sender) || !is_ascii(j->req.recipient))) {
 		smtp_result(r, IPC_EFAIL, "5.6.7", "host %s[%s] does not "
 		    "announce SMTPUTF8, and the message needs it (UTF-8 "
 		    "address)",
@@ -695,16 +690,16 @@ transaction(struct session *s, const struct smtp_job *j,
 		return 0;
 	}
 	if ((s->features & SMTP_EXT_SIZE) != 0) {
-		if (s->size_max > 0 && j->length > s->size_max) {
+		if (s->size_max > 0 && j->req.length > s->size_max) {
 			smtp_result(r, IPC_EFAIL, "5.3.4", "message size %llu "
 			    "exceeds the size limit %llu of host %s[%s]",
-			    (unsigned long long)j->length,
+			    (unsigned long long)j->req.length,
 			    (unsigned long long)s->size_max, c->addr.host,
 			    c->addr.ip);
 			return 0;
 		}
 		plen += (size_t)snprintf(params + plen, sizeof(params) - plen,
-		    " SIZE=%llu", (unsigned long long)j->length);
+		    " SIZE=%llu", (unsigned long long)j->req.length);
 	}
 	if (eight)
 		plen += (size_t)snprintf(params + plen, sizeof(params) - plen,
@@ -714,7 +709,7 @@ transaction(struct session *s, const struct smtp_job *j,
 		    " SMTPUTF8");
 	if (!pipe) {
 		/* One command at a time, each after the last one's answer. */
-		if (command(c, &rp, cmd_t(), "MAIL FROM:<%s>%s", j->sender,
+		if (command(c, &rp, cmd_t(), "MAIL FROM:<%s>%s", j->req.sender,
 		    params) < 0) {
 			io_failed(r, c, "sending MAIL FROM");
 			goto out;
@@ -724,7 +719,7 @@ transaction(struct session *s, const struct smtp_job *j,
 			goto reset;
 		}
 		if (command(c, &rp, cmd_t(), "RCPT TO:<%s>",
-		    j->recipient) < 0) {
+		    j->req.recipient) < 0) {
 			io_failed(r, c, "sending RCPT TO");
 			goto out;
 		}
@@ -743,7 +738,7 @@ transaction(struct session *s, const struct smtp_job *j,
 		/* RFC 2920 3.1: MAIL, RCPT and DATA in one go, DATA last;
 		 * then the three answers in order. */
 		buf_printf(&cmd, "MAIL FROM:<%s>%s\r\nRCPT TO:<%s>\r\n"
-		    "DATA\r\n", j->sender, params, j->recipient);
+		    "DATA\r\n", j->req.sender, params, j->req.recipient);
 		conn_put(c, cmd.data, cmd.len);
 		buf_free(&cmd);
 		if (conn_flush(c, cmd_t()) < 0) {
@@ -825,7 +820,7 @@ smtp_deliver(const struct smtp_job *j, struct smtp_result *r)
 	memset(r, 0, sizeof(*r));
 	snprintf(r->relay, sizeof(r->relay), "none");
 	/* Leave qmgr a few seconds to hear the answer. */
-	deadline_ms = now_ms() + (var_delivery_timeout > 10 ?
+	deadline_ms = conn_now_ms() + (var_delivery_timeout > 10 ?
 	    var_delivery_timeout - 5 : var_delivery_timeout / 2 + 1) * 1000;
 	level = tls_level(j->nexthop, why, sizeof(why));
 	if (level < 0) {
@@ -840,7 +835,7 @@ smtp_deliver(const struct smtp_job *j, struct smtp_result *r)
 		n = mx_resolve(j->nexthop, addrs, var_smtp_mx_address_limit,
 		    r);
 		for (size_t i = 0; i < n && s == NULL &&
-		    (i == 0 || now_ms() < deadline_ms); i++) {
+		    (i == 0 || conn_now_ms() < deadline_ms); i++) {
 			int rc = open_session(&addrs[i], level, false,
 			    addrs[i].host, &s, r);
 

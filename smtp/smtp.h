@@ -17,21 +17,18 @@
 
 #include <openssl/ssl.h>
 
+#include "mail/agent.h"
 #include "util/buf.h"
 
 #define SMTP_HOST_MAX	256
 
 /* One recipient of one message, as qmgr asked (proto_local.h). */
 struct smtp_job {
-	const char *qid;
-	const char *sender;	/* "" for <> */
-	const char *recipient;
+	struct agent_request req;	/* qid, sender, recipient, the file */
 	const char *nexthop;	/* domain, host, [host], [host]:port */
 	const char *body;	/* "7BIT", "8BITMIME", "BINARYMIME" */
 	bool smtputf8;
 	uint64_t arrival_us;
-	int fd;			/* the queue file, read-only */
-	uint64_t offset, length;
 };
 
 /* The outcome, for qmgr and the log line. */
@@ -107,6 +104,8 @@ struct smtp_conn {
 	const char *error;	/* why the last call failed */
 };
 
+/* conn_now_ms - monotonic milliseconds, for deadlines. */
+uint64_t conn_now_ms(void);
 /* conn_open - TCP connection to a within timeout_s; NULL with *why. */
 struct smtp_conn *conn_open(const struct smtp_addr *a, unsigned timeout_s,
     char *why, size_t size);

@@ -46,3 +46,10 @@ agent_request_get(struct ipc_conn *c, const struct ipc_msg *m,
 	}
 	return 0;
 }
+
+void
+agent_malformed(struct ipc_conn *c, const struct agent_request *req)
+{
+	msg_warn("%s: malformed request from qmgr", req->qid);
+	agent_answer(c, req->id, IPC_EPROTO, "4.3.0", "malformed request");
+}

@@ -27,6 +27,9 @@ struct agent_request {
  */
 int agent_request_get(struct ipc_conn *c, const struct ipc_msg *m,
     struct agent_request *req) __attribute__((warn_unused_result));
+/* agent_malformed - a transport's own attributes of req are missing or
+ * wrong: warn and answer IPC_EPROTO. */
+void agent_malformed(struct ipc_conn *c, const struct agent_request *req);
 /* agent_answer - the REPLY to request id: status (IPC_OK, IPC_ETEMP,
  * IPC_EFAIL, IPC_EPROTO), dsn and text for qmgr and the bounce. */
 void agent_answer(struct ipc_conn *c, uint64_t id, uint64_t status,

@@ -215,14 +215,20 @@ class AdResolver:
 
     def __init__(self, records, secure):
         import dns.message  # python3-dnspython, Debian's interpreter
-        self.records = {(n.lower().rstrip("."), t.upper()): v
-                        for (n, t), v in records.items()}
-        self.secure = {n.lower() for n in secure}
+        self.records, self.secure = {}, set()
+        for key, rdata in records.items():
+            self.add(key, rdata, key[0] in secure)
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.sock.bind(("127.0.0.1", 0))
         self.port = self.sock.getsockname()[1]
         self.thread = threading.Thread(target=self.serve, daemon=True)
         self.thread.start()
+
+    def add(self, key, rdata, secure):
+        name = key[0].lower().rstrip(".")
+        self.records[(name, key[1].upper())] = rdata
+        if secure:
+            self.secure.add(name)
 
     def answer(self, wire):
         import dns.flags
@@ -287,7 +293,59 @@ def dsn_fields(raw):
     return fields
 
 
-class SmtpOutTest(unittest.TestCase):
+class OutTest(unittest.TestCase):
+    """What the classes below share: one instance (cls.inst) with the
+    smtp-out service and the local user ALICE, a resolver (cls.dns),
+    sinks on cls.port that each test stops, and relay()."""
+
+    @classmethod
+    def start_instance(cls, conf, prepare=None):
+        cls.inst = MailInstance(
+            f"dns_resolvers = {cls.dns.resolvers}\nsmtp_port = {cls.port}\n"
+            + conf)
+        cls.inst.append("master.conf", "smtp-out unix smtp-out - - - smtp "
+                        "-o client_limit=1\n")
+        if prepare is not None:
+            prepare(cls.inst)
+        cls.inst.start()
+        cls.inst.add_user(ALICE)
+        cls.tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        cls.tls.load_cert_chain(os.path.join(cls.inst.dir, "tls/cert.pem"),
+                                os.path.join(cls.inst.dir, "tls/key.pem"))
+
+    @classmethod
+    def tearDownClass(cls):
+        if os.environ.get("SMTP_OUT_LOG"):
+            print(cls.inst.log())
+        problems = cls.inst.cleanup()
+        cls.dns.stop()
+        assert not problems, problems
+
+    def setUp(self):
+        self.sinks = []
+
+    def tearDown(self):
+        for s in self.sinks:
+            s.stop()
+
+    def sink(self, ip, port=None, **kw):
+        s = Sink(ip, port or self.port, **kw)
+        self.sinks.append(s)
+        return s
+
+    def relay(self, target, body, sender=ALICE, **kw):
+        """Send body to the remote address target (or list of them),
+        through an alias of example.test (plain smtpd relays to nobody
+        else)."""
+        alias = f"out{next(ALIASES)}@example.test"
+        targets = [target] if isinstance(target, str) else target
+        r = self.inst.cmd("alias", "add", alias, *targets)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with smtplib.SMTP("127.0.0.1", self.inst.smtp_port, timeout=30) as s:
+            s.sendmail(sender, [alias], body, **kw)
+
+
+class SmtpOutTest(OutTest):
     @classmethod
     def setUpClass(cls):
         cls.port = free_port()
@@ -322,62 +380,28 @@ class SmtpOutTest(unittest.TestCase):
         ])
         cls.cadir = tempfile.mkdtemp(prefix="postern-ca-")
         cafile, cls.verified_tls = make_ca(cls.cadir)
-        cls.inst = MailInstance(
-            f"dns_resolvers = {cls.dns.resolvers}\n"
-            f"smtp_port = {cls.port}\n"
+
+        def maps(inst):
+            for args in (("transport_maps", "route.test",
+                          f"smtp:[127.0.0.2]:{cls.alt_port}"),
+                         ("smtp_tls_policy_maps", "enc.test", "encrypt"),
+                         ("smtp_tls_policy_maps", "ver.test", "verify"),
+                         ("smtp_tls_policy_maps", "badver.test", "verify")):
+                r = inst.cmd("map", "add", *args)
+                assert r.returncode == 0, r.stderr
+        cls.start_instance(
             "transport_maps = hash:$queue_directory/maps/transport\n"
             "smtp_tls_policy_maps = hash:$queue_directory/maps/tls_policy\n"
             "smtp_destination_concurrency_limit = 1\n"
             "smtp_connect_timeout = 5s\nsmtp_helo_timeout = 3s\n"
             "smtp_command_timeout = 10s\nsmtp_data_timeout = 10s\n"
             "smtp_connection_reuse_time = 5s\n"
-            f"smtp_tls_ca_file = {cafile}\n")
-        cls.inst.append("master.conf", "smtp-out unix smtp-out - - - smtp "
-                        "-o client_limit=1\n")
-        for args in (("transport_maps", "route.test",
-                      f"smtp:[127.0.0.2]:{cls.alt_port}"),
-                     ("smtp_tls_policy_maps", "enc.test", "encrypt"),
-                     ("smtp_tls_policy_maps", "ver.test", "verify"),
-                     ("smtp_tls_policy_maps", "badver.test", "verify")):
-            r = cls.inst.cmd("map", "add", *args)
-            assert r.returncode == 0, r.stderr
-        cls.inst.start()
-        cls.inst.add_user(ALICE)
-        cls.tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        cls.tls.load_cert_chain(os.path.join(cls.inst.dir, "tls/cert.pem"),
-                                os.path.join(cls.inst.dir, "tls/key.pem"))
+            f"smtp_tls_ca_file = {cafile}\n", maps)
 
     @classmethod
     def tearDownClass(cls):
-        if os.environ.get("SMTP_OUT_LOG"):
-            print(cls.inst.log())
-        problems = cls.inst.cleanup()
-        cls.dns.stop()
         shutil.rmtree(cls.cadir, ignore_errors=True)
-        assert not problems, problems
-
-    def setUp(self):
-        self.sinks = []
-
-    def tearDown(self):
-        for s in self.sinks:
-            s.stop()
-
-    def sink(self, ip, port=None, **kw):
-        s = Sink(ip, port or self.port, **kw)
-        self.sinks.append(s)
-        return s
-
-    def relay(self, target, body, sender=ALICE, **kw):
-        """Send body to the remote address target (or list of them),
-        through an alias of example.test (plain smtpd relays to nobody
-        else)."""
-        alias = f"out{next(ALIASES)}@example.test"
-        targets = [target] if isinstance(target, str) else target
-        r = self.inst.cmd("alias", "add", alias, *targets)
-        self.assertEqual(r.returncode, 0, r.stderr)
-        with smtplib.SMTP("127.0.0.1", self.inst.smtp_port, timeout=30) as s:
-            s.sendmail(sender, [alias], body, **kw)
+        super().tearDownClass()
 
     def bounce(self, marker):
         raw = self.inst.wait_message(ALICE, marker, timeout=20)
@@ -744,7 +768,7 @@ class TwoInstanceTest(unittest.TestCase):
                       .replace("\n ", " "))
 
 
-class DaneTest(unittest.TestCase):
+class DaneTest(OutTest):
     """DANE (RFC 7672) with smtp_dns_support_level = dnssec: validated
     TLSA records authenticate the MX host's certificate; a mismatch
     defers; records without the resolver's AD bit are not used."""
@@ -752,54 +776,28 @@ class DaneTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.port = free_port()
-        cls.inst = MailInstance()
+        cls.dns = AdResolver({}, [])
+        cls.start_instance("smtp_dns_support_level = dnssec\n"
+                           "smtp_connect_timeout = 5s\n")
+        # The sinks show the instance's own certificate.
         cert = os.path.join(cls.inst.dir, "tls/cert.pem")
         good = f"3 1 1 {spki_sha256(cert)}"
         bad = "3 1 1 " + "00" * 32
-        records, secure = {}, []
-        for dom, ip, tlsa, ad in (("dane.test", "127.0.0.13", good, True),
-                                  ("badtlsa.test", "127.0.0.14", bad, True),
-                                  ("insecure.test", "127.0.0.15", bad,
-                                   False)):
+        # domain, MX host address, TLSA, MX answer validated, TLSA
+        # answer validated
+        for dom, ip, tlsa, mx_ad, tlsa_ad in (
+                ("dane.test", "127.0.0.13", good, True, True),
+                ("badtlsa.test", "127.0.0.14", bad, True, True),
+                ("insecure.test", "127.0.0.15", bad, True, False),
+                ("insecuremx.test", "127.0.0.17", bad, False, True)):
             mx = "mx." + dom
-            records[(dom, "MX")] = [f"10 {mx}."]
-            records[(mx, "A")] = [ip]
-            records[(f"_{cls.port}._tcp.{mx}", "TLSA")] = [tlsa]
-            if ad:
-                secure += [dom, mx, f"_{cls.port}._tcp.{mx}"]
-        cls.dns = AdResolver(records, secure)
-        cls.inst.append("postern.conf",
-                        f"dns_resolvers = {cls.dns.resolvers}\n"
-                        f"smtp_port = {cls.port}\n"
-                        "smtp_dns_support_level = dnssec\n"
-                        "smtp_connect_timeout = 5s\n")
-        cls.inst.append("master.conf", "smtp-out unix smtp-out - - - smtp "
-                        "-o client_limit=1\n")
-        cls.inst.start()
-        cls.inst.add_user(ALICE)
-        cls.tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        cls.tls.load_cert_chain(cert, os.path.join(cls.inst.dir,
-                                                   "tls/key.pem"))
-
-    @classmethod
-    def tearDownClass(cls):
-        problems = cls.inst.cleanup()
-        cls.dns.stop()
-        assert not problems, problems
-
-    def setUp(self):
-        self.sinks = []
-
-    def tearDown(self):
-        for s in self.sinks:
-            s.stop()
+            cls.dns.add((dom, "MX"), [f"10 {mx}."], mx_ad)
+            cls.dns.add((mx, "A"), [ip], True)
+            cls.dns.add((f"_{cls.port}._tcp.{mx}", "TLSA"), [tlsa],
+                        tlsa_ad)
 
     def sink(self, ip):
-        s = Sink(ip, self.port, tls=self.tls)
-        self.sinks.append(s)
-        return s
-
-    relay = SmtpOutTest.relay
+        return super().sink(ip, tls=self.tls)
 
     def test_tlsa_match_delivers(self):
         s = self.sink("127.0.0.13")
@@ -820,6 +818,16 @@ class DaneTest(unittest.TestCase):
             self.inst.log()[-3000:])
         self.assertEqual(s.messages(), [])
 
+    def test_tlsa_of_an_unvalidated_mx_host_is_not_used(self):
+        # RFC 7672 2.2.1: an MX host name from an insecure answer could
+        # be anyone's; its TLSA records prove nothing.
+        s = self.sink("127.0.0.17")
+        self.relay("x@insecuremx.test", b"Subject: mx\r\n\r\nok\r\n")
+        self.assertTrue(s.wait_messages(1), self.inst.log()[-3000:])
+        self.assertTrue(self.inst.wait_log(
+            r"Untrusted TLS connection established to "
+            r"mx\.insecuremx\.test"))
+
     def test_tlsa_without_ad_bit_is_not_used(self):
         s = self.sink("127.0.0.15")
         self.relay("x@insecure.test", b"Subject: insecure\r\n\r\nok\r\n")
@@ -828,7 +836,7 @@ class DaneTest(unittest.TestCase):
             r"Untrusted TLS connection established to mx\.insecure\.test"))
 
 
-class DestinationLimitsTest(unittest.TestCase):
+class DestinationLimitsTest(OutTest):
     """qmgr's per-next-hop limits: smtp_destination_concurrency_limit
     deliveries at once, started smtp_destination_rate_delay apart."""
 
@@ -837,40 +845,23 @@ class DestinationLimitsTest(unittest.TestCase):
         cls.port = free_port()
         cls.dns = DnsServer([("mx", "lim.test", "mx.lim.test", 10),
                              ("a", "mx.lim.test", "127.0.0.16")])
-        cls.inst = MailInstance(
-            f"dns_resolvers = {cls.dns.resolvers}\nsmtp_port = {cls.port}\n"
-            "smtp_destination_concurrency_limit = 2\n"
-            "smtp_destination_rate_delay = 1s\n")
-        cls.inst.append("master.conf", "smtp-out unix smtp-out - - - smtp "
-                        "-o client_limit=1\n")
-        cls.inst.start()
-        cls.inst.add_user(ALICE)
-
-    @classmethod
-    def tearDownClass(cls):
-        problems = cls.inst.cleanup()
-        cls.dns.stop()
-        assert not problems, problems
-
-    relay = SmtpOutTest.relay
+        cls.start_instance("smtp_destination_concurrency_limit = 2\n"
+                           "smtp_destination_rate_delay = 1s\n")
 
     def test_concurrency_and_rate(self):
-        s = Sink("127.0.0.16", self.port, slow=2.5)
-        try:
-            rcpts = [f"r{i}@lim.test" for i in range(4)]
-            self.relay(rcpts, b"Subject: limits\r\n\r\nfour of us\r\n")
-            self.assertTrue(s.wait_messages(4, 30), self.inst.log()[-3000:])
-            starts = sorted(m["at"] for m in s.messages())
-            gaps = [b - a for a, b in zip(starts, starts[1:])]
-            self.assertTrue(all(g >= 0.9 for g in gaps), gaps)
-            # Each takes 2.5 s and the rate lets one start a second:
-            # without the concurrency limit three would overlap.
-            self.assertEqual(s.most_active, 2)
-            self.assertEqual(sorted(r for m in s.messages()
-                                    for r in m["rcpt"]),
-                             [f"RCPT TO:<{r}>" for r in rcpts])
-        finally:
-            s.stop()
+        s = self.sink("127.0.0.16", slow=2.5)
+        rcpts = [f"r{i}@lim.test" for i in range(4)]
+        self.relay(rcpts, b"Subject: limits\r\n\r\nfour of us\r\n")
+        self.assertTrue(s.wait_messages(4, 30), self.inst.log()[-3000:])
+        starts = sorted(m["at"] for m in s.messages())
+        gaps = [b - a for a, b in zip(starts, starts[1:])]
+        self.assertTrue(all(g >= 0.9 for g in gaps), gaps)
+        # Each takes 2.5 s and the rate lets one start a second:
+        # without the concurrency limit three would overlap.
+        self.assertEqual(s.most_active, 2)
+        self.assertEqual(sorted(r for m in s.messages()
+                                for r in m["rcpt"]),
+                         [f"RCPT TO:<{r}>" for r in rcpts])
 
 
 if __name__ == "__main__":
