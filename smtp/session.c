@@ -72,25 +72,13 @@ static uint64_t deadline_ms;	/* of the delivery in hand */
 static struct ev_timer *idle_timer;
 static struct map *policy_map;
 
-int
-smtp_tls_level_parse(const char *s)
-{
-	static const char *const names[] = { "none", "may", "encrypt",
-	    "verify" };
-
-	for (int i = 0; i < 4; i++)
-		if (strcasecmp(s, names[i]) == 0)
-			return i;
-	return -1;
-}
-
 void
 smtp_policy_open(void)
 {
 	const char *why;
 	char *spec;
 
-	if (smtp_tls_level_parse(var_smtp_tls_security_level) < 0)
+	if (params_smtp_tls_level(var_smtp_tls_security_level) < 0)
 		msg_fatal("smtp_tls_security_level = %s: not none, may, "
 		    "encrypt or verify", var_smtp_tls_security_level);
 	if (var_smtp_tls_policy_maps[0] == '\0')
@@ -129,7 +117,7 @@ tls_level(const char *nexthop, char *why, size_t size)
 		buf_free(&v);
 		return -1;
 	}
-	level = smtp_tls_level_parse(found > 0 ? buf_cstr(&v) :
+	level = params_smtp_tls_level(found > 0 ? buf_cstr(&v) :
 	    var_smtp_tls_security_level);
 	if (level < 0)
 		snprintf(why, size, "smtp_tls_policy_maps: %s: unknown level "

@@ -59,7 +59,8 @@ struct smtp_tlsa {
 	uint8_t data[SMTP_TLSA_DATA_MAX];
 };
 
-/* TLS levels (smtp_tls_security_level, smtp_tls_policy_maps). */
+/* TLS levels (smtp_tls_security_level, smtp_tls_policy_maps), as
+ * params_smtp_tls_level numbers them. */
 enum smtp_tls_level {
 	SMTP_TLS_NONE,
 	SMTP_TLS_MAY,
@@ -138,8 +139,6 @@ void smtp_result(struct smtp_result *r, int status, const char *dsn,
 void smtp_deliver(const struct smtp_job *j, struct smtp_result *r);
 /* smtp_idle_close - QUIT the connection kept for reuse, if any. */
 void smtp_idle_close(void);
-/* smtp_tls_level_parse - "none" ... "verify", or -1. */
-int smtp_tls_level_parse(const char *s);
 /* smtp_policy_open - open smtp_tls_policy_maps (after the jail). */
 void smtp_policy_open(void);
 

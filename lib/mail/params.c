@@ -6,6 +6,8 @@
  *	line that postern.conf(5) and `postern config -d` show.  The man
  *	page is checked against this table by the test suite.
  */
+#include <strings.h>
+
 #include "paths.h"
 #include "mail/params.h"
 #include "util/daemon.h"
@@ -479,6 +481,18 @@ params_tls_server_ctx(bool starttls, bool wrapper)
 	msg_warn("TLS: %s (tls_cert_file=%s, tls_key_file=%s); STARTTLS is "
 	    "not offered", why, var_tls_cert_file, var_tls_key_file);
 	return NULL;
+}
+
+int
+params_smtp_tls_level(const char *word)
+{
+	static const char *const names[] = { "none", "may", "encrypt",
+	    "verify" };
+
+	for (int i = 0; i < 4; i++)
+		if (strcasecmp(word, names[i]) == 0)
+			return i;
+	return -1;
 }
 
 void

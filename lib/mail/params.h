@@ -130,6 +130,13 @@ void params_tls_server(struct tls_settings *ts);
  */
 SSL_CTX *params_tls_server_ctx(bool starttls, bool wrapper);
 
+/*
+ * params_smtp_tls_level - a level word of smtp_tls_security_level or
+ * smtp_tls_policy_maps: 0 none, 1 may, 2 encrypt, 3 verify (case
+ * ignored); -1 for anything else.
+ */
+int params_smtp_tls_level(const char *word);
+
 /* params_register - register daemon_params and mail_params. */
 void params_register(void);
 

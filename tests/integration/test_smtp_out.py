@@ -656,6 +656,25 @@ class SmtpOutTest(OutTest):
                          ["EHLO", "MAIL", "RCPT", "DATA", "RSET", "MAIL",
                           "RCPT", "DATA"])
 
+    def test_check_reads_the_routing_tables(self):
+        r = self.inst.cmd("check")
+        self.assertNotIn("transport_maps", r.stderr)
+        self.assertNotIn("smtp_tls", r.stderr)
+        for args in (("smtp_tls_policy_maps", "odd.test", "sometimes"),
+                     ("transport_maps", "odd.test", "lmtp:[127.0.0.1]")):
+            self.assertEqual(self.inst.cmd("map", "add", *args).returncode,
+                             0)
+        try:
+            r = self.inst.cmd("check")
+            self.assertEqual(r.returncode, 1)
+            self.assertIn('smtp_tls_policy_maps: odd.test: "sometimes" is '
+                          'not none, may, encrypt or verify', r.stderr)
+            self.assertIn('transport_maps: odd.test: "lmtp:[127.0.0.1]" is '
+                          'not smtp:nexthop', r.stderr)
+        finally:
+            for t in ("smtp_tls_policy_maps", "transport_maps"):
+                self.inst.cmd("map", "del", t, "odd.test")
+
     def test_helo_when_ehlo_refused(self):
         s = self.sink("127.0.0.10", ehlo=None)
         self.relay("h@reuse.test", b"Subject: helo\r\n\r\nold\r\n")
