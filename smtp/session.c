@@ -740,6 +740,8 @@ transaction(struct session *s, const struct smtp_job *j,
 		if (rp.code / 100 != 2) {
 			said(r, c, &rp, "MAIL FROM command");
 			failed = true;
+			if (rp.code == 421)
+				goto reset;	/* it is closing */
 		}
 		if (read_reply(c, &rp, cmd_t()) < 0) {
 			io_failed(r, c, "receiving the RCPT TO response");
@@ -749,6 +751,8 @@ transaction(struct session *s, const struct smtp_job *j,
 			said(r, c, &rp, "RCPT TO command");
 			failed = true;
 		}
+		if (rp.code == 421)
+			goto reset;
 		if (read_reply(c, &rp, cmd_t()) < 0) {
 			io_failed(r, c, "receiving the DATA response");
 			goto out;
@@ -817,8 +821,6 @@ smtp_deliver(const struct smtp_job *j, struct smtp_result *r)
 	}
 	s = reuse(j->nexthop);
 	if (s == NULL) {
-		bool hard = false;
-
 		addrs = xcalloc(var_smtp_mx_address_limit, sizeof(*addrs));
 		n = mx_resolve(j->nexthop, addrs, var_smtp_mx_address_limit,
 		    r);
@@ -830,22 +832,18 @@ smtp_deliver(const struct smtp_job *j, struct smtp_result *r)
 			if (rc == -2)
 				rc = open_session(&addrs[i], level, true,
 				    addrs[i].host, &s, r);
-			/* A server that refuses us outright (5xx greeting
-			 * or EHLO/HELO) counts as hard only if the last. */
-			hard = rc <= 0 && r->status == IPC_EFAIL;
+			/* A host that refuses us outright (5xx greeting,
+			 * EHLO and HELO) is skipped like one that does not
+			 * answer: with none left the mail waits, as with
+			 * Postfix's smtp_skip_5xx_greeting. */
 			if (rc <= 0 && r->status == IPC_EFAIL) {
 				r->status = IPC_ETEMP;
 				r->dsn[0] = '4';
 			}
 		}
 		free(addrs);
-		if (s == NULL) {
-			if (hard) {
-				r->status = IPC_EFAIL;
-				r->dsn[0] = '5';
-			}
+		if (s == NULL)
 			return;
-		}
 		snprintf(s->hop, sizeof(s->hop), "%s", j->nexthop);
 	}
 	if (transaction(s, j, r) < 0)

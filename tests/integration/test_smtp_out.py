@@ -35,10 +35,12 @@ class Sink:
 
     def __init__(self, ip, port, ehlo=("PIPELINING", "SIZE 10240000",
                                        "8BITMIME", "SMTPUTF8"),
-                 tls=None, replies=None, slow=0, mute=False):
+                 tls=None, replies=None, slow=0, mute=False,
+                 greeting="220 sink.test ESMTP"):
         self.ehlo = list(ehlo) if ehlo is not None else None
         self.slow = slow        # seconds before answering the final dot
         self.mute = mute        # never greet
+        self.greeting = greeting
         self.active = self.most_active = 0
         self.tls = tls
         self.replies = {k: list(v) for k, v in (replies or {}).items()}
@@ -80,7 +82,12 @@ class Sink:
             while f.readline():
                 pass
             return
-        send("220 sink.test ESMTP")
+        send(self.greeting)
+        if not self.greeting.startswith("220"):
+            f.readline()        # QUIT, we hope
+            send("221 2.0.0 Bye")
+            conn["sock"].close()
+            return
         try:
             self.converse(conn, f, sess, send)
         finally:
@@ -377,6 +384,11 @@ class SmtpOutTest(OutTest):
             ("a", "mx.ver.test", "127.0.0.11"),
             ("mx", "badver.test", "mx.badver.test", 10),
             ("a", "mx.badver.test", "127.0.0.12"),
+            ("mx", "g5.test", "mx1.g5.test", 10),
+            ("mx", "g5.test", "mx2.g5.test", 20),
+            ("mx", "g1.test", "mx1.g5.test", 10),
+            ("a", "mx1.g5.test", "127.0.0.18"),
+            ("a", "mx2.g5.test", "127.0.0.19"),
         ])
         cls.cadir = tempfile.mkdtemp(prefix="postern-ca-")
         cafile, cls.verified_tls = make_ca(cls.cadir)
@@ -439,6 +451,25 @@ class SmtpOutTest(OutTest):
         i = cmds.index(m["mail"])
         self.assertEqual(cmds[i + 1:i + 3], ["RCPT TO:<user@fb.test>",
                                              "DATA"])
+
+    def test_5xx_greeting_skips_to_next_mx(self):
+        no = self.sink("127.0.0.18", greeting="554 5.3.2 No SMTP here")
+        yes = self.sink("127.0.0.19")
+        self.relay("x@g5.test", b"Subject: next\r\n\r\nnext please\r\n")
+        self.assertTrue(yes.wait_messages(1), self.inst.log()[-3000:])
+        self.assertEqual(len(no.sessions), 1)
+        self.assertEqual(no.messages(), [])
+        # Only that host: deferred, not bounced.
+        self.relay("y@g1.test", b"Subject: none\r\n\r\nwait\r\n")
+        self.assertTrue(self.inst.wait_log(
+            r"to=<y@g1\.test>, relay=mx1\.g5\.test\[127\.0\.0\.18\]:\d+, "
+            r".*dsn=4\.3\.2, status=deferred \(host mx1\.g5\.test"
+            r"\[127\.0\.0\.18\] said: 554 5\.3\.2 No SMTP here \(in reply "
+            r"to initial server greeting\)\)", 15), self.inst.log()[-3000:])
+        r = self.inst.cmd("queue", "list", "--json")
+        for e in json.loads(r.stdout):
+            if "y@g1.test" in json.dumps(e):
+                self.inst.cmd("queue", "delete", e["queue_id"])
 
     def test_implicit_mx(self):
         s = self.sink("127.0.0.3", ehlo=("8BITMIME",))
