@@ -206,7 +206,9 @@ conn_line(struct smtp_conn *c, struct buf *line, size_t max,
 
 	if (c->broken)
 		return -1;
-	while ((nl = memchr(c->in.data, '\n', c->in.len)) == NULL) {
+	/* An empty buf has no data pointer: memchr must not see it. */
+	while ((nl = c->in.len > 0 ? memchr(c->in.data, '\n', c->in.len) :
+	    NULL) == NULL) {
 		if (c->in.len > max)
 			return io_error(c, "reply line too long");
 		if (fill(c, deadline) < 0)
