@@ -777,6 +777,9 @@ transaction(struct session *s, const struct smtp_job *j,
 		said(r, c, &rp, "DATA command");
 		goto reset;
 	}
+	/* XXX: DKIM signing (lib/mail/dkim_sign.h, to come) passes its
+	 * DKIM-Signature here as the prepend; SIZE= above must then count
+	 * it, so sign before MAIL FROM. */
 	if (send_body(c, j, NULL, r) < 0)
 		goto out;
 	if (read_reply(c, &rp, data_t()) < 0) {
