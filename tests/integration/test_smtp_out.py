@@ -387,6 +387,9 @@ class SmtpOutTest(OutTest):
             ("mx", "g5.test", "mx1.g5.test", 10),
             ("mx", "g5.test", "mx2.g5.test", 20),
             ("mx", "g1.test", "mx1.g5.test", 10),
+            # IPv6 only: an IPv4-mapped address keeps it in 127.0.0.0/8.
+            ("mx", "six.test", "mx.six.test", 10),
+            ("a", "mx.six.test", "::ffff:127.0.0.20"),
             ("a", "mx1.g5.test", "127.0.0.18"),
             ("a", "mx2.g5.test", "127.0.0.19"),
         ])
@@ -470,6 +473,14 @@ class SmtpOutTest(OutTest):
         for e in json.loads(r.stdout):
             if "y@g1.test" in json.dumps(e):
                 self.inst.cmd("queue", "delete", e["queue_id"])
+
+    def test_aaaa_only_mx_host(self):
+        s = self.sink("127.0.0.20")
+        self.relay("x@six.test", b"Subject: six\r\n\r\nover AAAA\r\n")
+        self.assertTrue(s.wait_messages(1), self.inst.log()[-3000:])
+        self.assertTrue(self.inst.wait_log(
+            r"to=<x@six\.test>, relay=mx\.six\.test\[::ffff:127\.0\.0\.20\]"
+            r":\d+, .*status=sent"))
 
     def test_implicit_mx(self):
         s = self.sink("127.0.0.3", ehlo=("8BITMIME",))
