@@ -4,8 +4,9 @@
  * One delivery at a time per process (master.conf client_limit=1,
  * process_limit = how many at once), blocking I/O with a timeout on
  * every read and write, like Postfix smtp(8).  main.c talks to qmgr,
- * mx.c turns a next hop into addresses, conn.c moves bytes (plain or
- * TLS) and keeps one idle connection for reuse, session.c speaks SMTP.
+ * mx.c turns a next hop into addresses (and finds TLSA records),
+ * conn.c moves bytes (plain or TLS) with deadlines, session.c speaks
+ * SMTP and keeps one idle session for reuse.
  */
 #ifndef POSTERN_SMTP_H
 #define POSTERN_SMTP_H
