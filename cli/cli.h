@@ -35,6 +35,8 @@ int cmd_config(int argc, char **argv);
 int cmd_domain(int argc, char **argv);
 int cmd_user(int argc, char **argv);
 int cmd_alias(int argc, char **argv);
+/* cmd_map - postern map add|del|list TABLE: the routing tables */
+int cmd_map(int argc, char **argv);
 int cmd_queue(int argc, char **argv);
 int cmd_dkim(int argc, char **argv);
 

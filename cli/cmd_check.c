@@ -136,6 +136,66 @@ check_map(const struct conf *c, const char *param, const char *spec)
 	map_close(&m);
 }
 
+/* A routing table being checked. */
+struct table_check {
+	const struct conf *c;
+	const char *param;
+};
+
+/* check_value - one entry of a routing table: the value must parse */
+static int
+check_value(const char *key, size_t klen, const void *value, size_t vlen,
+    void *ctx)
+{
+	const struct table_check *t = ctx;
+	bool transport = strcmp(t->param, "transport_maps") == 0;
+	char v[256];
+
+	snprintf(v, sizeof(v), "%.*s", (int)vlen, (const char *)value);
+	if (transport ? strcmp(v, "smtp") != 0 && strncmp(v, "smtp:", 5) != 0 :
+	    params_smtp_tls_level(v) < 0)
+		problem(t->c, t->param, "%s: %.*s: \"%s\" is not %s",
+		    t->param, (int)klen, key, v, transport ? "smtp:nexthop" :
+		    "none, may, encrypt or verify");
+	return 0;
+}
+
+/* check_smtp - smtp's words and routing tables */
+static void
+check_smtp(const struct conf *c)
+{
+	static const char *const tables[] = { "transport_maps",
+	    "smtp_tls_policy_maps" };
+	const char *specs[] = { var_transport_maps, var_smtp_tls_policy_maps };
+	const char *why;
+
+	if (params_smtp_tls_level(var_smtp_tls_security_level) < 0)
+		problem(c, "smtp_tls_security_level", "smtp_tls_security_level "
+		    "= %s: not none, may, encrypt or verify",
+		    var_smtp_tls_security_level);
+	if (strcmp(var_smtp_dns_support_level, "enabled") != 0 &&
+	    strcmp(var_smtp_dns_support_level, "dnssec") != 0)
+		problem(c, "smtp_dns_support_level", "smtp_dns_support_level "
+		    "= %s: not enabled or dnssec", var_smtp_dns_support_level);
+	for (size_t i = 0; i < 2; i++) {
+		struct table_check t = { c, tables[i] };
+		struct map *m;
+
+		if (specs[i][0] == '\0')
+			continue;
+		m = map_open(specs[i], MAP_RDONLY, &why);
+		if (m == NULL) {
+			problem(c, tables[i], "%s: %s (postern map add %s "
+			    "makes it)", tables[i], why, tables[i]);
+			continue;
+		}
+		if (map_iterate(m, check_value, &t) < 0)
+			problem(c, tables[i], "%s: %s", tables[i],
+			    map_error(m));
+		map_close(&m);
+	}
+}
+
 /* check_auth_map - password verifiers and wrapped keys: auth_owner's
  * alone */
 static void
@@ -356,6 +416,7 @@ cmd_check(int argc, char **argv)
 	check_map(c, "alias_map", var_alias_map);
 	check_map(c, "auth_users_map", var_auth_users_map);
 	check_auth_map(c);
+	check_smtp(c);
 	check_tls(c);
 	check_dkim(c);
 	check_commands(&t);

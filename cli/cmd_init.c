@@ -48,7 +48,7 @@ static const struct init_service {
 	{ "pop3s", "inet", 995, "pop3d", "-o pop3d_tls_wrapper=yes" },
 	{ "qmgr", "unix", 0, "qmgr", "-o process_min=1" },
 	{ "local", "unix", 0, "local", "-o client_limit=1" },
-	{ "smtp-out", "unix", 0, "smtp", "" },
+	{ "smtp-out", "unix", 0, "smtp", "-o client_limit=1" },
 	{ "authd", "unix", 0, "authd",
 	    "-o allowed_clients=submission,smtps,imap,imaps,pop3,pop3s" },
 	{ "cryptd", "unix", 0, "cryptd",

@@ -1,6 +1,6 @@
 /*
  * NAME
- *	cmd_maps - postern domain|user|alias: edit the recipient tables
+ *	cmd_maps - postern domain|user|alias|map: edit the lookup tables
  * DESCRIPTION
  *	The tables are those of local_domains_map, local_users_map and
  *	alias_map (lib/mail/resolve.h); smtpd and qmgr see a change at
@@ -247,5 +247,57 @@ cmd_alias(int argc, char **argv)
 	fprintf(stderr, "usage: postern alias add ADDRESS TARGET...\n"
 	    "       postern alias del ADDRESS\n"
 	    "       postern alias list\n");
+	return 2;
+}
+
+/* The routing tables `postern map` edits, by their parameter. */
+static char **const *
+routing_map(const char *param)
+{
+	static const struct {
+		const char *name;
+		char **var;
+	} tables[] = {
+		{ "transport_maps", &var_transport_maps },
+		{ "smtp_tls_policy_maps", &var_smtp_tls_policy_maps },
+	};
+
+	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++)
+		if (strcmp(param, tables[i].name) == 0)
+			return &tables[i].var;
+	return NULL;
+}
+
+int
+cmd_map(int argc, char **argv)
+{
+	char **const *var;
+	char key[256];
+	struct map *m;
+	int rc;
+
+	cli_load_quiet();
+	var = argc >= 3 ? routing_map(argv[2]) : NULL;
+	if (var != NULL && (**var)[0] == '\0') {
+		fprintf(stderr, "postern map: %s is empty in postern.conf: "
+		    "name a table first (hash:/path)\n", argv[2]);
+		return 1;
+	}
+	if (var != NULL && argc >= 4)
+		resolve_lower(argv[3], key, sizeof(key));
+	if (var != NULL && argc == 5 && strcmp(argv[1], "add") == 0) {
+		m = cli_map_edit(argv[2], **var);
+		rc = map_update(m, key, argv[4], strlen(argv[4]));
+		map_close(&m);
+		return rc < 0 ? 1 : 0;
+	}
+	if (var != NULL && argc == 4 && strcmp(argv[1], "del") == 0)
+		return cli_map_del("map del", argv[2], **var, key);
+	if (var != NULL && argc == 3 && strcmp(argv[1], "list") == 0)
+		return cli_map_list(argv[2], **var, true);
+	fprintf(stderr, "usage: postern map add TABLE KEY VALUE\n"
+	    "       postern map del TABLE KEY\n"
+	    "       postern map list TABLE\n"
+	    "TABLE: transport_maps or smtp_tls_policy_maps\n");
 	return 2;
 }

@@ -50,6 +50,8 @@ static const struct command {
 	    "ADDRESS | user list" },
 	{ "alias", cmd_alias, "alias add ADDRESS TARGET... | alias del "
 	    "ADDRESS | alias list" },
+	{ "map", cmd_map, "map add TABLE KEY VALUE | map del TABLE KEY | "
+	    "map list TABLE" },
 	{ "queue", cmd_queue, "queue list | show|hold|release|delete ID | "
 	    "flush" },
 	{ "dkim", cmd_dkim, "dkim keygen DOMAIN SELECTOR [-a ed25519|rsa|both] "

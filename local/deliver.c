@@ -24,11 +24,11 @@ static int
 seen_before(const struct local_job *j)
 {
 	static char head[HEADER_SCAN_MAX + 1];
-	size_t want = j->length < HEADER_SCAN_MAX ? (size_t)j->length :
+	size_t want = j->req.length < HEADER_SCAN_MAX ? (size_t)j->req.length :
 	    HEADER_SCAN_MAX;
-	ssize_t n = pread(j->fd, head, want, (off_t)j->offset);
+	ssize_t n = pread(j->req.fd, head, want, (off_t)j->req.offset);
 	char *line, *end;
-	size_t rlen = strlen(j->recipient);
+	size_t rlen = strlen(j->req.recipient);
 
 	if (n < 0)
 		return -1;
@@ -41,7 +41,7 @@ seen_before(const struct local_job *j)
 			char *v = line + 13;
 
 			v += strspn(v, " \t");
-			if (strncasecmp(v, j->recipient, rlen) == 0 &&
+			if (strncasecmp(v, j->req.recipient, rlen) == 0 &&
 			    strspn(v + rlen, " \t\r") == (size_t)(end - v -
 			    (long)rlen))
 				return 1;
@@ -62,7 +62,7 @@ local_deliver(const struct local_job *j, struct mstore_result *r)
 		r->temporary = false;
 		r->dsn = "5.4.6";
 		snprintf(r->text, sizeof(r->text), "mail forwarding loop for "
-		    "%s", j->recipient);
+		    "%s", j->req.recipient);
 		return -1;
 	case -1:
 		r->temporary = true;
@@ -76,14 +76,14 @@ local_deliver(const struct local_job *j, struct mstore_result *r)
 	    mstore_folder_exists(j->mailbox, j->extension))
 		folder = j->extension;
 	if (buf_appendf(&prefix, "Return-Path: <%s>\r\nDelivered-To: %s\r\n",
-	    j->sender, j->recipient) < 0) {
+	    j->req.sender, j->req.recipient) < 0) {
 		r->temporary = true;
 		r->dsn = "4.3.0";
 		snprintf(r->text, sizeof(r->text), "out of memory");
 		return -1;
 	}
-	rc = mstore_deliver(j->mailbox, folder, j->pk, &prefix, j->fd,
-	    j->offset, j->length, j->quota, r);
+	rc = mstore_deliver(j->mailbox, folder, j->pk, &prefix, j->req.fd,
+	    j->req.offset, j->req.length, j->quota, r);
 	/* imapd and pop3d report the quota; they cannot read the table. */
 	if (rc == 0)
 		mstore_set_quota(j->mailbox, j->quota);

@@ -6,19 +6,16 @@
 
 #include <stdint.h>
 
+#include "mail/agent.h"
 #include "mail/mstore.h"
 
 struct local_job {
-	const char *qid;
-	const char *sender;
-	const char *recipient;
+	struct agent_request req;	/* qid, sender, recipient, the file */
 	const char *mailbox;
 	const char *extension;
 	const char *junk;		/* quarantine reason, or NULL */
 	uint64_t quota;
 	const uint8_t *pk;		/* 32 bytes */
-	int fd;
-	uint64_t offset, length;
 };
 
 /* deliver.c: one recipient; 0, or -1 with *r */

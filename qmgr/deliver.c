@@ -9,6 +9,15 @@
  *	relay_transport for other hosts.  A transport has at most its
  *	concurrency limit of connections, each carrying one request at a
  *	time, so a slow or stuck agent holds one slot, not the queue.
+ *
+ *	Relay jobs carry a next hop: the recipient's domain, or what
+ *	transport_maps says for it.  At most
+ *	smtp_destination_concurrency_limit of them are in flight per next
+ *	hop, started at least smtp_destination_rate_delay apart; a job
+ *	whose next hop is at its limit waits while later jobs for other
+ *	next hops go (see Postfix qmgr's per-destination queues).  A job
+ *	goes preferably to the agent connection that served its next hop
+ *	last, where smtp may still hold an open SMTP session to it.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -22,6 +31,7 @@
 #include "util/daemon.h"
 #include "util/ev.h"
 #include "util/log.h"
+#include "util/map.h"
 #include "util/mem.h"
 
 #define SLOTS_MAX	1000
@@ -30,6 +40,15 @@ struct slot {
 	struct ipc_conn *c;
 	struct job *job;	/* in flight, or NULL */
 	struct transport *t;
+	char *last_hop;		/* next hop it served last, or NULL */
+};
+
+/* A next hop with deliveries in flight or a rate delay running. */
+struct dest {
+	char *name;
+	unsigned busy;
+	uint64_t last_ms;	/* ev_now_ms() of the last start */
+	struct dest *next;
 };
 
 struct transport {
@@ -44,6 +63,10 @@ static struct transport local_tr = { "local", NULL, 0, NULL, NULL, NULL };
 static struct transport relay_tr = { "relay", NULL, 0, NULL, NULL, NULL };
 static struct job *in_head, *in_tail;	/* not yet resolved */
 static struct ev_timer *pump_timer;
+static struct ev_timer *rate_timer;
+static uint64_t rate_due_ms;
+static struct dest *dests;
+static struct map *transport_map;
 
 static void pump(void *ctx);
 
@@ -99,20 +122,132 @@ static void
 job_free(struct job *j)
 {
 	resolved_free(&j->res);
+	free(j->nexthop);
 	free(j);
+}
+
+/* on_rate - a rate delay is over */
+static void
+on_rate(void *ctx)
+{
+	(void)ctx;
+	rate_timer = NULL;
+	kick();
+}
+
+/* dest_get - the counters of next hop name, made if needed */
+static struct dest *
+dest_get(const char *name)
+{
+	struct dest *d;
+
+	for (d = dests; d != NULL; d = d->next)
+		if (strcmp(d->name, name) == 0)
+			return d;
+	d = xcalloc(1, sizeof(*d));
+	d->name = xstrdup(name);
+	d->next = dests;
+	dests = d;
+	return d;
+}
+
+/* dest_prune - forget next hops with nothing in flight and no delay */
+static void
+dest_prune(void)
+{
+	uint64_t now = ev_now_ms(), delay = var_smtp_dest_rate_delay * 1000;
+
+	for (struct dest **dp = &dests; *dp != NULL;) {
+		struct dest *d = *dp;
+
+		if (d->busy == 0 && now - d->last_ms >= delay) {
+			*dp = d->next;
+			free(d->name);
+			free(d);
+		} else
+			dp = &d->next;
+	}
+}
+
+/* dest_ready - may a delivery to d start now?  If only the rate delay
+ * says no, the pump runs again when it is over. */
+static bool
+dest_ready(struct dest *d)
+{
+	uint64_t now = ev_now_ms(), delay = var_smtp_dest_rate_delay * 1000;
+
+	if (d->busy >= var_smtp_dest_concurrency_limit)
+		return false;
+	if (delay > 0 && d->last_ms != 0 && now - d->last_ms < delay) {
+		uint64_t due = d->last_ms + delay;
+
+		if (rate_timer != NULL && due < rate_due_ms)
+			ev_timer_del(&rate_timer);
+		if (rate_timer == NULL) {
+			rate_due_ms = due;
+			rate_timer = ev_timer_add(due - now, on_rate, NULL);
+		}
+		return false;
+	}
+	return true;
+}
+
+/*
+ * nexthop_of - where mail for address goes: its domain, or what
+ * transport_maps says for the domain or a parent (".example.org").  The
+ * value is "smtp:nexthop" or "smtp:" (the domain itself).  0, -1 when
+ * the table failed, -2 for an entry we cannot use; *text says why.
+ */
+static int
+nexthop_of(const char *address, char **out, char *text, size_t size)
+{
+	const char *at = strrchr(address, '@');
+	char domain[256];
+	struct buf v = BUF_INIT;
+	int rc = 0, found = 0;
+
+	resolve_lower(at != NULL ? at + 1 : "", domain, sizeof(domain));
+	*out = NULL;
+	for (const char *k = domain; transport_map != NULL && k != NULL &&
+	    *k != '\0'; k = strchr(k + 1, '.')) {
+		found = map_lookup(transport_map, k, &v);
+		if (found != 0)
+			break;
+	}
+	if (found < 0) {
+		snprintf(text, size, "transport_maps lookup failed: %s",
+		    map_error(transport_map));
+		rc = -1;
+	} else if (found == 0) {
+		*out = xstrdup(domain);
+	} else if (strncmp(buf_cstr(&v), "smtp:", 5) != 0 &&
+	    strcmp(buf_cstr(&v), "smtp") != 0) {
+		snprintf(text, size, "transport_maps: %s: transport of \"%.100s"
+		    "\" is not smtp", domain, buf_cstr(&v));
+		rc = -2;
+	} else {
+		const char *hop = buf_cstr(&v) + 4;
+
+		hop += *hop == ':';
+		*out = xstrdup(*hop != '\0' ? hop : domain);
+	}
+	buf_free(&v);
+	return rc;
 }
 
 /* settle - a job's outcome; the message may be finished */
 static void
 settle(struct job *j, enum qfile_state st, const char *dsn,
-    const char *text, const char *relay)
+    const char *text, const char *relay, bool logged)
 {
 	struct qmsg *m = j->msg;
 	struct qfile_rcpt *r = &m->env.rcpts[j->rcpt];
 	struct timeval now;
 
 	gettimeofday(&now, NULL);
-	if (st != QFILE_DELIVERED || relay == NULL || strcmp(relay, "local"))
+	/* local logs its deliveries, smtp every outcome it reports. */
+	if (!logged && (st != QFILE_DELIVERED || relay == NULL ||
+	    strcmp(relay, "local") != 0))
 		msg_info("%s: to=<%s>, relay=%s, delay=%.2f, dsn=%s, "
 		    "status=%s (%s)", m->qid, r->address, relay != NULL ?
 		    relay : "none", (double)(now.tv_sec -
@@ -159,9 +294,12 @@ on_reply(struct ipc_conn *c, struct ipc_msg *reply, void *ctx)
 	struct job *j = s->job;
 	const char *dsn = "4.3.0", *text = "no answer";
 	uint64_t status = IPC_ETEMP;
+	bool logged = false;
 
 	s->job = NULL;
 	j->msg->in_flight--;
+	if (j->dest != NULL)
+		j->dest->busy--;
 	if (reply == NULL) {
 		/* Timed out or lost: this agent is not to be trusted with
 		 * more; the message is tried again later. */
@@ -174,10 +312,11 @@ on_reply(struct ipc_conn *c, struct ipc_msg *reply, void *ctx)
 		status = IPC_ETEMP;
 		dsn = "4.3.0";
 		text = "malformed reply from delivery agent";
-	}
+	} else
+		logged = s->t == &relay_tr;
 	(void)c;
 	settle(j, status == IPC_OK ? QFILE_DELIVERED : status == IPC_EFAIL ?
-	    QFILE_BOUNCED : QFILE_DEFERRED, dsn, text, s->t->label);
+	    QFILE_BOUNCED : QFILE_DEFERRED, dsn, text, s->t->label, logged);
 	kick();
 }
 
@@ -208,7 +347,14 @@ request(struct slot *s, struct job *j, const struct resolved *res)
 	    (m->env.quarantine != NULL ? ipc_put_str(&msg, "junk",
 	    m->env.quarantine) : 0) |
 	    ipc_put_u64(&msg, "offset", m->env.msg_offset) |
-	    ipc_put_u64(&msg, "length", m->env.msg_len);
+	    ipc_put_u64(&msg, "length", m->env.msg_len) |
+	    (j->nexthop != NULL ? ipc_put_str(&msg, "nexthop", j->nexthop) :
+	    0) |
+	    ipc_put_str(&msg, "body", m->env.body != NULL ? m->env.body :
+	    "7BIT") |
+	    ipc_put_bool(&msg, "smtputf8", m->env.smtputf8) |
+	    ipc_put_u64(&msg, "arrival", (uint64_t)m->env.arrival.tv_sec *
+	    1000000 + (uint64_t)m->env.arrival.tv_usec);
 	if (rc == 0)
 		rc = ipc_conn_request(s->c, &msg, var_delivery_timeout * 1000,
 		    on_reply, s);
@@ -217,27 +363,44 @@ request(struct slot *s, struct job *j, const struct resolved *res)
 		return -1;
 	s->job = j;
 	m->in_flight++;
+	if (j->nexthop != NULL) {
+		j->dest = dest_get(j->nexthop);
+		j->dest->busy++;
+		j->dest->last_ms = ev_now_ms();
+		free(s->last_hop);
+		s->last_hop = xstrdup(j->nexthop);
+	}
 	return 0;
 }
 
-/* free_slot - an idle slot with a live connection, made if needed */
+/* free_slot - an idle slot with a live connection, made if needed; for
+ * a next hop, the one that served it last if there is one */
 static struct slot *
-free_slot(struct transport *t, const char **why)
+free_slot(struct transport *t, const char *hop, const char **why)
 {
-	struct slot *empty = NULL;
+	struct slot *empty = NULL, *idle = NULL;
 	int fd;
 
 	for (unsigned i = 0; i < t->limit; i++) {
 		struct slot *s = &t->slots[i];
 
-		if (s->c != NULL && s->job == NULL)
-			return s;
+		if (s->c != NULL && s->job == NULL) {
+			if (hop == NULL || (s->last_hop != NULL &&
+			    strcmp(s->last_hop, hop) == 0))
+				return s;
+			if (idle == NULL)
+				idle = s;
+		}
 		if (s->c == NULL && empty == NULL)
 			empty = s;
 	}
 	*why = NULL;
+	if (idle != NULL)
+		return idle;
 	if (empty == NULL)
 		return NULL;	/* all busy: wait */
+	free(empty->last_hop);
+	empty->last_hop = NULL;
 	fd = daemon_connect(t->service, why);
 	if (fd < 0)
 		return NULL;
@@ -246,19 +409,38 @@ free_slot(struct transport *t, const char **why)
 	return empty;
 }
 
-/* dispatch - start what the transport's free slots allow */
+/* dispatch - start what the transport's free slots and the next hops'
+ * limits allow */
 static void
 dispatch(struct transport *t)
 {
-	struct job *j;
+	struct job *j, *prev = NULL;
 	struct slot *s;
 	const char *why;
 
-	while (t->head != NULL) {
-		s = free_slot(t, &why);
-		if (s == NULL && why == NULL)
-			return;
-		j = pop(&t->head, &t->tail);
+	if (t == &relay_tr)
+		dest_prune();
+	while ((j = prev != NULL ? prev->next : t->head) != NULL) {
+		if (!j->msg->deleted && j->nexthop != NULL &&
+		    !dest_ready(dest_get(j->nexthop))) {
+			prev = j;	/* its next hop is busy: keep it */
+			continue;
+		}
+		s = NULL;
+		why = NULL;
+		if (!j->msg->deleted) {
+			s = free_slot(t, j->nexthop, &why);
+			if (s == NULL && why == NULL)
+				return;
+		}
+		/* Unlink j. */
+		if (prev != NULL)
+			prev->next = j->next;
+		else
+			t->head = j->next;
+		if (t->tail == j)
+			t->tail = prev;
+		j->next = NULL;
 		j->msg->queued--;
 		if (j->msg->deleted) {
 			job_free(j);
@@ -269,13 +451,14 @@ dispatch(struct transport *t)
 
 			snprintf(text, sizeof(text), "%s transport (service "
 			    "%s) unavailable: %s", t->label, t->service, why);
-			settle(j, QFILE_DEFERRED, "4.3.0", text, t->label);
+			settle(j, QFILE_DEFERRED, "4.3.0", text, t->label,
+			    false);
 			continue;
 		}
 		if (request(s, j, t == &local_tr ? &j->res : NULL) < 0) {
 			ipc_conn_close(&s->c);
 			settle(j, QFILE_DEFERRED, "4.3.0", "cannot send the "
-			    "request to the delivery agent", t->label);
+			    "request to the delivery agent", t->label, false);
 		}
 	}
 }
@@ -298,18 +481,27 @@ route(struct job *j)
 		push(&local_tr.head, &local_tr.tail, j);
 		break;
 	case RESOLVE_REMOTE:
+		if (nexthop_of(r->address, &j->nexthop, text,
+		    sizeof(text)) < 0) {
+			/* A broken table entry is the admin's to fix: the
+			 * mail waits for that, it is not returned. */
+			j->msg->queued--;
+			msg_warn("%s: %s", j->msg->qid, text);
+			settle(j, QFILE_DEFERRED, "4.3.5", text, NULL, false);
+			break;
+		}
 		push(&relay_tr.head, &relay_tr.tail, j);
 		break;
 	case RESOLVE_ALIAS:	/* not asked for */
 	case RESOLVE_UNKNOWN:
 		j->msg->queued--;
-		settle(j, QFILE_BOUNCED, "5.1.1", "user unknown", NULL);
+		settle(j, QFILE_BOUNCED, "5.1.1", "user unknown", NULL, false);
 		break;
 	case RESOLVE_TEMP:
 		j->msg->queued--;
 		snprintf(text, sizeof(text), "lookup failed: %s",
 		    qmgr_resolver.error);
-		settle(j, QFILE_DEFERRED, "4.3.0", text, NULL);
+		settle(j, QFILE_DEFERRED, "4.3.0", text, NULL, false);
 		break;
 	}
 }
@@ -335,7 +527,17 @@ deliver_init(void)
 	local_tr.limit = (unsigned)var_local_concurrency_limit;
 	local_tr.slots = xcalloc(local_tr.limit, sizeof(struct slot));
 	relay_tr.service = var_relay_transport;
-	relay_tr.limit = (unsigned)var_local_concurrency_limit;
+	relay_tr.limit = (unsigned)var_smtp_concurrency_limit;
+	if (var_transport_maps[0] != '\0') {
+		char *spec = daemon_map_spec(var_transport_maps);
+		const char *why;
+
+		transport_map = map_open(spec, MAP_RDONLY, &why);
+		if (transport_map == NULL)
+			msg_fatal("transport_maps = %s: %s", var_transport_maps,
+			    why);
+		free(spec);
+	}
 	relay_tr.slots = xcalloc(relay_tr.limit, sizeof(struct slot));
 	for (unsigned i = 0; i < local_tr.limit; i++)
 		local_tr.slots[i].t = &local_tr;

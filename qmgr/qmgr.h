@@ -31,10 +31,14 @@ struct qmsg {
 	struct qmsg *prev, *next;
 };
 
+struct dest;
+
 struct job {
 	struct qmsg *msg;
 	size_t rcpt;		/* index into msg->env.rcpts */
 	struct resolved res;	/* what routing found, for the agent */
+	char *nexthop;		/* relay: domain or transport_maps next hop */
+	struct dest *dest;	/* relay, in flight: its next hop's counters */
 	struct job *next;
 };
 

@@ -108,6 +108,22 @@ dns_setup(const char *resolvers, unsigned timeout_s, const char **error_r)
 	return 0;
 }
 
+void
+dns_trust_ad(void)
+{
+	base.options |= RES_TRUSTAD;
+}
+
+int
+dns_reply_secure(const struct dns_reply *r)
+{
+	ns_msg h;
+
+	if (r->msg == NULL || ns_initparse(r->msg, (int)r->len, &h) < 0)
+		return 0;
+	return ns_msg_getflag(h, ns_f_ad) != 0;
+}
+
 res_state
 dns_res_new(void)
 {

@@ -32,6 +32,14 @@ struct dns_reply {
  * timeout per try in seconds; before the jail.  0, or -1 with *error_r. */
 int dns_setup(const char *resolvers, unsigned timeout_s,
     const char **error_r);
+/* dns_trust_ad - keep the AD bit of answers (glibc clears it unless
+ * told, RES_TRUSTAD) and ask for it: only for resolvers trusted to
+ * validate DNSSEC (smtp_dns_support_level = dnssec).  After dns_setup,
+ * before the first query. */
+void dns_trust_ad(void);
+/* dns_reply_secure - the answer carries the AD bit: the resolver says it
+ * validated it (RFC 4035 3.2.3).  False without an answer message. */
+int dns_reply_secure(const struct dns_reply *r);
 /* dns_query - name/type (ns_t_txt, ...), from the cache or the
  * resolvers; free with dns_reply_free. */
 void dns_query(const char *name, int type, struct dns_reply *r);

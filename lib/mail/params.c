@@ -6,6 +6,8 @@
  *	line that postern.conf(5) and `postern config -d` show.  The man
  *	page is checked against this table by the test suite.
  */
+#include <strings.h>
+
 #include "paths.h"
 #include "mail/params.h"
 #include "util/daemon.h"
@@ -83,6 +85,25 @@ char *var_local_transport;
 
 /* local */
 bool var_local_extension_folders;
+
+/* smtp, and qmgr's side of it */
+char *var_transport_maps;
+uint64_t var_smtp_concurrency_limit;
+uint64_t var_smtp_dest_concurrency_limit;
+uint64_t var_smtp_dest_rate_delay;
+uint64_t var_smtp_port;
+char *var_smtp_helo_name;
+char *var_smtp_tls_security_level;
+char *var_smtp_tls_policy_maps;
+char *var_smtp_tls_ca_file;
+uint64_t var_smtp_connect_timeout;
+uint64_t var_smtp_helo_timeout;
+uint64_t var_smtp_command_timeout;
+uint64_t var_smtp_data_timeout;
+uint64_t var_smtp_mx_address_limit;
+uint64_t var_smtp_reply_limit;
+uint64_t var_smtp_connection_reuse_time;
+char *var_smtp_dns_support_level;
 
 /* users and keys (authd, cryptd, postern user) */
 char *var_auth_users_map;
@@ -400,6 +421,67 @@ const struct conf_def mail_params[] = {
 	{ "local_junk_folder", CONF_STR, "Junk", &var_local_junk_folder, 0, 0,
 	    "the folder that quarantined messages (DMARC p=quarantine) are "
 	    "delivered to; made when missing" },
+
+	/* smtp (smtp(8)), and what qmgr(8) does for it */
+	{ "transport_maps", CONF_STR, "", &var_transport_maps, 0, 0,
+	    "domain (or .parent for its subdomains) to \"smtp:nexthop\": "
+	    "\"smtp:[host]:port\" skips the MX lookup, \"smtp:host\" "
+	    "uses host's MX records; empty: no table, mail goes to each "
+	    "domain's MX hosts" },
+	{ "smtp_concurrency_limit", CONF_INT, "20",
+	    &var_smtp_concurrency_limit, 1, 1000,
+	    "deliveries to other hosts at once, all destinations together "
+	    "(qmgr's connections to relay_transport)" },
+	{ "smtp_destination_concurrency_limit", CONF_INT, "20",
+	    &var_smtp_dest_concurrency_limit, 1, 1000,
+	    "deliveries at once to one next hop (a domain, or a "
+	    "transport_maps next hop)" },
+	{ "smtp_destination_rate_delay", CONF_TIME, "0s",
+	    &var_smtp_dest_rate_delay, 0, 3600,
+	    "least time between two deliveries to one next hop (0: none)" },
+	{ "smtp_port", CONF_INT, "25", &var_smtp_port, 1, 65535,
+	    "the port of MX hosts and of next hops given without one" },
+	{ "smtp_helo_name", CONF_STR, "$myhostname", &var_smtp_helo_name, 0,
+	    0, "the name smtp gives in EHLO and HELO" },
+	{ "smtp_tls_security_level", CONF_STR, "may",
+	    &var_smtp_tls_security_level, 0, 0,
+	    "TLS to other hosts: none, may (STARTTLS when offered, "
+	    "certificate not checked), encrypt (STARTTLS or defer), verify "
+	    "(STARTTLS with a certificate for the host name that "
+	    "smtp_tls_ca_file vouches for, or defer)" },
+	{ "smtp_tls_policy_maps", CONF_STR, "", &var_smtp_tls_policy_maps, 0,
+	    0, "next hop to a TLS level (none, may, encrypt, verify) that "
+	    "replaces smtp_tls_security_level for it; empty: no table" },
+	{ "smtp_tls_ca_file", CONF_STR, "/etc/ssl/certs/ca-certificates.crt",
+	    &var_smtp_tls_ca_file, 0, 0, "the roots smtp trusts for the "
+	    "verify level (PEM; read before the chroot)" },
+	{ "smtp_connect_timeout", CONF_TIME, "30s", &var_smtp_connect_timeout,
+	    1, 3600, "time to set up one TCP connection to a host" },
+	{ "smtp_helo_timeout", CONF_TIME, "300s", &var_smtp_helo_timeout, 1,
+	    3600, "time to wait for the greeting and the answers to EHLO, "
+	    "HELO and STARTTLS, and for the TLS handshake" },
+	{ "smtp_command_timeout", CONF_TIME, "300s",
+	    &var_smtp_command_timeout, 1, 3600, "time to send a command and "
+	    "read its answer: MAIL, RCPT, DATA, RSET, QUIT (RFC 5321 "
+	    "4.5.3.2)" },
+	{ "smtp_data_timeout", CONF_TIME, "600s", &var_smtp_data_timeout, 1,
+	    86400, "time to send each part of a message, and to wait for the "
+	    "answer after its final dot (RFC 5321 4.5.3.2.6: 10 minutes)" },
+	{ "smtp_mx_address_limit", CONF_INT, "5", &var_smtp_mx_address_limit,
+	    1, 100, "addresses of MX hosts tried for one delivery" },
+	{ "smtp_reply_limit", CONF_SIZE, "4k", &var_smtp_reply_limit, 512,
+	    65536, "longest reply line taken from a server; longer is an "
+	    "error, deferred (RFC 5321 4.5.3.1.5: 512)" },
+	{ "smtp_connection_reuse_time", CONF_TIME, "2s",
+	    &var_smtp_connection_reuse_time, 0, 300,
+	    "how long an smtp process keeps an idle connection open for the "
+	    "next message to the same next hop (0: QUIT after each)" },
+	{ "smtp_dns_support_level", CONF_STR, "enabled",
+	    &var_smtp_dns_support_level, 0, 0, "enabled, or dnssec: the "
+	    "resolvers of dns_resolvers validate DNSSEC and are trusted (on "
+	    "this host or over a trusted path), so smtp believes the AD bit "
+	    "of their answers and uses DANE TLSA records (RFC 7672) that "
+	    "come with it" },
 	CONF_END
 };
 
@@ -433,6 +515,18 @@ params_tls_server_ctx(bool starttls, bool wrapper)
 	msg_warn("TLS: %s (tls_cert_file=%s, tls_key_file=%s); STARTTLS is "
 	    "not offered", why, var_tls_cert_file, var_tls_key_file);
 	return NULL;
+}
+
+int
+params_smtp_tls_level(const char *word)
+{
+	static const char *const names[] = { "none", "may", "encrypt",
+	    "verify" };
+
+	for (int i = 0; i < 4; i++)
+		if (strcasecmp(word, names[i]) == 0)
+			return i;
+	return -1;
 }
 
 void

@@ -97,6 +97,23 @@ extern uint64_t var_bounce_size_limit;
 extern char *var_relay_transport;
 extern char *var_local_transport;
 extern bool var_local_extension_folders;
+extern char *var_transport_maps;
+extern uint64_t var_smtp_concurrency_limit;
+extern uint64_t var_smtp_dest_concurrency_limit;
+extern uint64_t var_smtp_dest_rate_delay;
+extern uint64_t var_smtp_port;
+extern char *var_smtp_helo_name;
+extern char *var_smtp_tls_security_level;
+extern char *var_smtp_tls_policy_maps;
+extern char *var_smtp_tls_ca_file;
+extern uint64_t var_smtp_connect_timeout;
+extern uint64_t var_smtp_helo_timeout;
+extern uint64_t var_smtp_command_timeout;
+extern uint64_t var_smtp_data_timeout;
+extern uint64_t var_smtp_mx_address_limit;
+extern uint64_t var_smtp_reply_limit;
+extern uint64_t var_smtp_connection_reuse_time;
+extern char *var_smtp_dns_support_level;
 extern char *var_auth_users_map;
 extern uint64_t var_password_hash_ops;
 extern uint64_t var_password_hash_memory;
@@ -119,6 +136,13 @@ void params_tls_server(struct tls_settings *ts);
  * warning, and NULL: the server then does not offer STARTTLS/STLS.
  */
 SSL_CTX *params_tls_server_ctx(bool starttls, bool wrapper);
+
+/*
+ * params_smtp_tls_level - a level word of smtp_tls_security_level or
+ * smtp_tls_policy_maps: 0 none, 1 may, 2 encrypt, 3 verify (case
+ * ignored); -1 for anything else.
+ */
+int params_smtp_tls_level(const char *word);
 
 /* params_register - register daemon_params and mail_params. */
 void params_register(void);

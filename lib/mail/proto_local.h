@@ -1,6 +1,7 @@
 /*
- * proto_local.h - "local": qmgr asks the local delivery agent to deliver
- * one recipient of one message (doc/ipc/local.md).
+ * proto_local.h - "local": qmgr asks a delivery agent (local, or smtp
+ * for other hosts) to deliver one recipient of one message
+ * (doc/ipc/local.md).
  *
  * DELIVER carries the open queue file (read-only descriptor) so that
  * local, which lives in the mail store and cannot see the queue, reads
@@ -13,7 +14,7 @@
 
 #define LOCAL_PROTO	"local"
 #define LOCAL_MAJOR	1
-#define LOCAL_MINOR	0
+#define LOCAL_MINOR	1
 
 /*
  * DELIVER attributes: id, qid, sender (str, "" for <>), recipient (the
@@ -23,6 +24,12 @@
  * it), junk (str, optional: why smtpd quarantined the message; local
  * delivers it to local_junk_folder), offset and length (u64: where the
  * message is in the file); the queue file rides along.
+ *
+ * Minor 1 adds, for smtp, all optional (local ignores them): nexthop
+ * (str: the recipient's domain, or what transport_maps gave, "host",
+ * "[host]" or "[host]:port"), body (str: "7BIT", "8BITMIME",
+ * "BINARYMIME"), smtputf8 (bool), arrival (u64: microseconds since the
+ * epoch, for the delay= of the agent's log line).
  */
 #define LOCAL_T_DELIVER	(IPC_T_FIRST_PROTO + 0)
 /*

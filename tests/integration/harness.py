@@ -152,7 +152,8 @@ class DnsServer:
     the records given (names under .test; NXDOMAIN for the rest of .test,
     REFUSED for anything else, which resolvers take as a failure).
     records: ("txt", name, text), ("a", name, ip), ("mx", domain, host,
-    preference)."""
+    preference), ("rr", name, type number, rdata as hex) for anything
+    else (a null MX: ("rr", domain, 15, "000000"))."""
 
     def __init__(self, records):
         self.port = free_port()
@@ -178,6 +179,8 @@ class DnsServer:
                 args.append(f"--host-record={r[1]},{r[2]}")
             elif r[0] == "mx":
                 args.append(f"--mx-host={r[1]},{r[2]},{r[3]}")
+            elif r[0] == "rr":
+                args.append(f"--dns-rr={r[1]},{r[2]},{r[3]}")
         self.log = open(os.path.join(self.dir, "log"), "wb")
         self.proc = subprocess.Popen(args, stdout=self.log,
                                      stderr=subprocess.STDOUT)
