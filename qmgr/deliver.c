@@ -353,6 +353,10 @@ request(struct slot *s, struct job *j, const struct resolved *res)
 	    ipc_put_str(&msg, "body", m->env.body != NULL ? m->env.body :
 	    "7BIT") |
 	    ipc_put_bool(&msg, "smtputf8", m->env.smtputf8) |
+	    /* Our users' mail and our bounces leave DKIM-signed. */
+	    ipc_put_bool(&msg, "sign", m->env.auth_user != NULL ||
+	    (m->env.protocol != NULL && strcmp(m->env.protocol,
+	    "BOUNCE") == 0)) |
 	    ipc_put_u64(&msg, "arrival", (uint64_t)m->env.arrival.tv_sec *
 	    1000000 + (uint64_t)m->env.arrival.tv_usec);
 	if (rc == 0)

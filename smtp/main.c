@@ -66,6 +66,7 @@ on_msg(struct ipc_conn *c, struct ipc_msg *m, void *ctx)
 	if (ipc_get_str(m, "nexthop", IPC_REQUIRED, &j.nexthop) < 0 ||
 	    ipc_get_str(m, "body", IPC_OPTIONAL, &j.body) < 0 ||
 	    ipc_get_bool(m, "smtputf8", IPC_OPTIONAL, &j.smtputf8) < 0 ||
+	    ipc_get_bool(m, "sign", IPC_OPTIONAL, &j.sign) < 0 ||
 	    ipc_get_u64(m, "arrival", IPC_OPTIONAL, &j.arrival_us) < 0) {
 		agent_malformed(c, &j.req);
 		return;

@@ -633,7 +633,7 @@ send_body(struct smtp_conn *c, const struct smtp_job *j,
  */
 static int
 transaction(struct session *s, const struct smtp_job *j,
-    struct smtp_result *r)
+    const struct buf *sig, struct smtp_result *r)
 {
 	struct smtp_conn *c = s->c;
 	struct reply rp = REPLY_INIT;
@@ -678,16 +678,19 @@ transaction(struct session *s, const struct smtp_job *j,
 		return 0;
 	}
 	if ((s->features & SMTP_EXT_SIZE) != 0) {
-		if (s->size_max > 0 && j->req.length > s->size_max) {
+		/* What goes out: the signature fields, then the message. */
+		uint64_t size = j->req.length + sig->len;
+
+		if (s->size_max > 0 && size > s->size_max) {
 			smtp_result(r, IPC_EFAIL, "5.3.4", "message size %llu "
 			    "exceeds the size limit %llu of host %s[%s]",
-			    (unsigned long long)j->req.length,
+			    (unsigned long long)size,
 			    (unsigned long long)s->size_max, c->addr.host,
 			    c->addr.ip);
 			return 0;
 		}
 		plen += (size_t)snprintf(params + plen, sizeof(params) - plen,
-		    " SIZE=%llu", (unsigned long long)j->req.length);
+		    " SIZE=%llu", (unsigned long long)size);
 	}
 	if (eight)
 		plen += (size_t)snprintf(params + plen, sizeof(params) - plen,
@@ -777,10 +780,7 @@ transaction(struct session *s, const struct smtp_job *j,
 		said(r, c, &rp, "DATA command");
 		goto reset;
 	}
-	/* XXX: DKIM signing (lib/mail/dkim_sign.h, to come) passes its
-	 * DKIM-Signature here as the prepend; SIZE= above must then count
-	 * it, so sign before MAIL FROM. */
-	if (send_body(c, j, NULL, r) < 0)
+	if (send_body(c, j, sig, r) < 0)
 		goto out;
 	if (read_reply(c, &rp, data_t()) < 0) {
 		io_failed(r, c, "receiving the final DATA response");
@@ -808,12 +808,16 @@ smtp_deliver(const struct smtp_job *j, struct smtp_result *r)
 {
 	struct smtp_addr *addrs = NULL;
 	struct session *s;
+	struct buf sig = BUF_INIT;
 	char why[512];
 	int level;
 	size_t n = 0;
 
 	memset(r, 0, sizeof(*r));
 	snprintf(r->relay, sizeof(r->relay), "none");
+	/* Signed once, before any host: every try sends the same bytes. */
+	if (sign_message(j, &sig, r) < 0)
+		return;
 	/* Leave qmgr a few seconds to hear the answer. */
 	deadline_ms = conn_now_ms() + (var_delivery_timeout > 10 ?
 	    var_delivery_timeout - 5 : var_delivery_timeout / 2 + 1) * 1000;
@@ -845,12 +849,15 @@ smtp_deliver(const struct smtp_job *j, struct smtp_result *r)
 			}
 		}
 		free(addrs);
-		if (s == NULL)
+		if (s == NULL) {
+			buf_free(&sig);
 			return;
+		}
 		snprintf(s->hop, sizeof(s->hop), "%s", j->nexthop);
 	}
-	if (transaction(s, j, r) < 0)
+	if (transaction(s, j, &sig, r) < 0)
 		session_end(&s, true);
 	else
 		keep(s);
+	buf_free(&sig);
 }

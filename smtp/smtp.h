@@ -29,6 +29,7 @@ struct smtp_job {
 	const char *nexthop;	/* domain, host, [host], [host]:port */
 	const char *body;	/* "7BIT", "8BITMIME", "BINARYMIME" */
 	bool smtputf8;
+	bool sign;		/* ours: DKIM-sign it (sign.c) */
 	uint64_t arrival_us;
 };
 
@@ -136,6 +137,11 @@ void conn_close(struct smtp_conn **cp);
 /* smtp_result - set r's status, dsn and text (relay is left alone). */
 void smtp_result(struct smtp_result *r, int status, const char *dsn,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* sign.c: sign_message - the DKIM-Signature fields for j's message into
+ * out (none when it is not ours to sign, or its domain has no key); 0, or
+ * -1 with *r set to defer it. */
+int sign_message(const struct smtp_job *j, struct buf *out,
+    struct smtp_result *r);
 /* smtp_deliver - deliver j; *r is always set. */
 void smtp_deliver(const struct smtp_job *j, struct smtp_result *r);
 /* smtp_idle_close - QUIT the connection kept for reuse, if any. */

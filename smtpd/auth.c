@@ -62,6 +62,7 @@ done(void *ctx, int rc)
 		mlogin_end(&ss->acc);
 		msg_info("[%s]: authenticated: user=%s", ss->addr,
 		    ss->auth_user);
+		ss->count_ok[CNT_AUTH]++;
 		reply(ss, 235, "2.7.0", "Authentication successful");
 	}
 }

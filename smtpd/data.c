@@ -41,15 +41,19 @@ rfc5322_date(char *out, size_t size)
 	strftime(out, size, "%a, %d %b %Y %H:%M:%S %z", &tm);
 }
 
-/* protocol_name - RFC 3848 with-keyword */
+/* protocol_name - RFC 3848 with-keyword (RFC 6531 for UTF8) */
 static const char *
 protocol_name(const struct session *ss)
 {
+	static const char *const names[2][2][2] = {
+		/* [utf8][tls][auth] */
+		{ { "ESMTP", "ESMTPA" }, { "ESMTPS", "ESMTPSA" } },
+		{ { "UTF8SMTP", "UTF8SMTPA" }, { "UTF8SMTPS", "UTF8SMTPSA" } },
+	};
+
 	if (!ss->esmtp)
 		return ss->tls ? "SMTPS" : "SMTP";
-	if (ss->mail.smtputf8)
-		return ss->tls ? "UTF8SMTPS" : "UTF8SMTP";
-	return ss->tls ? "ESMTPS" : "ESMTP";
+	return names[ss->mail.smtputf8][ss->tls][ss->auth_user[0] != '\0'];
 }
 
 /* received_header - RFC 5321 4.4 trace field, folded */
@@ -88,6 +92,8 @@ envelope(struct session *ss, struct qfile_env *e)
 	e->client_addr = ss->addr;
 	e->client_helo = ss->helo;
 	e->protocol = (char *)protocol_name(ss);
+	/* qmgr has smtp sign what our users send. */
+	e->auth_user = ss->auth_user[0] != '\0' ? ss->auth_user : NULL;
 	e->envid = ss->mail.envid[0] != '\0' ? ss->mail.envid : NULL;
 	e->body = (char *)bodies[ss->mail.body];
 	e->smtputf8 = ss->mail.smtputf8;

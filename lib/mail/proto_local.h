@@ -28,7 +28,8 @@
  * Minor 1 adds, for smtp, all optional (local ignores them): nexthop
  * (str: the recipient's domain, or what transport_maps gave, "host",
  * "[host]" or "[host]:port"), body (str: "7BIT", "8BITMIME",
- * "BINARYMIME"), smtputf8 (bool), arrival (u64: microseconds since the
+ * "BINARYMIME"), smtputf8 (bool), sign (bool: our user's mail or our
+ * bounce, to be DKIM-signed), arrival (u64: microseconds since the
  * epoch, for the delay= of the agent's log line).
  */
 #define LOCAL_T_DELIVER	(IPC_T_FIRST_PROTO + 0)

@@ -10,6 +10,7 @@ import hashlib
 import itertools
 import json
 import os
+import re
 import smtplib
 import socket
 import shutil
@@ -21,7 +22,9 @@ import threading
 import time
 import unittest
 
-from harness import DnsServer, MailInstance, free_port, wait_for
+from harness import (DnsServer, MailInstance, auth_results, free_port,
+                     wait_for)
+from test_dkim_sign import zone_records
 
 ALICE = "alice@example.test"
 ALIASES = itertools.count(1)
@@ -734,16 +737,10 @@ class TwoInstanceTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.port = free_port()
-        cls.dns = DnsServer([
-            ("mx", "a.test", "mx.a.test", 10),
-            ("a", "mx.a.test", "127.0.0.1"),
-            ("mx", "b.test", "mx.b.test", 10),
-            ("a", "mx.b.test", "127.0.0.2"),
-        ])
-        conf = (f"dns_resolvers = {cls.dns.resolvers}\n"
-                f"smtp_port = {cls.port}\nsmtp_connect_timeout = 5s\n"
+        cls.sub = free_port()
+        conf = (f"smtp_port = {cls.port}\nsmtp_connect_timeout = 5s\n"
                 "smtp_helo_timeout = 10s\nsmtp_command_timeout = 10s\n"
-                "smtp_data_timeout = 10s\n")
+                "smtp_data_timeout = 10s\nauth_failure_delay_max = 0s\n")
         cls.a, cls.b = MailInstance(conf), MailInstance(conf)
         for inst, ip, domain, extra in (
                 (cls.a, "127.0.0.1", "a.test", ""),
@@ -753,6 +750,7 @@ class TwoInstanceTest(unittest.TestCase):
                  " -o smtpd_client_connection_limit=1")):
             inst.smtp_port = cls.port
             inst.smtp_ip = ip
+            inst.set_conf("myhostname", f"mx.{domain}")
             inst.set_services([
                 f"smtp inet {ip}:{cls.port} - - - smtpd{extra}",
                 "qmgr unix qmgr - - 1 qmgr -o process_min=1 "
@@ -762,8 +760,35 @@ class TwoInstanceTest(unittest.TestCase):
             ])
             r = inst.cmd("domain", "add", domain)
             assert r.returncode == 0, r.stderr
+        # A: submission for its users, and DKIM keys for a.test (both
+        # kinds), published below with what keygen printed.
+        cls.a.append("master.conf",
+                     f"submission inet 127.0.0.1:{cls.sub} - - - smtpd "
+                     "-o smtpd_submission=yes\n"
+                     "authd unix authd - - - authd "
+                     "-o allowed_clients=submission\n"
+                     "cryptd unix cryptd - - - cryptd "
+                     "-o allowed_clients=authd,smtp-out\n")
+        r = cls.a.cmd("dkim", "keygen", "a.test", "s1")
+        assert r.returncode == 0, r.stderr
+        keys = [("txt", name, text)
+                for name, text in zone_records(r.stdout).items()]
+        cls.dns = DnsServer(keys + [
+            ("mx", "a.test", "mx.a.test", 10),
+            ("a", "mx.a.test", "127.0.0.1"),
+            ("mx", "b.test", "mx.b.test", 10),
+            ("a", "mx.b.test", "127.0.0.2"),
+            ("txt", "a.test", "v=spf1 ip4:127.0.0.1 -all"),
+            ("txt", "_dmarc.a.test", "v=DMARC1; p=reject; adkim=s"),
+        ])
+        fd, cls.psl = tempfile.mkstemp(prefix="postern-psl-")
+        with os.fdopen(fd, "w") as f:
+            f.write("test\n")
+        for inst in (cls.a, cls.b):
+            inst.set_conf("dns_resolvers", cls.dns.resolvers)
+            inst.set_conf("dmarc_public_suffix_list", cls.psl)
             inst.start()
-        cls.a.add_user("alice@a.test")
+        cls.a.add_user("alice@a.test", password="alice pw")
         cls.b.add_user("bob@b.test")
         for inst, alias, target in ((cls.a, "tobob@a.test", "bob@b.test"),
                                     (cls.a, "tonobody@a.test",
@@ -777,6 +802,7 @@ class TwoInstanceTest(unittest.TestCase):
     def tearDownClass(cls):
         problems = cls.a.cleanup() + cls.b.cleanup()
         cls.dns.stop()
+        os.unlink(cls.psl)
         assert not problems, problems
 
     def send(self, inst, sender, rcpt, body):
@@ -792,6 +818,40 @@ class TwoInstanceTest(unittest.TestCase):
         self.assertTrue(self.b.wait_log(
             rf"to=<alice@a\.test>, relay=mx\.a\.test\[127\.0\.0\.1\]:"
             rf"{self.port}, .*status=sent"))
+
+    def test_submission_signed_and_verified_over_starttls(self):
+        # Alice logs in to A's submission port and writes to Bob on B.
+        with smtplib.SMTP("127.0.0.1", self.sub, timeout=30) as s:
+            s.login("alice@a.test", "alice pw")
+            s.sendmail("alice@a.test", ["bob@b.test"],
+                       b"From: Alice <alice@a.test>\r\nTo: bob@b.test\r\n"
+                       b"Subject: signed\r\nMessage-ID: <sub@a.test>\r\n"
+                       b"\r\nHello Bob.\r\n")
+        m = self.b.wait_message("bob@b.test", b"<sub@a.test>", timeout=20)
+        self.assertIsNotNone(m, self.a.log()[-3000:])
+        head = m.split(b"\r\n\r\n", 1)[0]
+        # A signed it twice (RFC 8463 dual signing)...
+        sigs = re.findall(rb"^DKIM-Signature:.*?(?=\r\n[^ \t])", head,
+                          re.M | re.S)
+        self.assertEqual(len(sigs), 2, self.a.log()[-3000:])
+        self.assertTrue(any(b"a=ed25519-sha256" in x for x in sigs))
+        self.assertTrue(any(b"a=rsa-sha256" in x for x in sigs))
+        # ...sent it over STARTTLS...
+        self.assertRegex(head, rb"Received: from mx\.a\.test \(\[127\.0"
+                         rb"\.0\.1\]\)\r\n\tby mx\.b\.test \(Postern\) with "
+                         rb"ESMTPS id \w+\r\n\t\(using TLSv1\.3")
+        # ...and B found all three in order (its own field, on top).
+        ours = [f for ident, f in auth_results(m) if ident == "mx.b.test"]
+        self.assertEqual(len(ours), 1, head)
+        self.assertEqual(ours[0]["spf"], "pass smtp.mailfrom=alice@a.test")
+        self.assertEqual(ours[0]["dmarc"],
+                         "pass (p=reject dis=none) header.from=a.test")
+        self.assertEqual(len(re.findall(
+            rb"dkim=pass header\.d=a\.test header\.s=s1-(?:ed25519|rsa) ",
+            head)), 2, head)
+        # A's own field (auth=pass) came along, under its own name.
+        self.assertIn(("mx.a.test", {"auth": "pass smtp.auth=alice@a.test"}),
+                      auth_results(m))
 
     def test_remote_4xx_retried_after_backoff(self):
         # Hold B's one allowed connection from 127.0.0.1.
