@@ -36,7 +36,7 @@ print_man(void)
 	static const char *const kinds[] = {
 		[CONF_STR] = "text", [CONF_INT] = "number",
 		[CONF_BOOL] = "yes or no", [CONF_TIME] = "time",
-		[CONF_SIZE] = "size",
+		[CONF_SIZE] = "size", [CONF_SCORE] = "score",
 	};
 	char lo[32], hi[32];
 
@@ -49,6 +49,8 @@ print_man(void)
 		    d->type == CONF_SIZE)
 			printf(" From %s to %s.", scaled(d, d->min, lo,
 			    sizeof(lo)), scaled(d, d->max, hi, sizeof(hi)));
+		else if (d->type == CONF_SCORE)
+			printf(" From -1000 to 1000, at most two decimals.");
 		printf("\n");
 	}
 }

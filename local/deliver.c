@@ -6,7 +6,7 @@
  *	that already carries our Delivered-To for this recipient (it has
  *	been here before: a forwarding loop, RFC 5321 6.3), and picks the
  *	folder: local_junk_folder for a message smtpd quarantined (DMARC
- *	p=quarantine), the extension's folder when local_extension_folders
+ *	p=quarantine) or that scores junk_threshold (spam.c), the extension's folder when local_extension_folders
  *	is on and the user made that folder, else the inbox.
  */
 #include <stdio.h>
@@ -55,6 +55,7 @@ local_deliver(const struct local_job *j, struct mstore_result *r)
 {
 	const char *folder = "";
 	struct buf prefix = BUF_INIT;
+	bool spam = false;
 	int rc;
 
 	switch (seen_before(j)) {
@@ -70,18 +71,19 @@ local_deliver(const struct local_job *j, struct mstore_result *r)
 		snprintf(r->text, sizeof(r->text), "cannot read queue file");
 		return -1;
 	}
-	if (j->junk != NULL)
-		folder = var_local_junk_folder;	/* quarantined by smtpd */
-	else if (var_local_extension_folders && j->extension[0] != '\0' &&
-	    mstore_folder_exists(j->mailbox, j->extension))
-		folder = j->extension;
 	if (buf_appendf(&prefix, "Return-Path: <%s>\r\nDelivered-To: %s\r\n",
-	    j->req.sender, j->req.recipient) < 0) {
+	    j->req.sender, j->req.recipient) < 0 ||
+	    local_spam(j, &prefix, &spam) < 0) {
 		r->temporary = true;
 		r->dsn = "4.3.0";
 		snprintf(r->text, sizeof(r->text), "out of memory");
 		return -1;
 	}
+	if (j->junk != NULL || spam)
+		folder = var_local_junk_folder;	/* quarantined, or spam */
+	else if (var_local_extension_folders && j->extension[0] != '\0' &&
+	    mstore_folder_exists(j->mailbox, j->extension))
+		folder = j->extension;
 	rc = mstore_deliver(j->mailbox, folder, j->pk, &prefix, j->req.fd,
 	    j->req.offset, j->req.length, j->quota, r);
 	/* imapd and pop3d report the quota; they cannot read the table. */

@@ -34,7 +34,8 @@ on_msg(struct ipc_conn *c, struct ipc_msg *m, void *ctx)
 	    ipc_get_str(m, "extension", IPC_REQUIRED, &j.extension) < 0 ||
 	    ipc_get_u64(m, "quota", IPC_REQUIRED, &j.quota) < 0 ||
 	    ipc_get_bytes(m, "public_key", IPC_OPTIONAL, &j.pk, &pklen) < 0 ||
-	    ipc_get_str(m, "junk", IPC_OPTIONAL, &j.junk) < 0) {
+	    ipc_get_str(m, "junk", IPC_OPTIONAL, &j.junk) < 0 ||
+	    ipc_get_str(m, "spam", IPC_OPTIONAL, &j.spam) < 0) {
 		agent_malformed(c, &j.req);
 		return;
 	}

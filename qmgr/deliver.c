@@ -346,6 +346,8 @@ request(struct slot *s, struct job *j, const struct resolved *res)
 	    res->pk, sizeof(res->pk)) : 0) |
 	    (m->env.quarantine != NULL ? ipc_put_str(&msg, "junk",
 	    m->env.quarantine) : 0) |
+	    (m->env.spam != NULL ? ipc_put_str(&msg, "spam", m->env.spam) :
+	    0) |
 	    ipc_put_u64(&msg, "offset", m->env.msg_offset) |
 	    ipc_put_u64(&msg, "length", m->env.msg_len) |
 	    (j->nexthop != NULL ? ipc_put_str(&msg, "nexthop", j->nexthop) :

@@ -30,6 +30,10 @@
 #include "util/mem.h"
 #include "util/tls.h"
 
+/* The fields spam scoring writes: a sender's own are removed. */
+static const char *const spam_fields[] = { "X-Spam-Score", "X-Spam-Status",
+	"X-Phishing-Warning", NULL };
+
 /* rfc5322_date - "Tue, 24 Nov 2026 12:00:00 +0000" */
 static void
 rfc5322_date(char *out, size_t size)
@@ -204,6 +208,8 @@ data_begin(struct session *ss, const char *verb)
 	ss->q_open = true;
 	hdrdrop_init(&ss->hd, "Authentication-Results", var_myhostname, store,
 	    ss);
+	if (spam_wanted(ss))
+		ss->hd.any = spam_fields;	/* only we may say spam or not */
 	/* Authentication-Results goes in front of this at the end. */
 	verify_begin(ss);
 	if (received_header(ss, &hdr) != 0 ||

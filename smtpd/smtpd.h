@@ -25,6 +25,7 @@
 #include "mail/resolve.h"
 #include "mail/sasl.h"
 #include "mail/smtp_args.h"
+#include "mail/spamscore.h"
 #include "mail/spf.h"
 #include "util/stream.h"
 #include "util/workq.h"
@@ -75,6 +76,10 @@ struct verify_job {
 	size_t n_sigs;
 	bool dkim_error;		/* the verifier could not run */
 	struct dmarc_verdict dmarc;
+	bool spam_done;			/* scored (spam.c) */
+	struct spam_verdict spam;
+	char spam_text[512];		/* the Y record */
+	char spam_lists[2 * 256 + 16];	/* which DNS lists hit, for the log */
 };
 
 struct smtpd_rcpt {
@@ -189,6 +194,16 @@ void verify_see_field(void *ctx, const char *f, size_t n);
  * DKIM, DMARC off the loop, then the verdict, the
  * Authentication-Results field and commit_message (or a refusal). */
 void verify_message(struct session *ss);
+
+/* spam.c: scoring mail from outside at the end of DATA */
+/* spam_wanted - whether this session's messages are scored */
+bool spam_wanted(const struct session *ss);
+/* spam_work - on the worker thread, after DKIM and DMARC */
+void spam_work(struct verify_job *c);
+/* spam_apply - in the loop: -1 refused (the reply is queued), else 0 with
+ * the Y record in *h and any warning field appended to fields */
+int spam_apply(struct session *ss, struct verify_job *c, struct buf *fields,
+    struct qfile_head *h);
 
 /* cmds.c */
 /* mail_accepted - MAIL FROM passed every check: 250, the transaction

@@ -33,7 +33,7 @@
 
 /* Room for the field in front of the message: SPF, DMARC and a few
  * signatures fit; more signatures are left out of the report. */
-#define HEAD_ROOM	2048
+#define HEAD_ROOM	4096
 
 void
 verify_begin(struct session *ss)
@@ -119,6 +119,8 @@ work(struct workq_job *j)
 	if (var_smtpd_dmarc)
 		dmarc_check(ss->from_fields == 1 ? ss->from_domain : "",
 		    var_smtpd_spf ? spf_domain : "", ss->spf, c->sigs, c->n_sigs, &c->dmarc);
+	if (spam_wanted(ss))
+		spam_work(c);
 }
 
 /* results - the Authentication-Results field, with at most max_sigs
@@ -210,7 +212,8 @@ checked(struct workq_job *j)
 	struct verify_job *c = (struct verify_job *)j;
 	struct session *ss = c->ss;
 	const struct dmarc_verdict *d = &c->dmarc;
-	struct buf ar = BUF_INIT;
+	struct buf ar = BUF_INIT, extra = BUF_INIT;
+	struct qfile_head head = { 0 };
 	char why[384];
 	const char *quarantine = NULL;
 	size_t shown = c->n_sigs;
@@ -244,20 +247,23 @@ checked(struct workq_job *j)
 		    "be fetched now, try again later", d->from_domain);
 		goto refused;
 	}
+	if (spam_apply(ss, c, &extra, &head) < 0)
+		goto refused;
 	if (quarantine != NULL) {
 		snprintf(why, sizeof(why), "DMARC policy of %s: %s",
 		    d->from_domain, quarantine);
 		msg_info("%s: quarantine: %s", ss->q.qid, why);
+		head.quarantine = why;
 	}
 	/* Fewer signatures reported until the field fits the room. */
 	for (;;) {
 		buf_reset(&ar);
-		if (results(ss, c, shown, &ar) != 0) {
+		if (results(ss, c, shown, &ar) != 0 ||
+		    buf_append(&ar, extra.data, extra.len) < 0) {
 			ss->q_errno = ENOMEM;
 			break;
 		}
-		if (qfile_write_head(&ss->q.w, quarantine != NULL ? why : NULL,
-		    ar.data, ar.len) == 0)
+		if (qfile_write_head(&ss->q.w, &head, ar.data, ar.len) == 0)
 			break;
 		if (errno != ENOSPC || shown == 0) {
 			ss->q_errno = errno;
@@ -266,6 +272,7 @@ checked(struct workq_job *j)
 		shown--;
 	}
 	buf_free(&ar);
+	buf_free(&extra);
 	if (ss->q_errno != 0) {
 		msg_warn("[%s]: queue file write error: %s", ss->addr,
 		    strerror(ss->q_errno));
@@ -276,6 +283,7 @@ checked(struct workq_job *j)
 	commit_message(ss);
 	return;
 refused:
+	buf_free(&extra);
 	free(c);
 	session_reset(ss);
 	session_set_mode(ss, MODE_COMMAND);

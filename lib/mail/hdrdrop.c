@@ -32,6 +32,16 @@ ours(const struct hdrdrop *h, const char *f, size_t len)
 {
 	size_t nl = strlen(h->name), il = strlen(h->id), i;
 
+	for (const char *const *a = h->any; a != NULL && *a != NULL; a++) {
+		size_t al = strlen(*a);
+
+		if (len > al && strncasecmp(f, *a, al) == 0 &&
+		    (f[al] == ':' || f[al] == ' ' || f[al] == '\t') &&
+		    memchr(f + al, ':', len - al) != NULL &&
+		    strspn(f + al, " \t") == (size_t)((const char *)memchr(f +
+		    al, ':', len - al) - (f + al)))
+			return true;
+	}
 	if (len <= nl || strncasecmp(f, h->name, nl) != 0)
 		return false;
 	for (i = nl; i < len && (f[i] == ' ' || f[i] == '\t'); i++)

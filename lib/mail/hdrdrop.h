@@ -7,7 +7,7 @@
  * RFC 8601 5 says to remove it before adding ours.  The filter sees the
  * message as it streams in (any chunking) and hands on everything but
  * the fields whose name is `name` and whose value starts with the token
- * `id` (case ignored).  A field is held until the next line shows that
+ * `id` (case ignored), and those named in `any`.  A field is held until the next line shows that
  * it has ended; one longer than HDRDROP_FIELD_MAX is judged on its first
  * HDRDROP_FIELD_MAX bytes.
  */
@@ -30,6 +30,8 @@ struct hdrdrop {
 	const char *name, *id;
 	hdrdrop_out_fn *out;
 	hdrdrop_see_fn *see;	/* optional */
+	const char *const *any;	/* optional, NULL-terminated: names dropped
+				   whatever their value (our X-Spam-*) */
 	void *ctx;
 	bool body;		/* past the header: everything passes */
 	bool bol;		/* at the start of a line */

@@ -534,4 +534,5 @@ params_register(void)
 {
 	conf_register(daemon_params);
 	conf_register(mail_params);
+	conf_register(spam_params);
 }

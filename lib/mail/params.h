@@ -125,6 +125,7 @@ extern uint64_t var_auth_block_time;
 extern uint64_t var_authd_hash_threads;
 
 extern const struct conf_def mail_params[];
+extern const struct conf_def spam_params[];	/* params_spam.c */
 
 struct tls_settings;
 /* params_tls_server - the server TLS settings of postern.conf. */
@@ -144,7 +145,7 @@ SSL_CTX *params_tls_server_ctx(bool starttls, bool wrapper);
  */
 int params_smtp_tls_level(const char *word);
 
-/* params_register - register daemon_params and mail_params. */
+/* params_register - register daemon_params, mail_params, spam_params. */
 void params_register(void);
 
 #endif

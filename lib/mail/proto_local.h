@@ -14,7 +14,7 @@
 
 #define LOCAL_PROTO	"local"
 #define LOCAL_MAJOR	1
-#define LOCAL_MINOR	1
+#define LOCAL_MINOR	2
 
 /*
  * DELIVER attributes: id, qid, sender (str, "" for <>), recipient (the
@@ -31,6 +31,11 @@
  * "BINARYMIME"), smtputf8 (bool), sign (bool: our user's mail or our
  * bounce, to be DKIM-signed), arrival (u64: microseconds since the
  * epoch, for the delay= of the agent's log line).
+ *
+ * Minor 2 adds spam (str, optional: smtpd's rules score and rules, "4.50
+ * SPF_FAIL=3,NO_DATE=1.5", the queue file's Y record; local adds the
+ * recipient's Bayesian part, writes X-Spam-Score/X-Spam-Status and files
+ * the message in Junk at junk_threshold).
  */
 #define LOCAL_T_DELIVER	(IPC_T_FIRST_PROTO + 0)
 /*

@@ -129,6 +129,8 @@ qfile_write_begin(struct qfile_writer *w, int fd, const struct qfile_env *e,
 		rc |= record(b, 'N', e->ret);
 	if (e->quarantine != NULL)
 		rc |= record(b, 'J', e->quarantine);
+	if (e->spam != NULL)
+		rc |= record(b, 'Y', e->spam);
 	for (size_t i = 0; i < e->n_rcpts; i++) {
 		const struct qfile_rcpt *r = &e->rcpts[i];
 
@@ -228,7 +230,7 @@ qfile_write_reserve(struct qfile_writer *w, size_t size)
 }
 
 int
-qfile_write_head(struct qfile_writer *w, const char *quarantine,
+qfile_write_head(struct qfile_writer *w, const struct qfile_head *h,
     const void *head, size_t n)
 {
 	struct buf room = BUF_INIT, rec = BUF_INIT;
@@ -238,7 +240,8 @@ qfile_write_head(struct qfile_writer *w, const char *quarantine,
 		errno = EINVAL;
 		return -1;
 	}
-	if (quarantine != NULL && record(&rec, 'J', quarantine) < 0) {
+	if ((h->quarantine != NULL && record(&rec, 'J', h->quarantine) < 0) ||
+	    (h->spam != NULL && record(&rec, 'Y', h->spam) < 0)) {
 		errno = ENOMEM;
 		goto out;
 	}
@@ -514,6 +517,9 @@ qfile_read(int fd, struct qfile_env *e, const char **error_r)
 		case 'J':
 			bad = v == NULL || dup_value(v, &e->quarantine) < 0;
 			break;
+		case 'Y':
+			bad = v == NULL || dup_value(v, &e->spam) < 0;
+			break;
 		case 'G':	/* unused head room: spaces */
 			bad = v != NULL && v[strspn(v, " ")] != '\0';
 			break;
@@ -597,6 +603,7 @@ qfile_env_free(struct qfile_env *e)
 	free(e->body);
 	free(e->ret);
 	free(e->quarantine);
+	free(e->spam);
 	memset(e, 0, sizeof(*e));
 }
 

@@ -58,6 +58,7 @@ struct qfile_env {
 	bool smtputf8;
 	char *ret;		/* "FULL", "HDRS" or NULL */
 	char *quarantine;	/* why it goes to Junk, or NULL */
+	char *spam;		/* smtpd's rule score and rules, or NULL */
 	struct qfile_rcpt *rcpts;
 	size_t n_rcpts;
 	/* Set by the reader: */
@@ -102,13 +103,17 @@ int qfile_write_data(struct qfile_writer *w, const void *p, size_t n)
  */
 int qfile_write_reserve(struct qfile_writer *w, size_t size)
 	__attribute__((warn_unused_result));
+/* What the end of DATA adds to the envelope: NULL for none. */
+struct qfile_head {
+	const char *quarantine;	/* why it goes to Junk ("J") */
+	const char *spam;	/* "score RULE=w,..." ("Y") */
+};
 /*
- * qfile_write_head - fill the head room, before qfile_write_end: an
- * optional quarantine reason (a "J" record) and header fields that go
- * in front of the message.  0, or -1 with errno (ENOSPC: they do not
- * fit the room; nothing is written).
+ * qfile_write_head - fill the head room, before qfile_write_end: the
+ * records of h and header fields that go in front of the message.  0, or
+ * -1 with errno (ENOSPC: they do not fit the room; nothing is written).
  */
-int qfile_write_head(struct qfile_writer *w, const char *quarantine,
+int qfile_write_head(struct qfile_writer *w, const struct qfile_head *h,
     const void *head, size_t n) __attribute__((warn_unused_result));
 /* qfile_write_flush - write out what is buffered, so that the message
  * so far can be read back from the file; 0, or -1 with errno. */

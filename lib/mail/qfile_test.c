@@ -215,7 +215,7 @@ head(size_t room, const char *quarantine, const char *hdr, size_t body_len,
 	CHECK(qfile_write_reserve(&w, room) == 0);
 	CHECK(qfile_write_data(&w, body, body_len) == 0);
 	if (hdr != NULL || quarantine != NULL) {
-		int rc = qfile_write_head(&w, quarantine, hdr, hl);
+		int rc = qfile_write_head(&w, &(struct qfile_head){ .quarantine = quarantine }, hdr, hl);
 
 		CHECK(rc == want);
 		if (rc < 0) {

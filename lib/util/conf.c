@@ -494,6 +494,51 @@ parse_scaled(const char *text, const char *units, const uint64_t *scale,
 	return 0;
 }
 
+/* parse_score - "-2", "0.5", "12.25" as hundredths */
+static int
+parse_score(const char *text, int64_t *out, const char **error_r)
+{
+	const char *p = text;
+	int64_t v = 0, frac = 0;
+	int places = 0;
+	bool neg = *p == '-';
+
+	if (neg || *p == '+')
+		p++;
+	if (!isdigit((unsigned char)*p)) {
+		*error_r = "is not a number (like 2.5 or -1)";
+		return -1;
+	}
+	for (; isdigit((unsigned char)*p); p++) {
+		v = v * 10 + (*p - '0');
+		if (v > 1000) {
+			*error_r = "is outside -1000 to 1000";
+			return -1;
+		}
+	}
+	if (*p == '.')
+		for (p++; isdigit((unsigned char)*p); p++) {
+			if (++places > 2) {
+				*error_r = "has more than two decimals";
+				return -1;
+			}
+			frac = frac * 10 + (*p - '0');
+		}
+	if (*p != '\0') {
+		*error_r = "is not a number (like 2.5 or -1)";
+		return -1;
+	}
+	if (places == 1)
+		frac *= 10;
+	v = v * 100 + frac;
+	if (v > 100000) {
+		*error_r = "is outside -1000 to 1000";
+		return -1;
+	}
+	*out = neg ? -v : v;
+	return 0;
+}
+
 int
 conf_parse_value(const struct conf_def *d, const char *text, uint64_t *out,
     const char **error_r)
@@ -528,6 +573,14 @@ conf_parse_value(const struct conf_def *d, const char *text, uint64_t *out,
 		if (parse_scaled(text, "kmg", size_scale, &v, error_r) < 0)
 			return -1;
 		break;
+	case CONF_SCORE: {
+		int64_t h;
+
+		if (parse_score(text, &h, error_r) < 0)
+			return -1;
+		*out = (uint64_t)h;	/* hundredths, two's complement */
+		return 0;
+	}
 	}
 	if (v < d->min) {
 		*error_r = "is below the minimum";
@@ -591,6 +644,9 @@ conf_apply(const struct conf *c)
 			break;
 		case CONF_BOOL:
 			*(bool *)d->var = c->e[i].num != 0;
+			break;
+		case CONF_SCORE:
+			*(double *)d->var = (double)(int64_t)c->e[i].num / 100;
 			break;
 		default:
 			*(uint64_t *)d->var = c->e[i].num;

@@ -25,6 +25,7 @@ enum conf_type {
 	CONF_BOOL,	/* bool *var, yes/no */
 	CONF_TIME,	/* uint64_t *var in seconds; suffix s, m, h, d, w */
 	CONF_SIZE,	/* uint64_t *var in bytes; suffix k, m, g (1024) */
+	CONF_SCORE,	/* double *var: -1000 to 1000, at most two decimals */
 };
 
 struct conf_def {
