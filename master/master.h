@@ -79,6 +79,12 @@ int anvil_update(struct child *c, const char *addr, bool connect,
 /* anvil_child_gone - give back what a dead child held. */
 void anvil_child_gone(struct child *c);
 
+/* greylist.c */
+/* greylist_check - the triplet key seen now: 1 pass, 0 defer (*wait:
+ * seconds until a retry may pass). */
+int greylist_check(const char *key, uint64_t delay, uint64_t window,
+    uint64_t lifetime, uint64_t *wait);
+
 /* ctl.c */
 int ctl_start(const char *path);
 void ctl_stop(void);

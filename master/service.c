@@ -227,6 +227,28 @@ chan_anvil(struct child *c, struct ipc_msg *m, struct ipc_msg *r)
 		    (long)c->pid);
 }
 
+/* chan_greylist - GREYLIST: a triplet's verdict (greylist.c) */
+static void
+chan_greylist(struct child *c, struct ipc_msg *m, struct ipc_msg *r)
+{
+	const char *key;
+	uint64_t delay, window, lifetime, wait = 0;
+	int pass = 1;
+	bool ok;
+
+	ok = ipc_get_str(m, "key", IPC_REQUIRED, &key) == 1 &&
+	    ipc_get_u64(m, "delay", IPC_REQUIRED, &delay) == 1 &&
+	    ipc_get_u64(m, "window", IPC_REQUIRED, &window) == 1 &&
+	    ipc_get_u64(m, "lifetime", IPC_REQUIRED, &lifetime) == 1;
+	if (ok)
+		pass = greylist_check(key, delay, window, lifetime, &wait);
+	if (ipc_put_u64(r, "status", ok ? IPC_OK : IPC_EFAIL) < 0 ||
+	    ipc_put_bool(r, "pass", pass != 0) < 0 ||
+	    ipc_put_u64(r, "wait", wait) < 0)
+		msg_warn("child pid %ld: cannot build GREYLIST reply",
+		    (long)c->pid);
+}
+
 /* chan_connect - CONNECT: connect to a unix service for the child */
 static void
 chan_connect(struct child *c, struct ipc_msg *m, struct ipc_msg *r)
@@ -256,7 +278,8 @@ chan_msg(struct ipc_conn *conn, struct ipc_msg *m, void *ctx)
 	uint64_t id = 0;
 
 	if ((m->type != MASTER_CHAN_T_CONNECT &&
-	    m->type != MASTER_CHAN_T_ANVIL) ||
+	    m->type != MASTER_CHAN_T_ANVIL &&
+	    m->type != MASTER_CHAN_T_GREYLIST) ||
 	    ipc_get_u64(m, "id", IPC_REQUIRED, &id) < 0) {
 		msg_warn("child pid %ld: malformed request on the master "
 		    "channel", (long)c->pid);
@@ -267,6 +290,8 @@ chan_msg(struct ipc_conn *conn, struct ipc_msg *m, void *ctx)
 		msg_panic("%s: cannot build a reply", __func__);
 	if (m->type == MASTER_CHAN_T_CONNECT)
 		chan_connect(c, m, &r);
+	else if (m->type == MASTER_CHAN_T_GREYLIST)
+		chan_greylist(c, m, &r);
 	else
 		chan_anvil(c, m, &r);
 	if (ipc_conn_send(conn, &r) < 0)

@@ -249,6 +249,8 @@ cmd_rcpt(struct session *ss, char *args)
 		return;
 	}
 	resolved_free(&res);
+	if (greylist_rcpt(ss, text) < 0)
+		return;
 	ss->rcpts = xrealloc(ss->rcpts, (ss->n_rcpts + 1) *
 	    sizeof(*ss->rcpts));
 	rc = &ss->rcpts[ss->n_rcpts++];

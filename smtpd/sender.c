@@ -62,7 +62,13 @@ in_net(const char *a, const char *net)
 bool
 sender_xclient_allowed(const char *addr)
 {
-	char *list = xstrdup(var_smtpd_xclient_networks), *one, *save = NULL;
+	return sender_in_networks(addr, var_smtpd_xclient_networks);
+}
+
+bool
+sender_in_networks(const char *addr, const char *networks)
+{
+	char *list = xstrdup(networks), *one, *save = NULL;
 	bool ok = false;
 
 	for (one = strtok_r(list, ", ", &save); one != NULL && !ok;

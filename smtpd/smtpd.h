@@ -178,6 +178,11 @@ int auth_header_ok(struct session *ss);
 /* sender.c */
 void sender_init(unsigned threads);
 bool sender_xclient_allowed(const char *addr);
+/* sender_in_networks - addr is in the "a.b.c.d/n, ..." list (IPv4) */
+bool sender_in_networks(const char *addr, const char *networks);
+
+/* greylist.c: 0 the recipient may go on, -1 deferred (replied 451) */
+int greylist_rcpt(struct session *ss, const char *rcpt);
 void cmd_xclient(struct session *ss, char *args);
 /* sender_check_mail - MAIL FROM parsed: check SPF off the loop, then
  * answer (mail_accepted, or a refusal by setting). */

@@ -97,9 +97,43 @@ test_long_and_headerless(void)
 	TEST_END();
 }
 
+static void
+test_any_value(void)
+{
+	static const char *const any[] = { "X-Spam-Status", "X-Spam-Score",
+	    NULL };
+	static const char msg[] =
+	    "X-Spam-Status: No, score=-99\r\n"
+	    "x-spam-score :\r\n -99\r\n"
+	    "X-Spam-Statusbar: kept\r\n"
+	    "X-Spam-Status-Old: kept\r\n"
+	    "\r\n"
+	    "X-Spam-Status: in the body\r\n";
+	static const char kept[] =
+	    "X-Spam-Statusbar: kept\r\n"
+	    "X-Spam-Status-Old: kept\r\n"
+	    "\r\n"
+	    "X-Spam-Status: in the body\r\n";
+	struct buf out = BUF_INIT;
+	struct hdrdrop h;
+
+	TEST_BEGIN("hdrdrop: fields named in any go whatever their value");
+	hdrdrop_init(&h, "Authentication-Results", "mx.example.test", collect,
+	    &out);
+	h.any = any;
+	hdrdrop_feed(&h, msg, sizeof(msg) - 1);
+	hdrdrop_end(&h);
+	CHECK(out.len == sizeof(kept) - 1 && memcmp(out.data, kept,
+	    out.len) == 0);
+	CHECK(h.dropped == 2);
+	buf_free(&out);
+	TEST_END();
+}
+
 int
 main(void)
 {
+	test_any_value();
 	test_any_chunking();
 	test_long_and_headerless();
 	return test_exit();

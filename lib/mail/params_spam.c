@@ -25,6 +25,11 @@ char *var_spam_brand_domains;
 uint64_t var_spam_many_recipients;
 uint64_t var_spam_scan_limit;
 uint64_t var_spam_uribl_lookup_limit;
+bool var_smtpd_greylist;
+uint64_t var_smtpd_greylist_delay;
+uint64_t var_smtpd_greylist_retry_window;
+uint64_t var_smtpd_greylist_lifetime;
+char *var_smtpd_greylist_exempt_networks;
 
 #define WEIGHT(rule, name, def, doc) \
 	{ "spam_score_" name, CONF_SCORE, def, &spam_weight[rule], 0, 0, \
@@ -82,6 +87,21 @@ const struct conf_def spam_params[] = {
 	{ "spam_scan_limit", CONF_SIZE, "512k", &var_spam_scan_limit, 4096,
 	    (uint64_t)64 << 20, "scan at most this much of a message for "
 	    "links, words and HTML (the header is always read whole)" },
+	{ "smtpd_greylist", CONF_BOOL, "no", &var_smtpd_greylist, 0, 0,
+	    "greylisting (RFC 6647): the first RCPT of an unknown (client "
+	    "/24 or /64, sender, recipient) triplet from outside gets 451 "
+	    "4.7.1; a retry after smtpd_greylist_delay passes" },
+	{ "smtpd_greylist_delay", CONF_TIME, "5m", &var_smtpd_greylist_delay,
+	    0, 86400, "how long a new triplet is deferred" },
+	{ "smtpd_greylist_retry_window", CONF_TIME, "1d",
+	    &var_smtpd_greylist_retry_window, 60, 2592000, "a triplet not "
+	    "retried within this long after its first attempt starts over" },
+	{ "smtpd_greylist_lifetime", CONF_TIME, "36d",
+	    &var_smtpd_greylist_lifetime, 60, 31536000, "a triplet that "
+	    "passed passes at once for this long after its last use" },
+	{ "smtpd_greylist_exempt_networks", CONF_STR, "127.0.0.0/8",
+	    &var_smtpd_greylist_exempt_networks, 0, 0, "clients (IPv4 "
+	    "address/prefix list) that are never greylisted" },
 	WEIGHT(SR_SPF_FAIL, "spf_fail", "3", "SPF fail (-all)"),
 	WEIGHT(SR_SPF_SOFTFAIL, "spf_softfail", "1", "SPF softfail (~all)"),
 	WEIGHT(SR_DKIM_FAIL, "dkim_fail", "1.5", "a DKIM signature that "

@@ -47,6 +47,11 @@ extern char *var_spam_brand_domains;
 extern uint64_t var_spam_many_recipients;
 extern uint64_t var_spam_scan_limit;
 extern uint64_t var_spam_uribl_lookup_limit;
+extern bool var_smtpd_greylist;
+extern uint64_t var_smtpd_greylist_delay;
+extern uint64_t var_smtpd_greylist_retry_window;
+extern uint64_t var_smtpd_greylist_lifetime;
+extern char *var_smtpd_greylist_exempt_networks;
 
 /* What smtpd knows besides the message's bytes. */
 struct spam_input {

@@ -17,6 +17,7 @@
 static char *v_name;
 static uint64_t v_limit, v_time, v_size;
 static bool v_flag;
+static double v_score;
 
 static const struct conf_def test_defs[] = {
 	{ "base_dir", CONF_STR, "/srv", NULL, 0, 0, "a directory" },
@@ -26,6 +27,7 @@ static const struct conf_def test_defs[] = {
 	{ "message_size", CONF_SIZE, "10m", &v_size, 0, (uint64_t)1 << 40,
 	    "a size" },
 	{ "flag", CONF_BOOL, "no", &v_flag, 0, 0, "a flag" },
+	{ "score", CONF_SCORE, "-1.5", &v_score, 0, 0, "a score" },
 	{ "loop_a", CONF_STR, "", NULL, 0, 0, "" },
 	{ "loop_b", CONF_STR, "", NULL, 0, 0, "" },
 	CONF_END
@@ -179,6 +181,41 @@ test_overrides(void)
 }
 
 /* test_master_conf - service table rows, good and bad */
+/* test_score - decimals with two places at most, negative too */
+static void
+test_score(void)
+{
+	static const struct { const char *text; double want; } good[] = {
+		{ "2", 2 }, { "-1.5", -1.5 }, { "0.25", 0.25 }, { "+3.1", 3.1 },
+		{ "1000", 1000 }, { "-1000.00", -1000 },
+	};
+	static const char *const bad[] = { "", "-", "1.234", "1001", "2x",
+	    ".5", "1e3", "1000.01", "nan" };
+	const struct conf_def *d = conf_def_find("score");
+
+	TEST_BEGIN("score");
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		struct conf *c = conf_new();
+		struct buf err = BUF_INIT;
+
+		CHECK_IDX(conf_set(c, "score", good[i].text, "t", &err) == 0 &&
+		    conf_finish(c, &err) == 0, i);
+		conf_apply(c);
+		CHECK_IDX(v_score > good[i].want - 1e-9 && v_score <
+		    good[i].want + 1e-9, i);
+		conf_free(&c);
+		buf_free(&err);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		uint64_t v;
+		const char *why = NULL;
+
+		CHECK_IDX(conf_parse_value(d, bad[i], &v, &why) < 0 &&
+		    why != NULL, i);
+	}
+	TEST_END();
+}
+
 static void
 test_master_conf(void)
 {
@@ -270,6 +307,7 @@ main(void)
 	test_bad_lines();
 	test_missing_file();
 	test_overrides();
+	test_score();
 	test_master_conf();
 	return test_exit();
 }

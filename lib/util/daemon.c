@@ -372,6 +372,35 @@ daemon_anvil(const char *addr, bool connect, uint64_t window_s,
 	return rc;
 }
 
+int
+daemon_greylist(const char *key, uint64_t delay, uint64_t window,
+    uint64_t lifetime, uint64_t *wait)
+{
+	struct ipc_msg m, r;
+	uint64_t status;
+	const char *why;
+	bool pass;
+	int rc = -1;
+
+	ipc_msg_init(&m, MASTER_CHAN_T_GREYLIST);
+	if (ipc_put_str(&m, "key", key) < 0 ||
+	    ipc_put_u64(&m, "delay", delay) < 0 ||
+	    ipc_put_u64(&m, "window", window) < 0 ||
+	    ipc_put_u64(&m, "lifetime", lifetime) < 0 ||
+	    chan_request(&m, &r, &why) < 0) {
+		ipc_msg_free(&m);
+		return -1;
+	}
+	ipc_msg_free(&m);
+	if (ipc_get_u64(&r, "status", IPC_REQUIRED, &status) == 1 &&
+	    status == IPC_OK &&
+	    ipc_get_bool(&r, "pass", IPC_REQUIRED, &pass) == 1 &&
+	    ipc_get_u64(&r, "wait", IPC_REQUIRED, wait) == 1)
+		rc = pass ? 1 : 0;
+	ipc_msg_free(&r);
+	return rc;
+}
+
 void
 daemon_drop_privileges(const char *user, const char *dir)
 {

@@ -78,6 +78,13 @@ int daemon_connect(const char *name, const char **error_r);
 int daemon_anvil(const char *addr, bool connect, uint64_t window_s,
     uint64_t *count, uint64_t *rate);
 /*
+ * daemon_greylist - ask master about a greylisting triplet (key): 1 it
+ * passes, 0 defer it (*wait: seconds until a retry may pass), -1 master
+ * could not answer.  delay, window and lifetime in seconds (RFC 6647).
+ */
+int daemon_greylist(const char *key, uint64_t delay, uint64_t window,
+    uint64_t lifetime, uint64_t *wait);
+/*
  * daemon_path - an absolute path as this process sees it: inside the jail
  * a path under the chroot directory loses that prefix.  Unjailed daemons
  * run with their chroot directory as working directory, so relative

@@ -10,6 +10,7 @@ import email
 import email.policy
 import re
 import smtplib
+import time
 import unittest
 
 from harness import DnsServer, MailInstance
@@ -270,6 +271,53 @@ class SettingsTest(SpamTest):
         self.assertEqual(rules(msg), {"DNSWL": 0.0, "NO_DATE": 7.25})
         self.assertTrue(fields(msg)["X-Spam-Status"].startswith(
             "Yes, score=7.25 required=3.00"))
+
+
+class GreylistTest(SpamTest):
+    extra = "smtpd_greylist = yes\nsmtpd_greylist_delay = 2s\n"
+
+    def rcpt(self, sender, rcpt=BOB, addr=OTHER, data=None):
+        with smtplib.SMTP("127.0.0.1", self.inst.smtp_port) as s:
+            s.ehlo("proxy.test")
+            self.assertEqual(s.docmd("XCLIENT", f"ADDR={addr} "
+                                     "HELO=client.test")[0], 220)
+            s.ehlo("client.test")
+            self.assertEqual(s.mail(sender)[0], 250)
+            code, text = s.rcpt(rcpt)
+            if code == 250 and data is not None:
+                self.assertEqual(s.data(data)[0], 250)
+            return code, text.decode()
+
+    def test_first_attempt_deferred_retry_passes(self):
+        code, text = self.rcpt("a@friends.test")
+        self.assertEqual(code, 451)
+        self.assertRegex(text, r"^4\.7\.1 <bob@example.test>: Recipient "
+                         r"address rejected: Greylisted, try again in "
+                         r"[12] seconds")
+        # Too early: still deferred.
+        self.assertEqual(self.rcpt("a@friends.test")[0], 451)
+        # Another sender, or another network: triplets of their own.
+        self.assertEqual(self.rcpt("b@friends.test")[0], 451)
+        self.assertEqual(self.rcpt("a@friends.test", addr="198.51.100.1")[0],
+                         451)
+        time.sleep(2.2)
+        # A neighbour in the same /24 retries: it passes, and delivers.
+        code, _ = self.rcpt("a@friends.test", addr="192.0.2.98",
+                            data=message("grey-1", "<a@friends.test>"))
+        self.assertEqual(code, 250)
+        self.delivered("grey-1")
+        # Passed triplets pass at once from then on.
+        self.assertEqual(self.rcpt("a@friends.test")[0], 250)
+        self.inst.wait_log(r"smtpd\[\d+\]: greylist: RCPT from "
+                           r"\[192.0.2.99\]: from=<a@friends.test> "
+                           r"to=<bob@example.test>: deferred for [12]s")
+
+    def test_exempt_networks_pass(self):
+        # The default exempts loopback: a client without XCLIENT.
+        with smtplib.SMTP("127.0.0.1", self.inst.smtp_port) as s:
+            s.ehlo("client.test")
+            self.assertEqual(s.mail("a@friends.test")[0], 250)
+            self.assertEqual(s.rcpt(BOB)[0], 250)
 
 
 class FilterOffTest(SpamTest):
