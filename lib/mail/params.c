@@ -76,6 +76,7 @@ uint64_t var_bayes_scan_limit;
 uint64_t var_bayes_token_limit;
 uint64_t var_bayes_learned_limit;
 bool var_spam_user_learning;
+uint64_t var_spam_user_learning_limit;
 char *var_dns_resolvers;
 uint64_t var_dns_timeout;
 
@@ -451,6 +452,11 @@ const struct conf_def mail_params[] = {
 	    0, "imapd trains the user's own token database when the user "
 	    "moves or copies a message into the Junk folder (spam) or out "
 	    "of it (ham)" },
+	{ "spam_user_learning_limit", CONF_INT, "100",
+	    &var_spam_user_learning_limit, 0, 100000, "messages one COPY or "
+	    "MOVE command learns at most (each costs a decryption of up to "
+	    "bayes_scan_limit bytes while the session waits); the rest are "
+	    "moved without being learned" },
 
 	/* smtp (smtp(8)), and what qmgr(8) does for it */
 	{ "transport_maps", CONF_STR, "", &var_transport_maps, 0, 0,

@@ -70,6 +70,7 @@ extern uint64_t var_bayes_scan_limit;
 extern uint64_t var_bayes_token_limit;
 extern uint64_t var_bayes_learned_limit;
 extern bool var_spam_user_learning;
+extern uint64_t var_spam_user_learning_limit;
 extern char *var_dns_resolvers;
 extern uint64_t var_dns_timeout;
 extern bool var_imapd_tls_wrapper;
