@@ -231,7 +231,15 @@ strip_html(const char *s, size_t n, struct buf *out)
 				continue;
 			}
 		}
-		buf_putc(out, (uint8_t)s[i++]);
+		/* plain text up to the next tag or entity, in one copy */
+		{
+			size_t j = i + 1;
+
+			while (j < n && s[j] != '<' && s[j] != '&')
+				j++;
+			buf_put(out, s + i, j - i);
+			i = j;
+		}
 	}
 }
 
@@ -388,41 +396,76 @@ bayes_tokenize_each(const char *msg, size_t len, size_t limit,
 	buf_free(&t.scratch2);
 }
 
+/* The distinct hashes of one message are gathered in an open-addressing
+ * set (no sort: classifying looks each one up on its own, and training
+ * sorts all of a run's deltas once).  0 marks a free slot; the hash 0
+ * is kept aside. */
+struct set {
+	struct bayes_tokens *out;
+	uint64_t *slot;
+	size_t mask, used;
+	bool zero;
+};
+
+static void
+set_add(struct set *st, uint64_t h)
+{
+	size_t i;
+
+	if (h == 0) {
+		st->zero = true;
+		return;
+	}
+	if ((st->used + 1) * 2 > st->mask + 1) {
+		/* grow: re-insert everything into a table twice as big */
+		uint64_t *old = st->slot;
+		size_t n = st->mask + 1;
+
+		st->mask = n * 2 - 1;
+		st->slot = xcalloc(n * 2, sizeof(*st->slot));
+		st->used = 0;
+		for (size_t k = 0; k < n; k++)
+			if (old[k] != 0) {
+				for (i = old[k] & st->mask; st->slot[i] != 0;
+				    i = (i + 1) & st->mask)
+					;
+				st->slot[i] = old[k];
+				st->used++;
+			}
+		free(old);
+	}
+	for (i = h & st->mask; st->slot[i] != 0; i = (i + 1) & st->mask)
+		if (st->slot[i] == h)
+			return;
+	st->slot[i] = h;
+	st->used++;
+}
+
 static void
 add_hash(void *ctx, const char *tok, size_t n)
 {
-	struct bayes_tokens *t = ctx;
-
-	if (t->n == t->cap) {
-		t->cap = t->cap == 0 ? 256 : t->cap * 2;
-		t->h = xrealloc(t->h, t->cap * sizeof(*t->h));
-	}
-	t->h[t->n++] = bayes_hash(tok, n);
-}
-
-static int
-cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
+	set_add(ctx, bayes_hash(tok, n));
 }
 
 void
 bayes_tokenize(const char *msg, size_t len, size_t limit,
     struct bayes_tokens *out)
 {
-	size_t w = 0;
+	struct set st = { .out = out, .mask = 1023 };
 
+	st.slot = xcalloc(st.mask + 1, sizeof(*st.slot));
 	out->n = 0;
-	bayes_tokenize_each(msg, len, limit, add_hash, out);
-	if (out->n == 0)
-		return;
-	qsort(out->h, out->n, sizeof(*out->h), cmp_u64);
-	for (size_t i = 1; i < out->n; i++)
-		if (out->h[i] != out->h[w])
-			out->h[++w] = out->h[i];
-	out->n = w + 1;
+	bayes_tokenize_each(msg, len, limit, add_hash, &st);
+	if (st.used + 1 > out->cap) {
+		out->cap = st.used + 1;
+		out->h = xrealloc(out->h, out->cap * sizeof(*out->h));
+	}
+	for (size_t k = 0; k <= st.mask; k++)
+		if (st.slot[k] != 0)
+			out->h[out->n++] = st.slot[k];
+	if (st.zero)
+		out->h[out->n++] = 0;
+	free(st.slot);
 }
 
 void

@@ -39,7 +39,7 @@ typedef void bayes_token_fn(void *ctx, const char *tok, size_t n);
 void bayes_tokenize_each(const char *msg, size_t len, size_t limit,
     bayes_token_fn *fn, void *ctx);
 
-/* The distinct tokens of a message as 64-bit hashes, sorted. */
+/* The distinct tokens of a message as 64-bit hashes, in no order. */
 struct bayes_tokens {
 	uint64_t *h;
 	size_t n, cap;
