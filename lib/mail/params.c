@@ -449,9 +449,9 @@ const struct conf_def mail_params[] = {
 	    "learned (so that learning one twice changes nothing); the "
 	    "oldest are forgotten first" },
 	{ "spam_user_learning", CONF_BOOL, "yes", &var_spam_user_learning, 0,
-	    0, "imapd trains the user's own token database when the user "
-	    "moves or copies a message into the Junk folder (spam) or out "
-	    "of it (ham)" },
+	    0, "whether imapd trains the user's own token database when "
+	    "the user moves or copies a message into the Junk folder (spam) "
+	    "or out of it (ham)" },
 	{ "spam_user_learning_limit", CONF_INT, "100",
 	    &var_spam_user_learning_limit, 0, 100000, "messages one COPY or "
 	    "MOVE command learns at most (each costs a decryption of up to "
