@@ -103,11 +103,14 @@ train_add(struct session *ss, struct train *t, const char *path)
 	}
 	t->tried++;
 	if (t->w == NULL && !t->broken) {
+		/* Never wait for another trainer (postern spam train
+		 * --user): the whole process would wait with us. */
 		if (bayes_user_path(NULL, ss->acc.user, db, sizeof(db)) < 0 ||
-		    bayes_write_begin(db, &t->w) < 0) {
+		    bayes_write_try_begin(db, &t->w) < 0) {
 			msg_warn("%s: bayes: cannot open %s: %s", ss->acc.user,
 			    db, errno == EINVAL ? "not a token database" :
-			    strerror(errno));
+			    errno == EWOULDBLOCK ? "busy (another trainer "
+			    "holds the lock); not learned" : strerror(errno));
 			t->broken = true;
 		}
 	}

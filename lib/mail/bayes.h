@@ -92,8 +92,12 @@ enum bayes_learn {
 };
 
 /* bayes_write_begin - lock the database at path (creating it, and its
- * directory, if missing) and read it.  0, or -1 with errno. */
+ * directory, if missing) and read it.  0, or -1 with errno.  bayes_
+ * write_try_begin does not wait for another trainer: -1 with
+ * EWOULDBLOCK if one holds the lock (for event-driven servers, where a
+ * wait would stall every session of the process). */
 int bayes_write_begin(const char *path, struct bayes_writer **out);
+int bayes_write_try_begin(const char *path, struct bayes_writer **out);
 /* bayes_write_learn - learn msg as spam (true) or ham; an enum
  * bayes_learn. */
 int bayes_write_learn(struct bayes_writer *w, const char *msg, size_t len,

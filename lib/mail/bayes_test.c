@@ -140,6 +140,18 @@ test_store(void)
 	CHECK(bayes_open(path, &db) == 0);
 	CHECK(bayes_nspam(db) == 0 && bayes_nham(db) == 2);
 	bayes_close(&db);
+	/* a second trainer waits, or with try_begin does not */
+	{
+		struct bayes_writer *w1, *w2 = NULL;
+
+		CHECK(bayes_write_begin(path, &w1) == 0);
+		CHECK(bayes_write_try_begin(path, &w2) == -1 &&
+		    errno == EWOULDBLOCK && w2 == NULL);
+		bayes_write_abort(&w1);
+		CHECK(w1 == NULL);
+		CHECK(bayes_write_try_begin(path, &w2) == 0);
+		bayes_write_abort(&w2);
+	}
 	/* no temporary file is left */
 	snprintf(path, sizeof(path), "%s/store/sub/bayes.tmp", test_tmpdir());
 	CHECK(access(path, F_OK) < 0 && errno == ENOENT);

@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,8 +66,9 @@ parent_dir(const char *path)
 	return rc;
 }
 
-int
-bayes_write_begin(const char *path, struct bayes_writer **out)
+/* begin - bayes_write_begin, waiting for the lock or not */
+static int
+begin(const char *path, bool wait, struct bayes_writer **out)
 {
 	struct bayes_writer *w;
 	char *lock;
@@ -82,7 +84,8 @@ bayes_write_begin(const char *path, struct bayes_writer **out)
 	lock = xasprintf("%s.lock", path);
 	w->lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	free(lock);
-	if (w->lock_fd < 0 || flock(w->lock_fd, LOCK_EX) < 0)
+	if (w->lock_fd < 0 || flock(w->lock_fd, wait ? LOCK_EX :
+	    LOCK_EX | LOCK_NB) < 0)
 		goto fail;
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0) {
 		if (fstat(fd, &st) < 0) {
@@ -117,6 +120,18 @@ fail:
 	bayes_write_abort(&w);
 	errno = e;
 	return -1;
+}
+
+int
+bayes_write_begin(const char *path, struct bayes_writer **out)
+{
+	return begin(path, true, out);
+}
+
+int
+bayes_write_try_begin(const char *path, struct bayes_writer **out)
+{
+	return begin(path, false, out);
 }
 
 void

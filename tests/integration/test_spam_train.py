@@ -1,6 +1,7 @@
 """The Bayesian spam filter (issue 8): `postern spam train|stats|classify`
 on a generated corpus, and imapd learning from moves into and out of
 Junk, per user."""
+import fcntl
 import os
 import random
 import re
@@ -239,6 +240,18 @@ class ImapTrainTest(ImapTest):
         self.assertEqual(data, [b"1"])
         self.assertTrue(self.inst.wait_log(r"bob@example.test: bayes: "
                                            r"cannot open"))
+        # another trainer holds the lock: imapd does not wait for it
+        os.unlink(db)
+        c.append("INBOX", None, None,
+                 generated(True, 2, random.Random(2)).encode())
+        with open(db + ".lock", "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            c.select("INBOX")
+            typ, _ = c._simple_command("MOVE", "1", "Junk")
+            self.assertEqual(typ, "OK")
+        self.assertTrue(self.inst.wait_log(r"bob@example.test: bayes: "
+                                           r"cannot open .*busy"))
+        self.assertFalse(os.path.exists(db))
         c.logout()
 
 
