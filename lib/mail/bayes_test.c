@@ -152,6 +152,16 @@ test_store(void)
 		CHECK(bayes_write_try_begin(path, &w2) == 0);
 		bayes_write_abort(&w2);
 	}
+	/* a commit that learned nothing keeps everything */
+	{
+		struct bayes_writer *w1;
+
+		CHECK(bayes_write_begin(path, &w1) == 0);
+		CHECK(bayes_write_commit(&w1) == 0);
+		CHECK(bayes_open(path, &db) == 0);
+		CHECK(bayes_nspam(db) == 0 && bayes_nham(db) == 2);
+		bayes_close(&db);
+	}
 	/* no temporary file is left */
 	snprintf(path, sizeof(path), "%s/store/sub/bayes.tmp", test_tmpdir());
 	CHECK(access(path, F_OK) < 0 && errno == ENOENT);

@@ -260,7 +260,8 @@ merge(struct bayes_writer *w, size_t *n_r)
 	size_t i = 0, j = 0, n = 0;
 	struct bayes_tok *out = xmalloc((no + w->n_d + 1) * sizeof(*out));
 
-	qsort(w->d, w->n_d, sizeof(*w->d), by_hash);
+	if (w->n_d > 0)
+		qsort(w->d, w->n_d, sizeof(*w->d), by_hash);
 	while (i < no || j < w->n_d) {
 		struct bayes_tok k;
 
