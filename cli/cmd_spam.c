@@ -9,7 +9,9 @@
  * DESCRIPTION
  *	train learns messages into the site database (store/.postern/bayes)
  *	or a user's (store/DOMAIN/USER/bayes): files are single RFC 5322
- *	messages; a directory is read for its files, and its
+ *	messages, or mbox files (they start with "From "; lib/mail/mbox.h,
+ *	so the output of postern user export works); a directory is read
+ *	for its files, and its
  *	subdirectories (Maildir cur/ and new/, not tmp/) up to a small
  *	depth.  All messages of a run are one commit: one lock, one
  *	rewrite.  Only the first bayes_scan_limit bytes of each file are
@@ -34,6 +36,7 @@
 
 #include "cli/cli.h"
 #include "mail/bayes.h"
+#include "mail/mbox.h"
 #include "mail/mstore.h"
 #include "mail/params.h"
 #include "util/buf.h"
@@ -143,6 +146,34 @@ struct train {
 };
 
 static void train_path(struct train *t, const char *path, int depth);
+static void learn(struct train *t);
+
+/* train_mbox - each message of an mbox file */
+static void
+train_mbox(struct train *t, const char *path)
+{
+	FILE *f = fopen(path, "re");
+	struct mbox m;
+	bool truncated;
+	int rc;
+
+	if (f == NULL) {
+		fprintf(stderr, "postern spam train: %s: %s\n", path,
+		    strerror(errno));
+		t->failed++;
+		return;
+	}
+	mbox_open(&m, f);
+	while ((rc = mbox_next(&m, var_bayes_scan_limit, &t->msg,
+	    &truncated)) == 1)
+		learn(t);
+	if (rc < 0) {
+		fprintf(stderr, "postern spam train: %s: %s\n", path,
+		    strerror(errno));
+		t->failed++;
+	}
+	fclose(f);
+}
 
 /* train_dir - the files of a directory, and its subdirectories */
 static void
@@ -176,7 +207,6 @@ static void
 train_path(struct train *t, const char *path, int depth)
 {
 	struct stat st;
-	int rc;
 
 	if (stat(path, &st) < 0) {
 		fprintf(stderr, "postern spam train: %s: %s\n", path,
@@ -197,8 +227,20 @@ train_path(struct train *t, const char *path, int depth)
 		t->failed++;
 		return;
 	}
-	rc = bayes_write_learn(t->w, (const char *)t->msg.data, t->msg.len,
-	    t->spam);
+	if (mbox_is((const char *)t->msg.data, t->msg.len)) {
+		train_mbox(t, path);
+		return;
+	}
+	learn(t);
+}
+
+/* learn - the message in t->msg */
+static void
+learn(struct train *t)
+{
+	int rc = bayes_write_learn(t->w, (const char *)t->msg.data,
+	    t->msg.len, t->spam);
+
 	if (rc == BAYES_LEARNED)
 		t->learned++;
 	else if (rc == BAYES_KNOWN)

@@ -144,6 +144,31 @@ class TrainCliTest(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertGreater(float(self.spam("classify", garden).stdout), 0.9)
 
+    def test_mbox(self):
+        rnd = random.Random(11)
+        path = os.path.join(self.corpus, "spam.mbox")
+        with open(path, "w") as f:
+            for i in range(25):
+                f.write(f"From promo@deals.test Tue Dec  1 10:00:00 2026\n")
+                f.write(generated(True, 100 + i, rnd).replace("\r\n", "\n"))
+                f.write(">From the desk of the beneficiary\n\n")
+        r = self.spam("train", "--spam", path)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("learned 25 as spam", r.stdout)
+        # a directory holding the mbox and single messages
+        mixed = os.path.join(self.corpus, "mixed")
+        os.makedirs(mixed)
+        shutil.copy(path, mixed)
+        for i in range(3):
+            with open(os.path.join(mixed, f"{i}.eml"), "w") as f:
+                f.write(generated(True, 200 + i, rnd))
+        r = self.spam("train", "--spam", mixed)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("learned 3 as spam", r.stdout)
+        self.assertIn("25 learned before", r.stdout)
+        s = stats(self.spam("stats").stdout)
+        self.assertEqual(s["spam"], "28")
+
     def test_user_database_and_errors(self):
         r = self.spam("train", "--ham", "--user", BOB,
                       os.path.join(self.corpus, "ham"))
