@@ -189,10 +189,70 @@ test_hashes(void)
 	TEST_END();
 }
 
+static void
+count(void *ctx, const char *tok, size_t n)
+{
+	(void)tok;
+	CHECK(n > 0 && n <= 80);
+	(*(size_t *)ctx)++;
+}
+
+/* Pieces that lead the parsers into their corners. */
+static const char *const pieces[] = {
+	"Content-Type: multipart/mixed; boundary=b\r\n", "--b\r\n",
+	"--b--\r\n", "\r\n", "\n", "\r", "Subject: ", "=?utf-8?b?",
+	"=?iso-8859-1?q?a=E9?=", "?=", "Content-Transfer-Encoding: base64\n",
+	"Content-Transfer-Encoding: quoted-printable\n", "=\n", "=3D", "=Z",
+	"Content-Type: text/html\n", "<", ">", "<style", "</", "&", "&amp;",
+	"http://", "https://a.b", "Content-Type: message/rfc822\n", " ",
+	"\t", "aGVsbG8=", "word", "\xc3", "\xff", "From: ", "Received: ",
+	"Content-Type: text/plain; charset=\"koi8-r\"\n", "\0",
+	"wordwordwordwordwordwordwordwordwordwordword", ":", "!'-_$",
+};
+
+static void
+test_garbage(void)
+{
+	struct buf m = BUF_INIT;
+	unsigned long r = 99;
+
+	TEST_BEGIN("bayes_tok survives random pieces (run under ASan)");
+	buf_init(&m, 0);
+	for (int i = 0; i < 3000; i++) {
+		size_t n = 0, k = 1 + i % 60;
+
+		buf_reset(&m);
+		for (size_t j = 0; j < k; j++) {
+			const char *p;
+
+			r = r * 6364136223846793005UL + 1442695040888963407UL;
+			p = pieces[(r >> 33) % (sizeof(pieces) /
+			    sizeof(pieces[0]))];
+			/* "\0" is one NUL byte */
+			buf_put(&m, p, *p == '\0' ? 1 : strlen(p));
+		}
+		/* an exact-size copy: ASan sees a read past the end
+		 * (a buf has a NUL there) */
+		{
+			char *exact = malloc(m.len);
+
+			memcpy(exact, m.data, m.len);
+			/* every limit, including ones that cut a piece */
+			bayes_tokenize_each(exact, m.len, 1 + (r >> 40) %
+			    (m.len + 1), count, &n);
+			bayes_tokenize_each(exact, m.len, 0, count, &n);
+			free(exact);
+		}
+	}
+	buf_free(&m);
+	TEST_END();
+}
+
 int
 main(void)
 {
 	test_cases();
+	test_garbage();
 	test_limit();
 	test_hashes();
 	return test_exit();
