@@ -105,7 +105,8 @@ gen(struct buf *b, bool spam, unsigned i, size_t size)
 		else
 			buf_puts(b, " ");
 		if (style == 2 && rnd(60) == 0)
-			buf_printf(b, "<a href=\"http://%s%u.test/x\">here</a> ",
+			buf_printf(b, "<a href=\"http://%s%u.test/x\">"
+			    "here</a> ",
 			    spam ? "shop" : "wiki", rnd(20));
 	}
 	if (style == 2)

@@ -177,7 +177,7 @@ bayes_fisher(const double *f, size_t n)
 		ln_1f += log1p(-f[i]);
 	}
 	h = chi2q(-2 * ln_f, n);	/* small when the f are small: hammy */
-	s = chi2q(-2 * ln_1f, n);	/* small when the f are large: spammy */
+	s = chi2q(-2 * ln_1f, n);	/* small when they are large: spammy */
 	return (1 + h - s) / 2;
 }
 

@@ -55,7 +55,8 @@ mbox_next(struct mbox *m, size_t max, struct buf *msg, bool *truncated)
 				return -1;
 			return started ? 1 : 0;
 		}
-		n = strlen(m->chunk);	/* XXX: a NUL byte ends the piece */
+		/* XXX: a NUL byte ends the piece (the rest of it is lost) */
+		n = strlen(m->chunk);
 		m->at_start = n > 0 && m->chunk[n - 1] == '\n';
 		if (start && n >= 5 && memcmp(m->chunk, "From ", 5) == 0) {
 			if (started) {
@@ -72,7 +73,8 @@ mbox_next(struct mbox *m, size_t max, struct buf *msg, bool *truncated)
 		if (start && m->chunk[0] == '>') {
 			size_t q = strspn(m->chunk, ">");
 
-			if (n - q >= 5 && memcmp(m->chunk + q, "From ", 5) == 0) {
+			if (n - q >= 5 &&
+			    memcmp(m->chunk + q, "From ", 5) == 0) {
 				add(msg, max, m->chunk + 1, n - 1, truncated);
 				continue;
 			}

@@ -20,7 +20,7 @@
 struct mbox {
 	FILE *f;
 	char chunk[MBOX_CHUNK];
-	bool have_from;		/* chunk holds the next message's From line */
+	bool have_from;		/* chunk holds the next From line */
 	bool at_start;		/* the next chunk starts a line */
 };
 
