@@ -39,6 +39,8 @@ int cmd_alias(int argc, char **argv);
 int cmd_map(int argc, char **argv);
 int cmd_queue(int argc, char **argv);
 int cmd_dkim(int argc, char **argv);
+/* cmd_spam - postern spam train|stats|classify: the Bayes databases */
+int cmd_spam(int argc, char **argv);
 
 /* cmd_maps.c: open a recipient table for editing (created if missing,
  * readable by the daemons); exits with the reason on failure. */

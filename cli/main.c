@@ -57,6 +57,9 @@ static const struct command {
 	{ "dkim", cmd_dkim, "dkim keygen DOMAIN SELECTOR [-a ed25519|rsa|both] "
 	    "[-b bits] [-n] | dkim use DOMAIN SELECTOR | dkim list | dkim "
 	    "record DOMAIN [SELECTOR]" },
+	{ "spam", cmd_spam, "spam train --spam|--ham [--user ADDRESS] "
+	    "FILE|DIR... | spam stats [--user ADDRESS] | spam classify "
+	    "[--user ADDRESS] FILE" },
 	{ "version", cmd_version, "version" },
 	{ NULL, NULL, NULL },
 };

@@ -121,6 +121,25 @@ struct session {
 	struct session *idle_next;
 };
 
+/* Spam filter training by COPY and MOVE (train.c). */
+struct bayes_writer;
+struct train {
+	bool on;		/* this command trains */
+	bool spam;		/* into Junk: spam; out of it: ham */
+	bool broken;		/* the database could not be opened */
+	struct bayes_writer *w;
+	unsigned tried, learned, moved, known, failed, skipped;
+};
+/* train_start - whether copying from the selected folder to dst trains,
+ * and as what (into Junk: spam; out of Junk: ham). */
+void train_start(struct session *ss, const char *dst, struct train *t);
+/* train_add - learn the stored message at path (bounded: the first
+ * bayes_scan_limit bytes, at most spam_user_learning_limit messages);
+ * failures are logged and counted, never returned. */
+void train_add(struct session *ss, struct train *t, const char *path);
+/* train_finish - commit (one rewrite per command) and log. */
+void train_finish(struct session *ss, struct train *t);
+
 /* The command table (commands.c). */
 struct command;
 typedef void command_fn(struct session *ss, struct imap_command *c,

@@ -220,6 +220,7 @@ struct copy {
 	uint32_t *moved;	/* source UIDs to expunge (MOVE) */
 	size_t n_moved;
 	bool failed;
+	struct train train;	/* into or out of Junk: the spam filter */
 };
 
 static int
@@ -248,6 +249,7 @@ copy_one(struct session *ss, uint32_t seq, void *ctx)
 	    new_uid);
 	cp->moved = xrealloc(cp->moved, (cp->n_moved + 1) * sizeof(uint32_t));
 	cp->moved[cp->n_moved++] = m->uid;
+	train_add(ss, &cp->train, from);
 	return 0;
 }
 
@@ -281,8 +283,12 @@ cmd_copy(struct session *ss, struct imap_command *c, bool uid)
 		tagged(ss, c->tag, "NO", "[TRYCREATE] No such folder");
 		return;
 	}
+	train_start(ss, name, &cp.train);
 	rc = view_set(ss, &set, uid, copy_one, &cp);
 	imap_seqset_free(&set);
+	/* Before MOVE's expunge: a crash in between leaves the copy, and
+	 * relearning it is a no-op (the database remembers it). */
+	train_finish(ss, &cp.train);
 	if (move && cp.n_moved > 0 && cp.dst != ss->sel->f) {
 		struct mindex *x = &ss->sel->f->x;
 

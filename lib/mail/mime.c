@@ -424,7 +424,8 @@ mime_decode_words(const char *text, size_t len, struct buf *out)
 		if (!(p + 1 < end && p[0] == '=' && p[1] == '?') ||
 		    (cs_end = memchr(p + 2, '?', (size_t)(end - p - 2))) ==
 		    NULL || cs_end + 2 >= end || cs_end[2] != '?' ||
-		    (w_end = strstr(cs_end + 3, "?=")) == NULL || w_end >= end ||
+		    (w_end = memmem(cs_end + 3, (size_t)(end - cs_end - 3),
+		    "?=", 2)) == NULL ||
 		    cs_end - p - 2 >= (long)sizeof(charset)) {
 			/* Plain text; whitespace between two encoded words
 			 * disappears (RFC 2047 6.2). */

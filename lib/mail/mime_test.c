@@ -2,6 +2,7 @@
  * NAME
  *	mime_test - structure, fields, parameters, encoded words
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "mail/mime.h"
@@ -103,6 +104,18 @@ test_fields(void)
 	CHECK_STR_EQ(buf_cstr(&d), "us-ascii");
 	CHECK(mime_param("text/plain", "charset", &d) == 0);
 	CHECK(mime_decode_words("=?bogus?Q?x?= y", 15, &d) == 0);
+	/* text is a slice, not a string: an encoded word may not end past
+	 * it, and nothing past it is read (ASan: an exact-size copy) */
+	CHECK(mime_decode_words("=?utf-8?q?ab?=", 12, &d) == 0);
+	CHECK_STR_EQ(buf_cstr(&d), "=?utf-8?q?ab");
+	{
+		char *exact = malloc(12);
+
+		memcpy(exact, "=?utf-8?q?ab", 12);
+		CHECK(mime_decode_words(exact, 12, &d) == 0);
+		CHECK_STR_EQ(buf_cstr(&d), "=?utf-8?q?ab");
+		free(exact);
+	}
 	buf_free(&v);
 	buf_free(&d);
 	TEST_END();

@@ -68,6 +68,15 @@ char *var_smtpd_dmarc_reject_action;
 bool var_smtpd_dmarc_defer_temperror;
 char *var_dmarc_public_suffix_list;
 char *var_local_junk_folder;
+
+/* Bayesian spam classifier (lib/mail/bayes.h) */
+uint64_t var_bayes_min_spam;
+uint64_t var_bayes_min_ham;
+uint64_t var_bayes_scan_limit;
+uint64_t var_bayes_token_limit;
+uint64_t var_bayes_learned_limit;
+bool var_spam_user_learning;
+uint64_t var_spam_user_learning_limit;
 char *var_dns_resolvers;
 uint64_t var_dns_timeout;
 
@@ -421,6 +430,33 @@ const struct conf_def mail_params[] = {
 	{ "local_junk_folder", CONF_STR, "Junk", &var_local_junk_folder, 0, 0,
 	    "the folder that quarantined messages (DMARC p=quarantine) are "
 	    "delivered to; made when missing" },
+
+	/* The Bayesian classifier (lib/mail/bayes.h, postern(1) spam) */
+	{ "bayes_min_spam", CONF_INT, "20", &var_bayes_min_spam, 1, 1000000,
+	    "spam messages a token database must have learned before its "
+	    "verdicts count" },
+	{ "bayes_min_ham", CONF_INT, "20", &var_bayes_min_ham, 1, 1000000,
+	    "ham (good) messages a token database must have learned before "
+	    "its verdicts count" },
+	{ "bayes_scan_limit", CONF_SIZE, "256k", &var_bayes_scan_limit, 1024,
+	    1073741824, "bytes of a message read to classify or learn it "
+	    "(the rest is not looked at)" },
+	{ "bayes_token_limit", CONF_INT, "500000", &var_bayes_token_limit,
+	    1000, 100000000, "distinct tokens a token database keeps; when "
+	    "training goes past it, the rarest are dropped" },
+	{ "bayes_learned_limit", CONF_INT, "200000", &var_bayes_learned_limit,
+	    100, 100000000, "messages a token database remembers having "
+	    "learned (so that learning one twice changes nothing); the "
+	    "oldest are forgotten first" },
+	{ "spam_user_learning", CONF_BOOL, "yes", &var_spam_user_learning, 0,
+	    0, "whether imapd trains the user's own token database when "
+	    "the user moves or copies a message into the Junk folder (spam) "
+	    "or out of it (ham)" },
+	{ "spam_user_learning_limit", CONF_INT, "100",
+	    &var_spam_user_learning_limit, 0, 100000, "messages one COPY or "
+	    "MOVE command learns at most (each costs a decryption of up to "
+	    "bayes_scan_limit bytes while the session waits); the rest are "
+	    "moved without being learned" },
 
 	/* smtp (smtp(8)), and what qmgr(8) does for it */
 	{ "transport_maps", CONF_STR, "", &var_transport_maps, 0, 0,
