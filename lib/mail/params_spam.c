@@ -50,7 +50,7 @@ const struct conf_def spam_params[] = {
 	{ "phish_threshold", CONF_SCORE, "3", &var_phish_threshold, 0, 0,
 	    "when the phishing rules (PHISH_*) together score at least this, "
 	    "the message gets an X-Phishing-Warning field that says why" },
-	{ "spam_bayes_spam", CONF_SCORE, "4", &var_spam_bayes_spam, 0, 0,
+	{ "spam_bayes_spam", CONF_SCORE, "5", &var_spam_bayes_spam, 0, 0,
 	    "what the Bayesian classifier adds at a spam probability of 1 "
 	    "(scaled down to 0 at 0.5)" },
 	{ "spam_bayes_ham", CONF_SCORE, "-3", &var_spam_bayes_ham, 0, 0,

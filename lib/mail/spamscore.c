@@ -56,8 +56,8 @@ is_phish(enum spam_rule r)
 static void
 hit(struct spam_verdict *v, enum spam_rule r)
 {
-	if (v->hit[r])
-		return;
+	if (v->hit[r] || spam_weight[r] == 0)
+		return;		/* a weight of 0 turns the rule off */
 	v->hit[r] = true;
 	v->score += spam_weight[r];
 	if (is_phish(r))

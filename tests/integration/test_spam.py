@@ -7,13 +7,18 @@ client addresses outside 127.0.0.0/8, so that SPF and the DNS lists
 apply.  What is checked: the reply at the end of DATA, the folder the
 message lands in, and the fields in the stored (decrypted) message."""
 import email
+import os
+import random
+import shutil
+import tempfile
 import email.policy
 import re
 import smtplib
 import time
 import unittest
 
-from harness import DnsServer, MailInstance
+from harness import DnsServer, ImapInstance, MailInstance
+from test_spam_train import generated
 
 BOB = "bob@example.test"
 GOOD = "192.0.2.7"      # SPF-allowed for friends.test, in the allow list
@@ -66,10 +71,12 @@ def rules(msg):
 class SpamTest(unittest.TestCase):
     extra = ""
 
+    instance = MailInstance
+
     def setUp(self):
         self.dns = DnsServer(RECORDS)
         self.addCleanup(self.dns.stop)
-        self.inst = MailInstance(
+        self.inst = self.instance(
             extra_conf=f"dns_resolvers = {self.dns.resolvers}\n"
             "smtpd_xclient_networks = 127.0.0.0/8\n"
             "spam_dnsbl_zones = dnsbl.test\n"
@@ -268,7 +275,8 @@ class SettingsTest(SpamTest):
     def test_weights_and_thresholds_are_settings(self):
         self.send("alice@friends.test", message("set-1", date=False))
         msg = self.delivered("set-1", folder="Junk")
-        self.assertEqual(rules(msg), {"DNSWL": 0.0, "NO_DATE": 7.25})
+        # A weight of 0 turns a rule off: DNSWL is not even named.
+        self.assertEqual(rules(msg), {"NO_DATE": 7.25})
         self.assertTrue(fields(msg)["X-Spam-Status"].startswith(
             "Yes, score=7.25 required=3.00"))
 
@@ -318,6 +326,82 @@ class GreylistTest(SpamTest):
             s.ehlo("client.test")
             self.assertEqual(s.mail("a@friends.test")[0], 250)
             self.assertEqual(s.rcpt(BOB)[0], 250)
+
+
+def corpus_message(spam, i, rnd, marker):
+    """A generated message (test_spam_train's vocabulary) with a Date,
+    so that only the words tell spam from ham, and a marker."""
+    m = generated(spam, i, rnd).replace(
+        "\r\n\r\n", f"\r\nDate: Tue, 1 Dec 2026 10:00:00 +0000\r\n"
+        f"X-Marker: {marker}\r\n\r\n", 1)
+    return m.encode()
+
+
+class BayesTest(SpamTest):
+    """Training changes a later verdict: the site's database trained with
+    postern spam train, then the user's, trained by moving mail into and
+    out of Junk over IMAP, which then wins over the site's."""
+    instance = ImapInstance
+    # Without the allow list's -4, the words alone decide.
+    extra = "bayes_min_spam = 5\nbayes_min_ham = 5\nspam_score_dnswl = 0\n"
+
+    def deliver(self, spam, i, rnd, marker):
+        code, _ = self.send("alice@friends.test",
+                            corpus_message(spam, i, rnd, marker))
+        self.assertEqual(code, 250)
+
+    def test_site_training_then_user_training(self):
+        rnd = random.Random(11)
+        # Untrained: the words alone do not make junk.
+        self.deliver(True, 100, rnd, "b-before")
+        msg = self.delivered("b-before")
+        self.assertNotIn("BAYES", rules(msg))
+        # The site's database, from a corpus directory.
+        d = tempfile.mkdtemp(prefix="postern-corpus-")
+        self.addCleanup(shutil.rmtree, d, True)
+        for kind in ("spam", "ham"):
+            os.makedirs(os.path.join(d, kind))
+            for i in range(10):
+                with open(os.path.join(d, kind, f"{i}.eml"), "w") as f:
+                    f.write(generated(kind == "spam", i, rnd))
+        for kind in ("spam", "ham"):
+            r = self.inst.cmd("spam", "train", f"--{kind}",
+                              os.path.join(d, kind))
+            self.assertEqual(r.returncode, 0, r.stderr)
+        self.deliver(True, 101, rnd, "b-site-spam")
+        self.deliver(False, 102, rnd, "b-site-ham")
+        msg = self.delivered("b-site-spam", folder="Junk")
+        self.assertGreater(rules(msg)["BAYES"], 4.5)
+        self.assertIn("(site)", fields(msg)["X-Spam-Status"])
+        msg = self.delivered("b-site-ham")
+        self.assertLess(rules(msg)["BAYES"], -2.5)
+        self.inst.wait_log(r"spam: score=[\d.]+, bayes=site, junk=yes")
+
+        # Bob disagrees: he moves the ham-like messages into Junk, and the
+        # spam-like ones out of it, until his own database can judge.
+        c = self.inst.imap(BOB)
+        for i in range(10):
+            self.assertEqual(c.append("INBOX", None, None, corpus_message(
+                False, 200 + i, rnd, f"imap-h{i}"))[0], "OK")
+            self.assertEqual(c.append("Junk", None, None, corpus_message(
+                True, 300 + i, rnd, f"imap-s{i}"))[0], "OK")
+        c.select("INBOX")
+        typ, data = c.search(None, "HEADER", "X-Marker", "imap-h")
+        self.assertEqual(c._simple_command(
+            "MOVE", data[0].decode().replace(" ", ","), "Junk")[0], "OK")
+        c.select("Junk")
+        typ, data = c.search(None, "HEADER", "X-Marker", "imap-s")
+        self.assertEqual(c._simple_command(
+            "MOVE", data[0].decode().replace(" ", ","), "INBOX")[0], "OK")
+        c.logout()
+        # Now his verdicts are his own: ham-like words are his junk.
+        self.deliver(False, 103, rnd, "b-user-ham")
+        msg = self.delivered("b-user-ham", folder="Junk")
+        self.assertIn("(user)", fields(msg)["X-Spam-Status"])
+        self.assertGreater(rules(msg)["BAYES"], 4.5)
+        self.deliver(True, 104, rnd, "b-user-spam")
+        msg = self.delivered("b-user-spam")
+        self.assertLess(rules(msg)["BAYES"], -2.5)
 
 
 class FilterOffTest(SpamTest):
