@@ -14,6 +14,7 @@
 
 #include "master/master.h"
 #include "util/ev.h"
+#include "util/hash.h"
 #include "util/log.h"
 #include "util/mem.h"
 
@@ -31,17 +32,6 @@ struct anvil_entry {
 
 static struct anvil_entry *buckets[ANVIL_BUCKETS];
 static size_t n_entries;
-
-/* hash - FNV-1a */
-static unsigned
-hash(const char *s)
-{
-	uint32_t h = 2166136261u;
-
-	while (*s != '\0')
-		h = (h ^ (uint8_t)*s++) * 16777619u;
-	return h % ANVIL_BUCKETS;
-}
 
 /* prune - forget connect times older than window ms */
 static void
@@ -61,7 +51,7 @@ prune(struct anvil_entry *e, uint64_t now, uint64_t window)
 static struct anvil_entry *
 find(const char *key, bool create)
 {
-	struct anvil_entry **pp = &buckets[hash(key)], *e;
+	struct anvil_entry **pp = &buckets[hash_str(key) % ANVIL_BUCKETS], *e;
 	uint64_t now = ev_now_ms();
 
 	while ((e = *pp) != NULL) {
@@ -82,8 +72,8 @@ find(const char *key, bool create)
 		return NULL;
 	e = xcalloc(1, sizeof(*e));
 	e->key = xstrdup(key);
-	e->next = buckets[hash(key)];
-	buckets[hash(key)] = e;
+	e->next = buckets[hash_str(key) % ANVIL_BUCKETS];
+	buckets[hash_str(key) % ANVIL_BUCKETS] = e;
 	n_entries++;
 	return e;
 }

@@ -22,6 +22,7 @@
 #include <time.h>
 
 #include "master/master.h"
+#include "util/hash.h"
 #include "util/log.h"
 #include "util/mem.h"
 
@@ -37,16 +38,6 @@ struct grey {
 
 static struct grey *buckets[GREYLIST_BUCKETS];
 static size_t n_grey;
-
-static unsigned
-hash(const char *s)
-{
-	uint32_t h = 2166136261u;
-
-	while (*s != '\0')
-		h = (h ^ (uint8_t)*s++) * 16777619u;
-	return h % GREYLIST_BUCKETS;
-}
 
 static bool
 expired(const struct grey *g, uint64_t now, uint64_t window)
@@ -83,7 +74,7 @@ greylist_check(const char *key, uint64_t delay, uint64_t window,
     uint64_t lifetime, uint64_t *wait)
 {
 	uint64_t now = (uint64_t)time(NULL);
-	unsigned b = hash(key);
+	unsigned b = hash_str(key) % GREYLIST_BUCKETS;
 	struct grey *g;
 
 	*wait = 0;

@@ -22,6 +22,7 @@
 #include <time.h>
 
 #include "mail/dns.h"
+#include "util/hash.h"
 #include "util/mem.h"
 
 #define DNS_CACHE_SLOTS	1024
@@ -48,11 +49,7 @@ static struct entry cache[DNS_CACHE_SLOTS];
 static struct entry *
 slot(const char *key)
 {
-	uint32_t h = 2166136261u;
-
-	for (const char *p = key; *p != '\0'; p++)
-		h = (h ^ (uint8_t)*p) * 16777619u;
-	return &cache[h % DNS_CACHE_SLOTS];
+	return &cache[hash_str(key) % DNS_CACHE_SLOTS];
 }
 
 int
