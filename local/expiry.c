@@ -34,7 +34,7 @@ local_expiry(const struct local_job *j)
 	int64_t when = 0;
 	ssize_t n;
 
-	if (!var_local_expires_header)
+	if (!var_expire_from_header)
 		return 0;
 	if ((n = pread(j->req.fd, head, want, (off_t)j->req.offset)) <= 0)
 		return 0;	/* seen_before reads it too, and fails first */

@@ -68,7 +68,7 @@ char *var_smtpd_dmarc_reject_action;
 bool var_smtpd_dmarc_defer_temperror;
 char *var_dmarc_public_suffix_list;
 char *var_local_junk_folder;
-bool var_local_expires_header;
+bool var_expire_from_header;
 uint64_t var_expire_sweep_interval;
 uint64_t var_expire_retention_interval;
 char *var_expire_folder_retention;
@@ -426,10 +426,11 @@ const struct conf_def mail_params[] = {
 	{ "local_junk_folder", CONF_STR, "Junk", &var_local_junk_folder, 0, 0,
 	    "the folder that quarantined messages (DMARC p=quarantine) are "
 	    "delivered to; made when missing" },
-	{ "local_expires_header", CONF_BOOL, "yes",
-	    &var_local_expires_header, 0, 0,
-	    "honour a message's Expires: field (RFC 4021): record its time "
-	    "in the clear so that expire(8) deletes the message then" },
+	{ "expire_from_header", CONF_BOOL, "yes",
+	    &var_expire_from_header, 0, 0,
+	    "honour a message's Expires: field (RFC 4021) at delivery (local) "
+	    "and APPEND (imapd): record its time in the clear so that "
+	    "expire(8) deletes the message then" },
 
 	/* expire (expire(8)) */
 	{ "expire_sweep_interval", CONF_TIME, "30s",

@@ -64,7 +64,7 @@ extern char *var_smtpd_dmarc_reject_action;
 extern bool var_smtpd_dmarc_defer_temperror;
 extern char *var_dmarc_public_suffix_list;
 extern char *var_local_junk_folder;
-extern bool var_local_expires_header;
+extern bool var_expire_from_header;
 extern uint64_t var_expire_sweep_interval;
 extern uint64_t var_expire_retention_interval;
 extern char *var_expire_folder_retention;
