@@ -73,7 +73,17 @@ expires_find(const char *msg, size_t len, char *value, size_t size)
 			return -1;
 		p = e + 1;
 	}
-	return found ? 1 : 0;
+	if (!found)
+		return 0;
+	/* The value without the white space around it, for the log. */
+	while (n > 0 && (value[n - 1] == ' ' || value[n - 1] == '\t'))
+		value[--n] = '\0';
+	{
+		size_t lead = strspn(value, " \t");
+
+		memmove(value, value + lead, n - lead + 1);
+	}
+	return 1;
 }
 
 int

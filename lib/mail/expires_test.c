@@ -63,7 +63,7 @@ main(void)
 	    sizeof(value), &when, &why) == -1);
 	/* An embedded NUL does not hide the rest of the value. */
 	CHECK(expires_find("Expires: a\0b\r\n", 14, value, sizeof(value)) ==
-	    1 && strcmp(value, " a?b") == 0);
+	    1 && strcmp(value, "a?b") == 0);
 	/* Too long: refused, its start kept for the log. */
 	memset(big, 'x', sizeof(big));
 	memcpy(big, "Expires: ", 9);
@@ -71,6 +71,9 @@ main(void)
 	    strlen(value) == EXPIRES_VALUE_MAX);
 	CHECK(expires_header(big, sizeof(big), value, sizeof(value), &when,
 	    &why) == -1 && strcmp(why, "field too long") == 0);
+	/* White space around the value is not part of it. */
+	CHECK(expires_find("Expires: \t x y \r\n", 15, value, sizeof(value))
+	    == 1 && strcmp(value, "x y") == 0);
 	/* A small output buffer is never overrun. */
 	CHECK(expires_find("Expires: 1 Jan 2030\r\n", 21, value, 5) == -1 &&
 	    strlen(value) == 4);
