@@ -35,12 +35,13 @@ size_t
 expire_folder(const char *mailbox, const char *folder,
     struct expire_item *items, size_t n, struct expire_stats *st)
 {
-	const char *shown = folder[0] != '\0' ? folder : "INBOX", *why;
-	char fdir[1100], when[32];
+	char fdir[1100], when[32], shown[300];
+	const char *why;
 	struct mindex x;
 	struct stat sb;
 	size_t again = 0;
 
+	mstore_folder_name(folder, shown, sizeof(shown));
 	if (mstore_folder_dir(mailbox, folder, fdir, sizeof(fdir)) < 0 ||
 	    stat(fdir, &sb) < 0) {
 		st->gone += (unsigned)n;	/* the folder went */

@@ -17,6 +17,7 @@
 
 #include "expire/expire.h"
 #include "mail/mexpire.h"
+#include "mail/mstore.h"
 #include "util/log.h"
 #include "util/mem.h"
 
@@ -84,10 +85,13 @@ static void
 one_folder(struct pass *p, const char *mailbox, const char *folder,
     const char *fdir)
 {
-	uint64_t keep = retention_for(&expire_retention, folder[0] != '\0' ?
-	    folder : "INBOX");
 	struct expire_item *items = NULL;
 	size_t n = 0, cap = 0;
+	char name[300];
+	uint64_t keep;
+
+	mstore_folder_name(folder, name, sizeof(name));
+	keep = retention_for(&expire_retention, name);
 
 	scan_sub(fdir, "new", keep, p->now, &items, &n, &cap);
 	scan_sub(fdir, "cur", keep, p->now, &items, &n, &cap);

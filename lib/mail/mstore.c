@@ -6,6 +6,7 @@
  *	queued, so that IMAP's RFC822.SIZE and POP3's octet counts are the
  *	stored size without conversion.
  */
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -247,6 +248,33 @@ mstore_new_name(uint64_t size, char *out, size_t len)
 	snprintf(out, len, "%lld.M%06ldP%ldQ%u.%s,S=%llu",
 	    (long long)tv.tv_sec, (long)tv.tv_usec, (long)getpid(),
 	    ++counter, host, (unsigned long long)size);
+}
+
+void
+mstore_folder_name(const char *disk, char *out, size_t size)
+{
+	size_t o = 0;
+
+	if (size == 0)
+		return;
+	if (disk[0] == '\0')
+		disk = "INBOX";
+	/* The inverse of imapd's folder_dir: "/" is stored as ".", and
+	 * "." and "%" as %XX. */
+	for (const char *p = disk; *p != '\0' && o + 1 < size; p++) {
+		unsigned v;
+
+		if (*p == '.')
+			out[o++] = '/';
+		else if (*p == '%' && isxdigit((unsigned char)p[1]) &&
+		    isxdigit((unsigned char)p[2]) &&
+		    sscanf(p + 1, "%2X", &v) == 1) {
+			out[o++] = (char)v;
+			p += 2;
+		} else
+			out[o++] = *p;
+	}
+	out[o] = '\0';
 }
 
 int

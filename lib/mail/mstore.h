@@ -82,6 +82,11 @@ int mstore_deliver_until(const char *mailbox, const char *folder,
     const uint8_t pk[32], const struct buf *prefix, int src, uint64_t off,
     uint64_t len, uint64_t quota, int64_t expires, struct mstore_result *r);
 
+/* mstore_folder_name - the folder name IMAP shows for disk, a folder's
+ * directory name without its leading dot ("Lists.Work" is "Lists/Work",
+ * "%2E" a dot; "" is "INBOX"), into out. */
+void mstore_folder_name(const char *disk, char *out, size_t size);
+
 /* mstore_folder_dir - the directory of folder ("" for the inbox) of
  * mailbox, relative to the store; -1 if not usable as a path. */
 int mstore_folder_dir(const char *mailbox, const char *folder, char *out,

@@ -51,8 +51,7 @@ retention_parse(const char *spec, struct retention *r,
 			*error_r = "expected folder=time";
 			return -1;
 		}
-		if ((size_t)(eq - name) > RETENTION_NAME_MAX || name[0] == '.' ||
-		    memchr(name, '/', (size_t)(eq - name)) != NULL) {
+		if ((size_t)(eq - name) > RETENTION_NAME_MAX || name[0] == '.') {
 			*error_r = "folder name not usable";
 			return -1;
 		}

@@ -13,7 +13,7 @@
 
 struct retention {
 	struct {
-		char folder[RETENTION_NAME_MAX + 1];	/* as on disk, no dot */
+		char folder[RETENTION_NAME_MAX + 1];	/* as IMAP shows it */
 		uint64_t seconds;	/* 0: kept forever */
 	} rules[RETENTION_FOLDERS_MAX];
 	size_t n;
@@ -27,8 +27,8 @@ struct retention {
 int retention_parse(const char *spec, struct retention *r,
     const char **error_r);
 
-/* retention_for - seconds messages may stay in folder (exact name; the
- * inbox is "INBOX"); 0 for none. */
+/* retention_for - seconds messages may stay in folder (its exact IMAP
+ * name: "INBOX", "Lists/Old"); 0 for none. */
 uint64_t retention_for(const struct retention *r, const char *folder);
 
 #endif
