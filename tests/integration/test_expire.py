@@ -12,7 +12,8 @@ import smtplib
 import time
 import unittest
 
-from harness import ImapInstance, client_tls, free_port, wait_for
+from harness import (ImapInstance, Instance, client_tls, free_port,
+                     postern, wait_for)
 from imaptest import ALICE, BOB, Raw, message
 
 DAY = 86400
@@ -245,6 +246,29 @@ class ExpireTest(unittest.TestCase):
         self.jump(365 * DAY)
         time.sleep(2)
         self.assertEqual(len(self.files()), 3)
+
+
+class SettingsTest(unittest.TestCase):
+    def setUp(self):
+        self.inst = Instance()
+        self.addCleanup(self.inst.cleanup)
+
+    def test_bad_retention_is_caught(self):
+        """postern check names the line; expire itself refuses to run
+        rather than delete by a guess."""
+        self.inst.append("postern.conf",
+                         "expire_folder_retention = Junk=30x\n")
+        r = postern(self.inst.dir, "check")
+        self.assertEqual(r.returncode, 1)
+        self.assertRegex(r.stderr, r"postern\.conf:\d+: "
+                         r"expire_folder_retention = Junk=30x: unknown "
+                         r"time unit")
+        self.inst.set_services(["expire unix expire - - 1 expire "
+                                "-o process_min=1"])
+        self.inst.start()
+        self.assertTrue(self.inst.wait_log(
+            r"expire\[\d+\]: fatal: expire_folder_retention = Junk=30x: "
+            r"unknown time unit", 10), self.inst.log())
 
 
 if __name__ == "__main__":
