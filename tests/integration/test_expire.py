@@ -220,6 +220,37 @@ class ExpireTest(unittest.TestCase):
                              rf"folder={folder}, uid=1, reason=expires")
         self.assertTrue(wait_for(lambda: not self.due_entries(), 5))
 
+    def test_concurrent_deliveries(self):
+        """Many local processes record expiries at once: every message
+        gets its own entry, and every one goes."""
+        import threading
+        now = int(time.time())
+        exp = f"Expires: {rfc5322(now + 3600)}\r\n"
+
+        def send(k):
+            with smtplib.SMTP("127.0.0.1", self.inst.smtp_port) as s:
+                for i in range(5):
+                    s.sendmail("alice@example.org", [BOB, ALICE],
+                               message(f"burst {k}.{i}", extra=exp).encode())
+        threads = [threading.Thread(target=send, args=(k,)) for k in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        self.assertTrue(wait_for(
+            lambda: len(self.files()) == 20 and
+            len(self.inst.mailbox_files(ALICE)) == 20, 30))
+        self.assertEqual(len(self.due_entries()), 40)
+        self.assertGreater(len(set(re.findall(r"local\[(\d+)\]",
+                                              self.inst.log()))), 1)
+        self.jump(7200)
+        self.assertTrue(wait_for(
+            lambda: not self.files() and
+            not self.inst.mailbox_files(ALICE), 20), self.inst.log()[-2000:])
+        self.assertTrue(wait_for(lambda: not self.due_entries(), 5))
+        self.assertEqual(len(re.findall(r"reason=expires",
+                                        self.inst.log())), 40)
+
     def test_bad_and_past_values(self):
         self.deliver("garbage", extra="Expires: next tuesday\r\n")
         self.deliver("huge year",
