@@ -22,6 +22,7 @@
 #include "mail/dns.h"
 #include "mail/params.h"
 #include "mail/queue.h"
+#include "mail/retention.h"
 #include "util/map.h"
 #include "util/daemon.h"
 #include "util/mem.h"
@@ -194,6 +195,20 @@ check_smtp(const struct conf *c)
 			    map_error(m));
 		map_close(&m);
 	}
+}
+
+/* check_expire - expire(8) stops on a retention list it cannot read:
+ * say so before */
+static void
+check_expire(const struct conf *c)
+{
+	struct retention r;
+	const char *why;
+
+	if (retention_parse(var_expire_folder_retention, &r, &why) < 0)
+		problem(c, "expire_folder_retention", "expire_folder_retention "
+		    "= %s: %s (want folder=time pairs, e.g. Junk=30d, "
+		    "Trash=30d)", var_expire_folder_retention, why);
 }
 
 /* check_auth_map - password verifiers and wrapped keys: auth_owner's
@@ -417,6 +432,7 @@ cmd_check(int argc, char **argv)
 	check_map(c, "auth_users_map", var_auth_users_map);
 	check_auth_map(c);
 	check_smtp(c);
+	check_expire(c);
 	check_tls(c);
 	check_dkim(c);
 	check_commands(&t);

@@ -48,6 +48,7 @@ static const struct init_service {
 	{ "pop3s", "inet", 995, "pop3d", "-o pop3d_tls_wrapper=yes" },
 	{ "qmgr", "unix", 0, "qmgr", "-o process_min=1" },
 	{ "local", "unix", 0, "local", "-o client_limit=1" },
+	{ "expire", "unix", 0, "expire", "-o process_min=1" },
 	{ "smtp-out", "unix", 0, "smtp", "-o client_limit=1" },
 	{ "authd", "unix", 0, "authd",
 	    "-o allowed_clients=submission,smtps,imap,imaps,pop3,pop3s" },
@@ -191,10 +192,12 @@ master_conf_text(const char *daemon_dir, unsigned base)
 			    base + s->port);
 		else
 			snprintf(listen, sizeof(listen), "%s", s->name);
-		/* One queue manager: it alone moves queue files. */
+		/* One queue manager: it alone moves queue files; one
+		 * sweeper: two would only race for the same messages. */
 		rc |= buf_appendf(&b, "%s%-12s %-5s %-20s -      -      %-5s "
 		    "%s%s%s\n", built ? "" : "#", s->name, s->type, listen,
-		    strcmp(s->command, "qmgr") == 0 ? "1" : "-",
+		    strcmp(s->command, "qmgr") == 0 ||
+		    strcmp(s->command, "expire") == 0 ? "1" : "-",
 		    s->command, s->args[0] != '\0' ? " " : "", s->args);
 	}
 	rc |= buf_append_str(&b, "# Lines starting with # name services "

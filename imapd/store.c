@@ -22,7 +22,9 @@
 #include <unistd.h>
 
 #include "imapd/imapd.h"
+#include "mail/expires.h"
 #include "mail/imap_date.h"
+#include "mail/mexpire.h"
 #include "mail/mstore.h"
 #include "mail/params.h"
 #include "util/log.h"
@@ -216,6 +218,7 @@ cmd_store(struct session *ss, struct imap_command *c, bool uid)
 
 struct copy {
 	struct folder *dst;
+	const char *dst_disk;	/* its name for mstore ("" inbox) */
 	struct buf src_uids, dst_uids;
 	uint32_t *moved;	/* source UIDs to expunge (MOVE) */
 	size_t n_moved;
@@ -230,11 +233,21 @@ copy_one(struct session *ss, uint32_t seq, void *ctx)
 	struct mindex_msg *m = view_msg(ss, seq);
 	char from[1400], name[256], to[1400];
 	uint32_t new_uid;
+	int64_t expires;
 
 	if (m == NULL)
 		return 0;
 	snprintf(from, sizeof(from), "%s/cur/%s", ss->sel->f->path, m->name);
 	mstore_new_name(message_size(m), name, sizeof(name));
+	/* A copy expires with its original (mexpire.h). */
+	if ((expires = mexpire_name_time(m->name)) > 0) {
+		snprintf(name + strlen(name), sizeof(name) - strlen(name),
+		    ",E=%lld", (long long)expires);
+		if (mexpire_due_add(expires, ss->acc.user, cp->dst_disk, name) <
+		    0)
+			msg_warn("%s: copy: cannot record the expiry: %m (the "
+			    "hourly store pass will find it)", ss->acc.user);
+	}
 	snprintf(to, sizeof(to), "%s/new/%s", cp->dst->path, name);
 	if (link(from, to) < 0 || mindex_add(&cp->dst->x, name,
 	    m->flags & MF_SYSTEM, &new_uid) < 0) {
@@ -284,6 +297,7 @@ cmd_copy(struct session *ss, struct imap_command *c, bool uid)
 		return;
 	}
 	train_start(ss, name, &cp.train);
+	cp.dst_disk = folder_is_inbox(name) ? "" : dir + strlen(ss->mdir) + 2;
 	rc = view_set(ss, &set, uid, copy_one, &cp);
 	imap_seqset_free(&set);
 	/* Before MOVE's expunge: a crash in between leaves the copy, and
@@ -349,6 +363,31 @@ crlf_lines(const char *text, size_t len, struct buf *out)
 	}
 	buf_put(out, p, (size_t)(end - p));
 	return true;
+}
+
+/* append_expiry - the Expires: time of an appended message (a client's
+ * sent copy, say), 0 if none or unusable: the plaintext is in hand only
+ * here, so the expiry is recorded now (lib/mail/mexpire.h) */
+static int64_t
+append_expiry(const struct session *ss, const struct buf *data)
+{
+	char value[EXPIRES_VALUE_MAX + 1], safe[1024];
+	const char *why;
+	int64_t when = 0;
+
+	if (!var_expire_from_header)
+		return 0;
+	switch (expires_header((const char *)data->data, data->len, value,
+	    sizeof(value), &when, &why)) {
+	case 1:
+		return when;
+	case -1:
+		expires_log_value(value, safe, sizeof(safe));
+		msg_info("%s: APPEND: Expires: \"%s\" ignored: %s",
+		    ss->acc.user, safe, why);
+		break;
+	}
+	return 0;
 }
 
 void
@@ -428,8 +467,9 @@ cmd_append(struct session *ss, struct imap_command *c, bool uid)
 	 * binary and kept as it is. */
 	if (!msg->literal8 && crlf_lines(msg->data, msg->len, &fixed))
 		data = fixed;
-	rc = mstore_deliver(ss->acc.user, disk, ss->acc.public_key, &data, -1,
-	    0, 0, folder_quota_limit(ss), &r);
+	rc = mstore_deliver_until(ss->acc.user, disk, ss->acc.public_key,
+	    &data, -1, 0, 0, folder_quota_limit(ss), append_expiry(ss, &data),
+	    &r);
 	buf_free_wipe(&fixed);
 	if (rc < 0) {
 		folder_put(f);

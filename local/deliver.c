@@ -84,8 +84,9 @@ local_deliver(const struct local_job *j, struct mstore_result *r)
 	else if (var_local_extension_folders && j->extension[0] != '\0' &&
 	    mstore_folder_exists(j->mailbox, j->extension))
 		folder = j->extension;
-	rc = mstore_deliver(j->mailbox, folder, j->pk, &prefix, j->req.fd,
-	    j->req.offset, j->req.length, j->quota, r);
+	rc = mstore_deliver_until(j->mailbox, folder, j->pk, &prefix,
+	    j->req.fd, j->req.offset, j->req.length, j->quota, local_expiry(j),
+	    r);
 	/* imapd and pop3d report the quota; they cannot read the table. */
 	if (rc == 0)
 		mstore_set_quota(j->mailbox, j->quota);

@@ -27,4 +27,7 @@ int local_spam(const struct local_job *j, struct buf *prefix, bool *junk);
 /* deliver.c: one recipient; 0, or -1 with *r */
 int local_deliver(const struct local_job *j, struct mstore_result *r);
 
+/* expiry.c: the message's Expires: time (logged), 0 if none or unusable */
+int64_t local_expiry(const struct local_job *j);
+
 #endif

@@ -65,11 +65,11 @@ conf_differs(const struct conf *a, const struct conf *b)
 
 /* write_snapshot - the accepted configuration, for the children */
 static void
-write_snapshot(void)
+write_snapshot(const struct conf *c)
 {
 	free(master_snapshot);
 	master_snapshot = xasprintf("%s/active.conf", var_run_dir);
-	if (conf_write_snapshot(master_conf, master_snapshot) < 0)
+	if (conf_write_snapshot(c, master_snapshot) < 0)
 		msg_fatal("cannot write %s: %m", master_snapshot);
 }
 
@@ -98,17 +98,21 @@ reload(void)
 	}
 	changed = conf_differs(master_conf, nc);
 	conf_apply(nc);
+	/* services_reload starts the new children (process_min), which
+	 * read the snapshot at once: it must hold the new settings by then,
+	 * or a child may start with the old ones. */
+	write_snapshot(nc);
 	if (services_reload(&nt, changed, &errors) < 0) {
 		instance_log_errors(&errors);
 		msg_error("reload failed; the running configuration stays "
 		    "in effect");
 		conf_apply(master_conf);
+		write_snapshot(master_conf);
 		conf_free(&nc);
 		svc_table_free(&nt);
 	} else {
 		conf_free(&master_conf);
 		master_conf = nc;
-		write_snapshot();
 		svc_table_free(&table);
 		table = nt;
 		msg_info("reload done: %zu services", n_services);
@@ -352,7 +356,7 @@ main(int argc, char **argv)
 	make_dir(var_run_dir, 0755);
 	make_dir(var_socket_dir, 0700);
 	take_lock();
-	write_snapshot();
+	write_snapshot(master_conf);
 	master_unprivileged = geteuid() != 0;
 	if (master_unprivileged)
 		msg_info("running as uid %ld, not root: children will not "

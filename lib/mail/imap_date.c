@@ -171,7 +171,7 @@ imap_date_rfc5322(const char *s, time_t *t, int *tz)
 			p = skip_cfws(p + 1);
 	}
 	d = strtoul(p, &end, 10);
-	if (end == p || d < 1 || d > 31)
+	if (end == p || end - p > 2 || d < 1 || d > 31)
 		return -1;
 	p = skip_cfws(end);
 	if ((m = month(p)) == 0)
@@ -180,7 +180,9 @@ imap_date_rfc5322(const char *s, time_t *t, int *tz)
 		p++;
 	p = skip_cfws(p);
 	y = strtoul(p, &end, 10);
-	if (end == p)
+	/* At most four digits: a huge year would overflow the day count
+	 * (RFC 5322 3.3 has 4*DIGIT, but no real date needs five). */
+	if (end == p || end - p > 4)
 		return -1;
 	/* RFC 5322 4.3: two digits are 19xx from 50, else 20xx; three
 	 * digits add 1900. */
@@ -190,15 +192,17 @@ imap_date_rfc5322(const char *s, time_t *t, int *tz)
 		y += 1900;
 	p = skip_cfws(end);
 	hh = strtoul(p, &end, 10);
-	if (end == p || *end != ':')
+	if (end == p || end - p > 2 || *end != ':')
 		return -1;
 	p = end + 1;
 	mm = strtoul(p, &end, 10);
-	if (end == p)
+	if (end == p || end - p > 2)
 		return -1;
 	p = end;
 	if (*p == ':') {
 		ss = strtoul(p + 1, &end, 10);
+		if (end == p + 1 || end - p > 3)
+			return -1;
 		p = end;
 	}
 	if (hh > 23 || mm > 59 || ss > 60)

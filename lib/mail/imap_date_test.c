@@ -39,6 +39,15 @@ main(void)
 	CHECK(imap_date_day(t, tz) == -322);
 	CHECK(imap_date_rfc5322("yesterday", &t, &tz) < 0);
 	CHECK(imap_date_rfc5322("", &t, &tz) < 0);
+	/* Bounded: no year, day or time field longer than its syntax. */
+	CHECK(imap_date_rfc5322("1 Jan 99999999999999999999 00:00 +0000",
+	    &t, &tz) < 0);
+	CHECK(imap_date_rfc5322("1 Jan 10000 00:00 +0000", &t, &tz) < 0);
+	CHECK(imap_date_rfc5322("31 Dec 9999 23:59:59 +0000", &t, &tz) == 0 &&
+	    t == 253402300799LL);
+	CHECK(imap_date_rfc5322("001 Jan 2030 00:00 +0000", &t, &tz) < 0);
+	CHECK(imap_date_rfc5322("1 Jan 2030 000001:00 +0000", &t, &tz) < 0);
+	CHECK(imap_date_rfc5322("1 Jan 2030 00:00: +0000", &t, &tz) < 0);
 	TEST_END();
 	return test_exit();
 }

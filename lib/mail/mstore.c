@@ -6,6 +6,7 @@
  *	queued, so that IMAP's RFC822.SIZE and POP3's octet counts are the
  *	stored size without conversion.
  */
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -16,6 +17,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "mail/mexpire.h"
 #include "mail/msgcrypt.h"
 #include "mail/mstore.h"
 #include "util/file.h"
@@ -248,10 +250,56 @@ mstore_new_name(uint64_t size, char *out, size_t len)
 	    ++counter, host, (unsigned long long)size);
 }
 
+void
+mstore_folder_name(const char *disk, char *out, size_t size)
+{
+	size_t o = 0;
+
+	if (size == 0)
+		return;
+	if (disk[0] == '\0')
+		disk = "INBOX";
+	/* The inverse of imapd's folder_dir: "/" is stored as ".", and
+	 * "." and "%" as %XX. */
+	for (const char *p = disk; *p != '\0' && o + 1 < size; p++) {
+		unsigned v;
+
+		if (*p == '.')
+			out[o++] = '/';
+		else if (*p == '%' && isxdigit((unsigned char)p[1]) &&
+		    isxdigit((unsigned char)p[2]) &&
+		    sscanf(p + 1, "%2X", &v) == 1) {
+			out[o++] = (char)v;
+			p += 2;
+		} else
+			out[o++] = *p;
+	}
+	out[o] = '\0';
+}
+
+int
+mstore_folder_dir(const char *mailbox, const char *folder, char *out,
+    size_t size)
+{
+	char mdir[512];
+
+	return mstore_mailbox_dir(mailbox, mdir, sizeof(mdir)) < 0 ? -1 :
+	    folder_dir(mdir, folder, out, size);
+}
+
 int
 mstore_deliver(const char *mailbox, const char *folder,
     const uint8_t pk[32], const struct buf *prefix, int src, uint64_t off,
     uint64_t len, uint64_t quota, struct mstore_result *r)
+{
+	return mstore_deliver_until(mailbox, folder, pk, prefix, src, off, len,
+	    quota, 0, r);
+}
+
+int
+mstore_deliver_until(const char *mailbox, const char *folder,
+    const uint8_t pk[32], const struct buf *prefix, int src, uint64_t off,
+    uint64_t len, uint64_t quota, int64_t expires, struct mstore_result *r)
 {
 	struct msgcrypt_writer w = { 0 };
 	char mdir[512], fdir[600], name[256], tmp[1024], dst[1024];
@@ -266,6 +314,9 @@ mstore_deliver(const char *mailbox, const char *folder,
 		return fail(r, false, "5.2.2", "mailbox full (over quota)",
 		    0);
 	mstore_new_name(size, name, sizeof(name));
+	if (expires > 0)
+		snprintf(name + strlen(name), sizeof(name) - strlen(name),
+		    ",E=%lld", (long long)expires);
 	snprintf(tmp, sizeof(tmp), "%s/tmp/%s", fdir, name);
 	snprintf(dst, sizeof(dst), "%s/new/%s", fdir, name);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
@@ -290,6 +341,13 @@ mstore_deliver(const char *mailbox, const char *folder,
 		goto failed;
 	}
 	fd = -1;
+	/* The expiry is on record before the message can be seen. */
+	if (expires > 0 && mexpire_due_add(expires, mailbox, folder, name) <
+	    0) {
+		e = errno;
+		(void)unlink(tmp);
+		return fail(r, true, "4.3.0", "cannot record the expiry", e);
+	}
 	if (rename(tmp, dst) < 0 && (errno != ENOENT ||
 	    make_folder(fdir) < 0 || rename(tmp, dst) < 0))
 		goto failed;

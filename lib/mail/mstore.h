@@ -8,7 +8,8 @@
  * A message is written in tmp/, fsync'ed, renamed into new/, and new/ is
  * fsync'ed: a crash leaves either nothing or the whole message.  File
  * names carry the message's size (",S=bytes", the plaintext size, which
- * IMAP and POP3 report) so that quota needs no stat.  This is the one
+ * IMAP and POP3 report) so that quota needs no stat, and, for a message
+ * with an Expires: field, its expiry (",E=seconds", mexpire.h).  This is the one
  * place that writes a stored message, and it writes only the encrypted
  * format of lib/mail/msgcrypt.h, sealed to the user's public key: there is
  * no way to store plaintext.
@@ -70,5 +71,25 @@ void mstore_set_quota(const char *mailbox, uint64_t quota);
 int mstore_deliver(const char *mailbox, const char *folder,
     const uint8_t pk[32], const struct buf *prefix, int src, uint64_t off,
     uint64_t len, uint64_t quota, struct mstore_result *r);
+
+/*
+ * mstore_deliver_until - mstore_deliver for a message that expires at
+ * expires (seconds since the epoch; 0: never): the file name carries
+ * ",E=<expires>" and a due entry is recorded (mexpire.h) before the
+ * message becomes visible in new/.
+ */
+int mstore_deliver_until(const char *mailbox, const char *folder,
+    const uint8_t pk[32], const struct buf *prefix, int src, uint64_t off,
+    uint64_t len, uint64_t quota, int64_t expires, struct mstore_result *r);
+
+/* mstore_folder_name - the folder name IMAP shows for disk, a folder's
+ * directory name without its leading dot ("Lists.Work" is "Lists/Work",
+ * "%2E" a dot; "" is "INBOX"), into out. */
+void mstore_folder_name(const char *disk, char *out, size_t size);
+
+/* mstore_folder_dir - the directory of folder ("" for the inbox) of
+ * mailbox, relative to the store; -1 if not usable as a path. */
+int mstore_folder_dir(const char *mailbox, const char *folder, char *out,
+    size_t size);
 
 #endif

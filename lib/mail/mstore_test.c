@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "mail/msgcrypt.h"
+#include "mail/mexpire.h"
 #include "mail/mstore.h"
 #include "util/test.h"
 
@@ -130,6 +131,74 @@ test_quota_and_names(void)
 	TEST_END();
 }
 
+/* due_cb - collect the due entries mexpire_due_scan reports */
+static int
+due_cb(int64_t when, const char *mailbox, const char *folder,
+    const char *name, void *ctx)
+{
+	char *out = ctx;
+
+	snprintf(out, 512, "%lld %s %s %s", (long long)when, mailbox, folder,
+	    name);
+	return 0;
+}
+
+static void
+test_expiry(void)
+{
+	struct buf prefix = BUF_INIT;
+	struct mstore_result r;
+	char seen[512] = "", want[512], name[256];
+	const char *base;
+
+	TEST_BEGIN("mstore: an expiring message: ,E= and a due entry");
+	CHECK(mstore_deliver_until("e@x.test", "Junk", pk, &prefix, src, 4,
+	    18, 0, 1893456000LL, &r) == 0);
+	base = strrchr(r.text, '/') + 1;
+	snprintf(name, sizeof(name), "%s", base);
+	CHECK(strstr(name, ",S=18,E=1893456000") != NULL);
+	CHECK(mstore_name_size(name) == 18);
+	CHECK(mexpire_name_time(name) == 1893456000LL);
+	/* Not due before its time, due at it; the entry then goes. */
+	CHECK(mexpire_due_scan(1893455999LL, due_cb, seen) == 0 &&
+	    seen[0] == '\0');
+	CHECK(mexpire_due_scan(1893456000LL, due_cb, seen) == 1);
+	snprintf(want, sizeof(want), "1893456000 e@x.test Junk %s", name);
+	CHECK_STR_EQ(seen, want);
+	seen[0] = '\0';
+	CHECK(mexpire_due_scan(1893460000LL, due_cb, seen) == 0 &&
+	    seen[0] == '\0');
+	/* The past hour, empty now, is gone; a late entry makes it again. */
+	CHECK(access(MEXPIRE_DIR "/1893456000", F_OK) < 0);
+	CHECK(mexpire_due_add(1893456001LL, "e@x.test", "", "n1,S=1") == 0);
+	CHECK(mexpire_due_add(1893456001LL, "e@x.test", "", "n1,S=1") == 0);
+	CHECK(mexpire_due_scan(1893460000LL, due_cb, seen) == 1);
+	CHECK_STR_EQ(seen, "1893456001 e@x.test  n1,S=1");
+	/* Names without a usable ,E= */
+	CHECK(mexpire_name_time("1.M1P1Q1.h,S=10") == 0);
+	CHECK(mexpire_name_time("1.M1P1Q1.h,S=10,E=") == 0);
+	CHECK(mexpire_name_time("1.M1P1Q1.h,S=10,E=-5") == 0);
+	CHECK(mexpire_name_time("1.M1P1Q1.h,S=10,E=12x") == 0);
+	CHECK(mexpire_name_time("1.M1P1Q1.h,S=10,E=12:2,S") == 12);
+	CHECK(mexpire_due_add(1, "e@x.test", "", "a/b") < 0);
+	TEST_END();
+
+	TEST_BEGIN("mstore: folder names as IMAP shows them");
+	mstore_folder_name("", name, sizeof(name));
+	CHECK_STR_EQ(name, "INBOX");
+	mstore_folder_name("Lists.Work", name, sizeof(name));
+	CHECK_STR_EQ(name, "Lists/Work");
+	mstore_folder_name("v1%2E2%25", name, sizeof(name));
+	CHECK_STR_EQ(name, "v1.2%");
+	mstore_folder_name("bad%2", name, sizeof(name));
+	CHECK_STR_EQ(name, "bad%2");
+	mstore_folder_name("x%2Gy", name, sizeof(name));
+	CHECK_STR_EQ(name, "x%2Gy");
+	mstore_folder_name("Junk", name, 3);
+	CHECK_STR_EQ(name, "Ju");
+	TEST_END();
+}
+
 int
 main(void)
 {
@@ -145,5 +214,6 @@ main(void)
 		return 1;
 	test_deliver();
 	test_quota_and_names();
+	test_expiry();
 	return test_exit();
 }

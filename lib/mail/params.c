@@ -77,6 +77,13 @@ uint64_t var_bayes_token_limit;
 uint64_t var_bayes_learned_limit;
 bool var_spam_user_learning;
 uint64_t var_spam_user_learning_limit;
+
+/* Message expiration (expire(8)) */
+bool var_expire_from_header;
+uint64_t var_expire_sweep_interval;
+uint64_t var_expire_retention_interval;
+char *var_expire_folder_retention;
+uint64_t var_expire_clock_offset;
 char *var_dns_resolvers;
 uint64_t var_dns_timeout;
 
@@ -430,6 +437,28 @@ const struct conf_def mail_params[] = {
 	{ "local_junk_folder", CONF_STR, "Junk", &var_local_junk_folder, 0, 0,
 	    "the folder that quarantined messages (DMARC p=quarantine) are "
 	    "delivered to; made when missing" },
+	{ "expire_from_header", CONF_BOOL, "yes",
+	    &var_expire_from_header, 0, 0,
+	    "honour a message's Expires: field (RFC 4021) at delivery (local) "
+	    "and APPEND (imapd): record its time in the clear so that "
+	    "expire(8) deletes the message then" },
+
+	/* expire (expire(8)) */
+	{ "expire_sweep_interval", CONF_TIME, "30s",
+	    &var_expire_sweep_interval, 1, 3600,
+	    "how often expire(8) deletes messages whose Expires: time has "
+	    "passed" },
+	{ "expire_retention_interval", CONF_TIME, "1h",
+	    &var_expire_retention_interval, 1, 604800,
+	    "how often expire(8) walks every mailbox for folder retention "
+	    "(and for expiring messages the sweep missed); also once at start" },
+	{ "expire_folder_retention", CONF_STR, "Junk=30d, Trash=30d",
+	    &var_expire_folder_retention, 0, 0,
+	    "folder=time pairs: messages that arrived in such a folder longer "
+	    "ago than its time are deleted (0 or empty: kept forever)" },
+	{ "expire_clock_offset", CONF_TIME, "0", &var_expire_clock_offset, 0,
+	    3650 * 86400,
+	    "for testing only: seconds added to expire(8)'s idea of now" },
 
 	/* The Bayesian classifier (lib/mail/bayes.h, postern(1) spam) */
 	{ "bayes_min_spam", CONF_INT, "20", &var_bayes_min_spam, 1, 1000000,

@@ -523,6 +523,22 @@ class SmtpOutTest(OutTest):
         self.assertIn(f"route.test\tsmtp:[127.0.0.2]:{self.alt_port}",
                       r.stdout)
 
+    def test_expires_passed_on_remote_and_recorded_locally(self):
+        """An Expires: field (expire(8)) goes out unchanged to a remote
+        recipient; the local copy of the same message has its expiry
+        recorded in the clear."""
+        s = self.sink("127.0.0.2", port=self.alt_port)
+        field = b"Expires: Tue, 1 Jan 2030 00:00:00 +0000\r\n"
+        self.relay(["x@route.test", ALICE],
+                   b"Subject: expiring both ways\r\n" + field +
+                   b"\r\nbye\r\n")
+        self.assertTrue(s.wait_messages(1), self.inst.log()[-3000:])
+        self.assertIn(b"\r\n" + field, s.messages()[0]["data"])
+        self.assertIsNotNone(self.inst.wait_message(ALICE,
+                                                    b"expiring both ways"))
+        self.assertTrue(any(f.endswith(",E=1893456000") for f in
+                            self.inst.mailbox_files(ALICE)))
+
     def test_starttls_when_offered(self):
         s = self.sink("127.0.0.5", tls=self.tls)
         self.relay("x@tls.test", b"Subject: tls\r\n\r\nsecret\r\n")
