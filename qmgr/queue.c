@@ -39,8 +39,14 @@ queue_move(const char *qid, const char *from, const char *to)
 {
 	char a[64], b[64];
 
-	snprintf(a, sizeof(a), "%s/%s", from, qid);
-	snprintf(b, sizeof(b), "%s/%s", to, qid);
+	int na = snprintf(a, sizeof(a), "%s/%s", from, qid);
+	int nb = snprintf(b, sizeof(b), "%s/%s", to, qid);
+
+	if (na < 0 || nb < 0 || (size_t)na >= sizeof(a) ||
+	    (size_t)nb >= sizeof(b)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
 	return rename(a, b);
 }
 
