@@ -125,6 +125,9 @@ class SessionTest(SmtpdBase):
         self.assertTrue(msg.startswith(
             b"Return-Path: <sender@client.test>\r\n"
             b"Delivered-To: bob@example.test\r\n"
+            # scored (test_spam): no Date:; the HELO check could not ask
+            b"X-Spam-Score: 1.00\r\n"
+            b"X-Spam-Status: No, score=1.00 required=5.00 tests=NO_DATE=1\r\n"
             b"Authentication-Results: mail.example.test;\r\n"
             b"\tspf=pass smtp.mailfrom=sender@client.test;\r\n"
             b"\tdkim=none;\r\n\tdmarc=none\r\n"
