@@ -31,10 +31,6 @@
 #include "util/log.h"
 #include "util/mem.h"
 
-/* Room for the field in front of the message: SPF, DMARC and a few
- * signatures fit; more signatures are left out of the report. */
-#define HEAD_ROOM	2048
-
 void
 verify_begin(struct session *ss)
 {
@@ -42,7 +38,8 @@ verify_begin(struct session *ss)
 	ss->from_addr[0] = '\0';
 	ss->from_domain[0] = '\0';
 	ss->dkim_fields = 0;
-	if (qfile_write_reserve(&ss->q.w, HEAD_ROOM) < 0)
+	if (qfile_write_reserve(&ss->q.w,
+	    (size_t)var_smtpd_head_room) < 0)
 		ss->q_errno = errno;
 	ss->hd.see = verify_see_field;
 }
@@ -119,6 +116,7 @@ work(struct workq_job *j)
 	if (var_smtpd_dmarc)
 		dmarc_check(ss->from_fields == 1 ? ss->from_domain : "",
 		    var_smtpd_spf ? spf_domain : "", ss->spf, c->sigs, c->n_sigs, &c->dmarc);
+	milter_work(ss, &c->milter);
 }
 
 /* results - the Authentication-Results field, with at most max_sigs
@@ -212,7 +210,7 @@ checked(struct workq_job *j)
 	const struct dmarc_verdict *d = &c->dmarc;
 	struct buf ar = BUF_INIT;
 	char why[384];
-	const char *quarantine = NULL;
+	const char *quarantine = NULL, *junk = NULL;
 	size_t shown = c->n_sigs;
 	bool reject = false;
 
@@ -248,16 +246,19 @@ checked(struct workq_job *j)
 		snprintf(why, sizeof(why), "DMARC policy of %s: %s",
 		    d->from_domain, quarantine);
 		msg_info("%s: quarantine: %s", ss->q.qid, why);
+		junk = why;
 	}
+	if (milter_checked(ss, &c->milter, &junk) < 0)
+		goto refused;
 	/* Fewer signatures reported until the field fits the room. */
 	for (;;) {
 		buf_reset(&ar);
-		if (results(ss, c, shown, &ar) != 0) {
+		if (results(ss, c, shown, &ar) != 0 || buf_append(&ar,
+		    c->milter.head, c->milter.head_len) < 0) {
 			ss->q_errno = ENOMEM;
 			break;
 		}
-		if (qfile_write_head(&ss->q.w, quarantine != NULL ? why : NULL,
-		    ar.data, ar.len) == 0)
+		if (qfile_write_head(&ss->q.w, junk, ar.data, ar.len) == 0)
 			break;
 		if (errno != ENOSPC || shown == 0) {
 			ss->q_errno = errno;
@@ -294,9 +295,13 @@ verify_message(struct session *ss)
 	session_set_mode(ss, MODE_COMMIT);
 	stream_pause(ss->s);
 	if (ss->auth_user[0] != '\0') {
-		/* Our own user's mail: nothing to verify, no DNS to ask. */
-		checked(&c->job);
-		return;
+		/* Our own user's mail: nothing to verify, no DNS to ask;
+		 * only the milters, if any, see it. */
+		c->job.work = milter_job;
+		if (!milter_enabled()) {
+			checked(&c->job);
+			return;
+		}
 	}
 	sender_submit(&c->job);
 }
