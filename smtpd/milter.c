@@ -836,10 +836,11 @@ milter_checked(struct session *ss, const struct milter_result *r,
 	} else if (enh[0] == '\0') {
 		enh = code >= 500 ? "5.7.1" : "4.7.1";
 	}
-	msg_info("%s: %s: %s from [%s]: %d %s %s; milter %s%s%s", ss->q.qid,
+	msg_info("%s: %s: %s from [%s]: %d %s%s%s; milter %s%s%s", ss->q.qid,
 	    r->verdict == MILTER_V_REJECT ? "reject" : "tempfail",
-	    ss->commit_verb, ss->addr, code, enh, log_quote(q, r->text,
-	    strlen(r->text)), r->who, r->failed ? " failed: " : "", r->why);
+	    ss->commit_verb, ss->addr, code, enh, r->text[0] != '\0' ? " " :
+	    "", log_quote(q, r->text, strlen(r->text)), r->who, r->failed ?
+	    " failed: " : "", r->why);
 	if (r->failed)
 		reply(ss, code, enh, "Error: content filter unavailable, %s",
 		    code >= 500 ? "message refused" : "try again later");
