@@ -27,8 +27,10 @@
  *	kept only when it got to the end of the message.
  *
  *	Sockets: inet:address:port (numeric, as there is no resolver
- *	configuration inside the jail) or unix:/path, which inside the
- *	queue_directory jail is relative to it (as with Postfix).
+ *	configuration inside the jail) or unix:path.  A relative path is
+ *	relative to queue_directory whether smtpd is jailed there or not;
+ *	an absolute one is inside the jail when there is one (as with
+ *	Postfix).
  * SECURITY
  *	A milter is a peer the admin chose, but its bytes are still
  *	checked: packets are bounded by milter_reply_limit, strings must
@@ -625,8 +627,11 @@ envelope(struct conn *c, struct session *ss)
 		"{if_name}", var_myhostname, "v", "Postern", "_", ident,
 		"{client_addr}", ss->addr, "{client_name}", host,
 	};
+	/* The mechanism stays in ss->sasl after the exchange. */
 	const char *mail_macros[] = {
 		"i", ss->q.qid, "{auth_authen}", ss->auth_user,
+		"{auth_type}", ss->auth_user[0] == '\0' ? NULL :
+		    ss->sasl.mech == 'L' ? "LOGIN" : "PLAIN",
 		"{mail_addr}", sender,
 	};
 	const char *data_macros[] = { "i", ss->q.qid };

@@ -295,8 +295,8 @@ const struct conf_def mail_params[] = {
 	{ "smtpd_milters", CONF_STR, "", &var_smtpd_milters, 0, 0,
 	    "milters (Sendmail milter protocol 6) that see each message at the "
 	    "end of DATA, in order, separated by commas or spaces: "
-	    "inet:host:port or unix:/path (inside the queue_directory jail); "
-	    "empty: none" },
+	    "inet:address:port or unix:path (relative to queue_directory; "
+	    "absolute paths are inside its jail); empty: none" },
 	{ "milter_connect_timeout", CONF_TIME, "30s",
 	    &var_milter_connect_timeout, 1, 3600,
 	    "time to connect to a milter and agree on the protocol" },

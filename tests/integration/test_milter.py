@@ -21,7 +21,7 @@ import unittest
 
 import dkim
 
-from harness import DnsServer, MailInstance, free_port, wait_for
+from harness import DnsServer, MailInstance, client_tls, free_port, wait_for
 
 BOB = "bob@example.test"
 
@@ -52,7 +52,7 @@ class OpenDkim:
     (lines of opendkim.conf) and the key above as sel._domainkey of
     example.test for signing."""
 
-    def __init__(self, settings):
+    def __init__(self, settings, socket_path=None):
         self.port = free_port()
         self.dir = tempfile.mkdtemp(prefix="postern-opendkim-")
         key = os.path.join(self.dir, "key.pem")
@@ -63,14 +63,19 @@ class OpenDkim:
         with open(conf, "w") as f:
             f.write("Syslog no\nBackground no\nRequireSafeKeys false\n"
                     f"KeyFile {key}\nSelector sel\n"
-                    "Canonicalization relaxed/relaxed\n" +
+                    "Canonicalization relaxed/relaxed\n"
+                    # smtpd may run as another user (root tests)
+                    "UMask 000\n" +
                     "\n".join(settings) + "\n")
         self.log = open(os.path.join(self.dir, "log"), "wb")
+        spec = (f"local:{socket_path}" if socket_path else
+                f"inet:{self.port}@127.0.0.1")
+        ready = ((lambda: os.path.exists(socket_path)) if socket_path else
+                 (lambda: can_connect(self.port)))
         self.proc = subprocess.Popen(
-            ["opendkim", "-f", "-x", conf, "-p",
-             f"inet:{self.port}@127.0.0.1"],
+            ["opendkim", "-f", "-x", conf, "-p", spec],
             stdout=self.log, stderr=subprocess.STDOUT)
-        if not wait_for(lambda: can_connect(self.port) or
+        if not wait_for(lambda: ready() or
                         self.proc.poll() is not None, 10) or \
                 self.proc.poll() is not None:
             self.stop()
@@ -186,11 +191,12 @@ class MilterCase(unittest.TestCase):
     """An instance whose smtpd services use the milters of milters()."""
     extra = ""
 
-    def start(self, milters, extra="", smtpd_opts=""):
+    def start(self, milters, extra="", smtpd_opts="", services=""):
         self.inst = MailInstance(
             extra_conf=f"smtpd_milters = {milters}\n" + extra,
             smtpd_opts=smtpd_opts)
         self.addCleanup(lambda: self.assertEqual(self.inst.cleanup(), []))
+        self.inst.append("master.conf", services)
         self.inst.add_user(BOB)
         self.inst.start()
 
@@ -251,6 +257,59 @@ class SignTest(MilterCase):
         self.assertEqual(code, 250, text)
         msg = self.inst.wait_message(BOB, b"sign-2")
         self.assertNotIn(b"DKIM-Signature", msg)
+
+
+class UnixSocketTest(MilterCase):
+    """unix:milter/opendkim.sock, relative to queue_directory: the same
+    socket whether smtpd is jailed there (root) or not."""
+
+    def test_unix_socket(self):
+        self.start("unix:milter/opendkim.sock", "smtpd_spf = no\n")
+        qdir = getattr(self.inst, "qdir", os.path.join(self.inst.dir,
+                                                       "queue"))
+        os.makedirs(os.path.join(qdir, "milter"), mode=0o755,
+                    exist_ok=True)
+        odk = OpenDkim(["Mode s", "Domain example.test"],
+                       socket_path=os.path.join(qdir, "milter",
+                                                "opendkim.sock"))
+        self.addCleanup(odk.stop)
+        code, text = self.send(message("unix-1"))
+        self.assertEqual(code, 250, text)
+        msg = self.inst.wait_message(BOB, b"unix-1")
+        self.assertEqual(header_names(msg)[:2], ["Authentication-Results",
+                                                 "DKIM-Signature"])
+
+
+class SubmissionTest(MilterCase):
+    """Milters see our own users' mail too, with {auth_authen} and
+    {auth_type}: opendkim, told that 127.0.0.1 is not internal, signs
+    only what an authenticated user sends."""
+
+    def test_authenticated_user_signed(self):
+        self.odk = OpenDkim(["Mode s", "Domain example.test",
+                             "InternalHosts 192.0.2.1"])
+        self.addCleanup(self.odk.stop)
+        sub = free_port()
+        self.start(f"inet:127.0.0.1:{self.odk.port}",
+                   "smtpd_spf = no\nauth_failure_delay_max = 0s\n",
+                   services=f"submission inet 127.0.0.1:{sub} - - - smtpd "
+                   "-o smtpd_submission=yes\n"
+                   "authd unix authd - - - authd "
+                   "-o allowed_clients=submission\n"
+                   "cryptd unix cryptd - - - cryptd "
+                   "-o allowed_clients=authd\n")
+        self.inst.add_user("alice@example.test", password="alice pw 1")
+        with smtplib.SMTP("127.0.0.1", sub, timeout=30) as s:
+            s.ehlo("laptop.example")
+            s.starttls(context=client_tls())
+            s.ehlo("laptop.example")
+            s.login("alice@example.test", "alice pw 1")
+            s.sendmail("alice@example.test", [BOB], message("sub-1"))
+        self.assertEqual(self.send(message("sub-2"))[0], 250)
+        self.assertIn(b"DKIM-Signature",
+                      self.inst.wait_message(BOB, b"sub-1"))
+        self.assertNotIn(b"DKIM-Signature",
+                         self.inst.wait_message(BOB, b"sub-2"))
 
 
 class PerServiceTest(MilterCase):
