@@ -835,6 +835,9 @@ milter_checked(struct session *ss, const struct milter_result *r,
 	case MILTER_V_TEMPFAIL:
 		break;
 	}
+	/* 421 would promise a disconnect that the reply does not make. */
+	if (code == 421)
+		code = 451;
 	if (code == 0) {
 		code = r->verdict == MILTER_V_REJECT ? 550 : 451;
 		enh = r->verdict == MILTER_V_REJECT ? "5.7.1" : "4.7.1";

@@ -101,7 +101,8 @@ class FakeMilter:
     stage pass and ends with a REPLYCODE that is not 4xx/5xx.  And one
     that behaves, for what opendkim 2.11 never asks for (it does not
     negotiate SMFIF_QUARANTINE): 'quarantine' asks for the message to be
-    quarantined, adds a field and asks to delete the Subject."""
+    quarantined, adds a field and asks to delete the Subject; nor refuses
+    a recipient: 'rcpt' does, with its own reply."""
 
     def __init__(self, mode):
         self.mode = mode
@@ -145,6 +146,9 @@ class FakeMilter:
                     continue
                 elif self.mode == "garbage":
                     c.sendall(b"\x00\x00\x00\x05zzzzz")
+                elif cmd == b"R" and self.mode == "rcpt":
+                    c.sendall(self.packet(b"y", b"554 5.7.9 Not for "
+                                          b"this recipient\x00"))
                 elif cmd == b"E" and self.mode == "quarantine":
                     c.sendall(self.packet(b"q", b"looks odd\x00") +
                               self.packet(b"h", b"X-Fake\x00checked\x00") +
@@ -502,6 +506,16 @@ class BrokenMilterTest(MilterCase):
         self.assertTrue(self.inst.wait_log(r"header_added=1, "
                                            r"header_dropped=0, "
                                            r"header_changes_ignored=1"))
+
+    def test_rcpt_reject_at_end_of_data(self):
+        """A milter's reject at RCPT, with its own reply, refuses the
+        message at the end of DATA (every stage is seen there)."""
+        f = self.fake("rcpt")
+        self.start(f"inet:127.0.0.1:{f.port}")
+        code, text = self.send(message("rcpt-1"))
+        self.assertEqual(code, 554)
+        self.assertEqual(text, "5.7.9 Not for this recipient")
+        self.assert_not_queued("rcpt-1")
 
     def test_bad_replycode(self):
         f = self.fake("badcode")
