@@ -747,7 +747,9 @@ keep(struct session *ss, const struct conn *c, struct milter_result *r)
 
 	if (budget > sizeof(r->head))
 		budget = sizeof(r->head);
-	if (r->head_len + c->head.len <= budget) {
+	if (c->head.len == 0) {
+		/* nothing added */
+	} else if (r->head_len + c->head.len <= budget) {
 		memcpy(r->head + r->head_len, c->head.data, c->head.len);
 		r->head_len += c->head.len;
 	} else {
