@@ -17,6 +17,10 @@
  *	kept in front of the message (doc/queue-file.md), so that it stands
  *	at the top although it is known only at the end.  Then the message
  *	is committed as before.
+ *
+ *	The milters (milter.c) run on the same worker after DMARC, and for
+ *	our own users' mail too; their verdict is applied after DMARC's,
+ *	and the fields they add follow ours in the head room.
  */
 #include <ctype.h>
 #include <errno.h>
