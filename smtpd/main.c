@@ -40,6 +40,7 @@ pre_jail(void)
 	    strcmp(var_smtpd_dmarc_reject_action, "none") != 0)
 		msg_fatal("smtpd_dmarc_reject_action = %s: say reject, "
 		    "quarantine or none", var_smtpd_dmarc_reject_action);
+	milter_setup();
 	/* Read once, before the jail and before any thread. */
 	if (var_smtpd_dmarc && dmarc_setup(var_dmarc_public_suffix_list,
 	    &why) < 0)

@@ -67,6 +67,27 @@ struct sender_job {
 	char why[256];
 };
 
+/* What the milters made of a message (milter.c), decided on the worker
+ * thread, applied in the loop. */
+#define SMTPD_HEAD_ROOM_MAX	8000	/* smtpd_head_room's maximum */
+enum milter_verdict {
+	MILTER_V_CONTINUE,		/* queue it (accept, continue) */
+	MILTER_V_REJECT,		/* 5xx */
+	MILTER_V_TEMPFAIL,		/* 4xx */
+	MILTER_V_DISCARD,		/* 250, and nothing queued */
+};
+struct milter_result {
+	enum milter_verdict verdict;
+	char who[128];			/* the milter that decided */
+	int code;			/* REPLYCODE's, or 0: the default */
+	char enh[16], text[256];	/* ... its enhanced code and text */
+	bool failed;			/* verdict by milter_default_action */
+	char why[256];			/* ... and why: the failure */
+	char quarantine[256];		/* "": not asked for */
+	size_t head_len;		/* header fields to add, CRLF ends */
+	char head[SMTPD_HEAD_ROOM_MAX];
+};
+
 /* The end-of-message checks, run on a worker thread (verify.c). */
 #define VERIFY_SIGS_MAX	50	/* smtpd_dkim_signature_limit's maximum */
 struct verify_job {
@@ -80,6 +101,7 @@ struct verify_job {
 	struct spam_verdict spam;
 	char spam_text[512];		/* the Y record */
 	char spam_lists[2 * 256 + 16];	/* which DNS lists hit, for the log */
+	struct milter_result milter;
 };
 
 struct smtpd_rcpt {
@@ -209,6 +231,27 @@ void spam_work(struct verify_job *c);
  * the Y record in *h and any warning field appended to fields */
 int spam_apply(struct session *ss, struct verify_job *c, struct buf *fields,
     struct qfile_head *h);
+/* milter.c: every milter sees the whole message at the end of DATA */
+/* milter_setup - check smtpd_milters and milter_default_action (fatal
+ * when wrong), before the jail. */
+void milter_setup(void);
+/* milter_enabled - whether any milter is configured */
+bool milter_enabled(void);
+/* milter_work - on the worker thread: run each milter's whole session
+ * for the message of ss, reading it back from the queue file; *r is
+ * the outcome.  Touches only what the paused session holds. */
+void milter_work(struct session *ss, struct milter_result *r);
+/* milter_job - a verify_job's work when only the milters are to run
+ * (mail from our own authenticated users) */
+void milter_job(struct workq_job *j);
+/*
+ * milter_checked - in the loop: apply r.  A reject, tempfail or discard
+ * is answered here (discard: 250, the queue file is dropped by the
+ * caller's reset) and -1 returned; else 0, and *junk is set to the
+ * quarantine reason if a milter asked for one and *junk was NULL.
+ */
+int milter_checked(struct session *ss, const struct milter_result *r,
+    const char **junk);
 
 /* cmds.c */
 /* mail_accepted - MAIL FROM passed every check: 250, the transaction

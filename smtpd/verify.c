@@ -17,6 +17,10 @@
  *	kept in front of the message (doc/queue-file.md), so that it stands
  *	at the top although it is known only at the end.  Then the message
  *	is committed as before.
+ *
+ *	The milters (milter.c) run on the same worker after DMARC, and for
+ *	our own users' mail too; their verdict is applied after DMARC's,
+ *	and the fields they add follow ours in the head room.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -31,10 +35,6 @@
 #include "util/log.h"
 #include "util/mem.h"
 
-/* Room for the field in front of the message: SPF, DMARC and a few
- * signatures fit; more signatures are left out of the report. */
-#define HEAD_ROOM	4096
-
 void
 verify_begin(struct session *ss)
 {
@@ -42,7 +42,8 @@ verify_begin(struct session *ss)
 	ss->from_addr[0] = '\0';
 	ss->from_domain[0] = '\0';
 	ss->dkim_fields = 0;
-	if (qfile_write_reserve(&ss->q.w, HEAD_ROOM) < 0)
+	if (qfile_write_reserve(&ss->q.w,
+	    (size_t)var_smtpd_head_room) < 0)
 		ss->q_errno = errno;
 	ss->hd.see = verify_see_field;
 }
@@ -121,6 +122,7 @@ work(struct workq_job *j)
 		    var_smtpd_spf ? spf_domain : "", ss->spf, c->sigs, c->n_sigs, &c->dmarc);
 	if (spam_wanted(ss))
 		spam_work(c);
+	milter_work(ss, &c->milter);
 }
 
 /* results - the Authentication-Results field, with at most max_sigs
@@ -215,7 +217,7 @@ checked(struct workq_job *j)
 	struct buf ar = BUF_INIT, extra = BUF_INIT;
 	struct qfile_head head = { 0 };
 	char why[384];
-	const char *quarantine = NULL;
+	const char *quarantine = NULL, *junk = NULL;
 	size_t shown = c->n_sigs;
 	bool reject = false;
 
@@ -253,18 +255,31 @@ checked(struct workq_job *j)
 		snprintf(why, sizeof(why), "DMARC policy of %s: %s",
 		    d->from_domain, quarantine);
 		msg_info("%s: quarantine: %s", ss->q.qid, why);
-		head.quarantine = why;
+		junk = why;
 	}
+	if (milter_checked(ss, &c->milter, &junk) < 0)
+		goto refused;
+	head.quarantine = junk;
 	/* Fewer signatures reported until the field fits the room. */
 	for (;;) {
 		buf_reset(&ar);
-		if (results(ss, c, shown, &ar) != 0 ||
+		if (results(ss, c, shown, &ar) != 0 || buf_append(&ar,
+		    c->milter.head, c->milter.head_len) < 0 ||
 		    buf_append(&ar, extra.data, extra.len) < 0) {
 			ss->q_errno = ENOMEM;
 			break;
 		}
 		if (qfile_write_head(&ss->q.w, &head, ar.data, ar.len) == 0)
 			break;
+		if (errno == ENOSPC && shown == 0 && extra.len > 0) {
+			/* The warning is what can go; the message cannot. */
+			msg_warn("%s: no head room left for the "
+			    "X-Phishing-Warning field (smtpd_head_room)",
+			    ss->q.qid);
+			buf_reset(&extra);
+			shown = c->n_sigs;
+			continue;
+		}
 		if (errno != ENOSPC || shown == 0) {
 			ss->q_errno = errno;
 			break;
@@ -302,9 +317,13 @@ verify_message(struct session *ss)
 	session_set_mode(ss, MODE_COMMIT);
 	stream_pause(ss->s);
 	if (ss->auth_user[0] != '\0') {
-		/* Our own user's mail: nothing to verify, no DNS to ask. */
-		checked(&c->job);
-		return;
+		/* Our own user's mail: nothing to verify, no DNS to ask;
+		 * only the milters, if any, see it. */
+		c->job.work = milter_job;
+		if (!milter_enabled()) {
+			checked(&c->job);
+			return;
+		}
 	}
 	sender_submit(&c->job);
 }

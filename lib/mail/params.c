@@ -84,6 +84,15 @@ uint64_t var_expire_sweep_interval;
 uint64_t var_expire_retention_interval;
 char *var_expire_folder_retention;
 uint64_t var_expire_clock_offset;
+
+/* Milters (smtpd/milter.c) */
+uint64_t var_smtpd_head_room;
+char *var_smtpd_milters;
+uint64_t var_milter_connect_timeout;
+uint64_t var_milter_command_timeout;
+uint64_t var_milter_content_timeout;
+char *var_milter_default_action;
+uint64_t var_milter_reply_limit;
 char *var_dns_resolvers;
 uint64_t var_dns_timeout;
 
@@ -295,6 +304,36 @@ const struct conf_def mail_params[] = {
 	{ "smtpd_commit_threads", CONF_INT, "4", &var_smtpd_commit_threads,
 	    1, 64, "threads per smtpd process that fsync accepted messages, "
 	    "so that sessions do not wait for each other's disk flushes" },
+	{ "smtpd_head_room", CONF_SIZE, "4096", &var_smtpd_head_room, 1024,
+	    8000, "room kept in front of each message in the queue file for "
+	    "the header fields known only at its end: Authentication-Results "
+	    "and the fields milters add (doc/queue-file.md)" },
+
+	/* Milters (smtpd(8) MILTERS); per service with -o in master.conf. */
+	{ "smtpd_milters", CONF_STR, "", &var_smtpd_milters, 0, 0,
+	    "milters (Sendmail milter protocol 6) that see each message at the "
+	    "end of DATA, in order, separated by commas or spaces: "
+	    "inet:address:port or unix:path (relative to queue_directory; "
+	    "absolute paths are inside its jail); empty: none" },
+	{ "milter_connect_timeout", CONF_TIME, "30s",
+	    &var_milter_connect_timeout, 1, 3600,
+	    "time to connect to a milter and agree on the protocol" },
+	{ "milter_command_timeout", CONF_TIME, "30s",
+	    &var_milter_command_timeout, 1, 3600,
+	    "time a milter may take to answer one command (CONNECT, HELO, "
+	    "MAIL, RCPT, a header field)" },
+	{ "milter_content_timeout", CONF_TIME, "300s",
+	    &var_milter_content_timeout, 1, 3600,
+	    "time a milter may take to answer a body chunk or the end of the "
+	    "message (a PROGRESS reply starts it again)" },
+	{ "milter_default_action", CONF_STR, "tempfail",
+	    &var_milter_default_action, 0, 0,
+	    "what a message gets when a milter cannot be reached, times out "
+	    "or breaks the protocol: tempfail (451 4.7.1), accept (as if that "
+	    "milter were not configured) or reject (550 5.7.1)" },
+	{ "milter_reply_limit", CONF_SIZE, "64k", &var_milter_reply_limit,
+	    1024, 16u << 20, "largest packet accepted from a milter; a longer "
+	    "one counts as a protocol error" },
 
 	/* qmgr (qmgr(8)) */
 	{ "queue_run_delay", CONF_TIME, "300s", &var_queue_run_delay, 1,
