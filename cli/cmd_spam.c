@@ -284,6 +284,20 @@ static const struct option opts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
+/* user_option - the only option of stats and classify: --user */
+static int
+user_option(int argc, char **argv, const char **user)
+{
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "", opts + 2, NULL)) != -1) {
+		if (ch != 'u')
+			return -1;
+		*user = optarg;
+	}
+	return 0;
+}
+
 /* spam_train - postern spam train */
 static int
 spam_train(int argc, char **argv)
@@ -353,14 +367,9 @@ spam_stats(int argc, char **argv)
 {
 	const char *user = NULL;
 	char path[1024];
-	int ch;
 
-	while ((ch = getopt_long(argc, argv, "", opts + 2, NULL)) != -1) {
-		if (ch == 'u')
-			user = optarg;
-		else
-			return 2;
-	}
+	if (user_option(argc, argv, &user) < 0)
+		return 2;
 	if (optind != argc)
 		return 2;
 	if (db_path("spam stats", user, path, sizeof(path)) < 0)
@@ -377,14 +386,9 @@ spam_classify(int argc, char **argv)
 	const char *user = NULL;
 	struct buf msg = BUF_INIT;
 	char path[1024];
-	int ch;
 
-	while ((ch = getopt_long(argc, argv, "", opts + 2, NULL)) != -1) {
-		if (ch == 'u')
-			user = optarg;
-		else
-			return 2;
-	}
+	if (user_option(argc, argv, &user) < 0)
+		return 2;
 	if (optind + 1 != argc)
 		return 2;
 	if (db_path("spam classify", user, path, sizeof(path)) < 0)

@@ -184,7 +184,9 @@ mexpire_due_scan(int64_t now, mexpire_due_fn *fn, void *ctx)
 		hour = strtoll(b, NULL, 10);
 		if (hour > now)
 			continue;
-		snprintf(dir, sizeof(dir), MEXPIRE_DIR "/%s", b);
+		if (snprintf(dir, sizeof(dir), MEXPIRE_DIR "/%s", b) >=
+		    (int)sizeof(dir))
+			continue;	/* not one of ours: 18 digits at most */
 		seen += scan_bucket(dir, now, fn, ctx);
 		/* A past hour gets no new entries but from deliveries of
 		 * mail already expired; mexpire_due_add makes it again. */

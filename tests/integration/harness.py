@@ -4,6 +4,7 @@ Everything runs on 127.0.0.1 with ports the kernel says are free, in a
 temporary directory, and only processes this harness started are ever
 signalled, by PID.
 """
+import base64
 import os
 import re
 import shutil
@@ -145,6 +146,16 @@ class Line:
     def close(self):
         self.f.close()
         self.sock.close()
+
+
+def rsa_key():
+    """A fresh RSA-2048 key: (private PEM bytes, public base64 DER)."""
+    pem = subprocess.run(["openssl", "genpkey", "-algorithm", "RSA",
+                          "-pkeyopt", "rsa_keygen_bits:2048"],
+                         check=True, capture_output=True).stdout
+    der = subprocess.run(["openssl", "pkey", "-pubout", "-outform", "DER"],
+                         input=pem, check=True, capture_output=True).stdout
+    return pem, base64.b64encode(der).decode()
 
 
 class DnsServer:

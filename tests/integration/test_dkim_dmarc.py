@@ -9,28 +9,17 @@ delivered message's Authentication-Results, where it was delivered
 import base64
 import os
 import smtplib
-import subprocess
 import tempfile
 import unittest
 
 import dkim
 import nacl.signing
 
-from harness import DnsServer, MailInstance, auth_results
+from harness import DnsServer, MailInstance, auth_results, rsa_key
 
 BOB = "bob@example.test"
 CLIENT = "192.0.2.7"            # SPF-allowed for signed.test and others
 STRANGER = "192.0.2.99"         # allowed by nobody
-
-
-def rsa_key():
-    """A fresh RSA-2048 key: (private PEM bytes, public base64 DER)."""
-    pem = subprocess.run(["openssl", "genpkey", "-algorithm", "RSA",
-                          "-pkeyopt", "rsa_keygen_bits:2048"],
-                         check=True, capture_output=True).stdout
-    der = subprocess.run(["openssl", "pkey", "-pubout", "-outform", "DER"],
-                         input=pem, check=True, capture_output=True).stdout
-    return pem, base64.b64encode(der).decode()
 
 
 def ed25519_key():

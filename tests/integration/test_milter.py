@@ -7,7 +7,6 @@ verify mode, its On-BadSignature actions (reject, discard, quarantine) must
 become our 550, a 250 with nothing queued, and delivery to Junk.
 A milter that is down, too slow or talks garbage gets
 milter_default_action: for these only, a small fake milter stands in."""
-import base64
 import os
 import shutil
 import smtplib
@@ -21,19 +20,10 @@ import unittest
 
 import dkim
 
-from harness import DnsServer, MailInstance, client_tls, free_port, wait_for
+from harness import (DnsServer, MailInstance, client_tls, free_port,
+                     rsa_key, wait_for)
 
 BOB = "bob@example.test"
-
-
-def rsa_key():
-    """A fresh RSA-2048 key: (private PEM bytes, public base64 DER)."""
-    pem = subprocess.run(["openssl", "genpkey", "-algorithm", "RSA",
-                          "-pkeyopt", "rsa_keygen_bits:2048"],
-                         check=True, capture_output=True).stdout
-    der = subprocess.run(["openssl", "pkey", "-pubout", "-outform", "DER"],
-                         input=pem, check=True, capture_output=True).stdout
-    return pem, base64.b64encode(der).decode()
 
 
 KEY_PRIV, KEY_PUB = rsa_key()
