@@ -52,9 +52,41 @@ test_lookalike(void)
 	TEST_END();
 }
 
+/* test_random - random names, punycode pieces and dots: no crash, no
+ * read outside the name (ASan), and a name never poses as itself */
+static void
+test_random(void)
+{
+	static const char alphabet[] = "abcxyz019-.rnvvil";
+	unsigned seed = 7;
+
+	TEST_BEGIN("random");
+	for (int round = 0; round < 20000; round++) {
+		char d[300];
+		size_t n, i = 0;
+
+		seed = seed * 1103515245 + 12345;
+		n = (seed >> 8) % 280;
+		if ((seed >> 20) % 3 == 0 && n > 4) {
+			memcpy(d, "xn--", 4);
+			i = 4;
+		}
+		for (; i < n; i++) {
+			seed = seed * 1103515245 + 12345;
+			d[i] = alphabet[(seed >> 8) % (sizeof(alphabet) - 1)];
+		}
+		d[n] = '\0';
+		(void)lookalike_of(d, "paypal.com");
+		(void)lookalike_idn(d);
+		CHECK_IDX(!lookalike_of(d, d), round);
+	}
+	TEST_END();
+}
+
 int
 main(void)
 {
+	test_random();
 	test_punycode();
 	test_lookalike();
 	return test_exit();
