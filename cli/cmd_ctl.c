@@ -252,7 +252,7 @@ cmd_status(int argc, char **argv)
 			    &thr) < 0)
 				thr = false;
 			printf("%-12s %-5s %-22s %5llu %5llu %5llu %6llu %7llu "
-			    "process_limit=%llu client_limit=%llu%s%s%s\n",
+			    "%s%s%s%s\n",
 			    get_str(&m, "name"), get_str(&m, "type"),
 			    get_str(&m, "listen"),
 			    (unsigned long long)get_u64(&m, "processes"),
@@ -260,10 +260,8 @@ cmd_status(int argc, char **argv)
 			    (unsigned long long)get_u64(&m, "available"),
 			    (unsigned long long)get_u64(&m, "connections"),
 			    (unsigned long long)get_u64(&m, "served"),
-			    (unsigned long long)get_u64(&m,
-			    "process_limit_hits"),
-			    (unsigned long long)get_u64(&m,
-			    "client_limit_hits"),
+			    get_str(&m, "limits")[0] != '\0' ?
+			    get_str(&m, "limits") : "-",
 			    thr ? " THROTTLED" : "",
 			    get_str(&m, "pids")[0] != '\0' ? " pids=" : "",
 			    get_str(&m, "pids"));

@@ -30,8 +30,8 @@ static uint64_t started_ms;
 static int
 put_service(struct ipc_msg *m, const struct service *s)
 {
-	struct buf pids = BUF_INIT;
-	uint64_t conns = 0, served = 0, hits = 0;
+	struct buf pids = BUF_INIT, limits = BUF_INIT;
+	uint64_t conns = 0, served = 0;
 	int rc = 0;
 
 	for (const struct child *c = children; c != NULL; c = c->next) {
@@ -39,11 +39,12 @@ put_service(struct ipc_msg *m, const struct service *s)
 			continue;
 		conns += c->conns;
 		served += c->served;
-		hits += c->limit_hits;
 		if (buf_appendf(&pids, "%s%ld", pids.len > 0 ? " " : "",
 		    (long)c->pid) < 0)
 			rc = -1;
 	}
+	if (limits_text(s, &limits) < 0)
+		rc = -1;
 	if (rc < 0 ||
 	    ipc_put_str(m, "name", s->cfg->name) < 0 ||
 	    ipc_put_str(m, "type", s->cfg->type == SVC_INET ? "inet" :
@@ -55,13 +56,17 @@ put_service(struct ipc_msg *m, const struct service *s)
 	    ipc_put_u64(m, "available", s->n_avail) < 0 ||
 	    ipc_put_u64(m, "connections", conns) < 0 ||
 	    ipc_put_u64(m, "served", served) < 0 ||
-	    ipc_put_u64(m, "client_limit_hits", hits) < 0 ||
-	    ipc_put_u64(m, "process_limit_hits", s->limit_hits) < 0 ||
+	    ipc_put_u64(m, "client_limit_hits",
+	    limit_hits(s, "client_limit")) < 0 ||
+	    ipc_put_u64(m, "process_limit_hits",
+	    limit_hits(s, "process_limit")) < 0 ||
+	    ipc_put_str(m, "limits", buf_cstr(&limits)) < 0 ||
 	    ipc_put_bool(m, "throttled", s->throttled) < 0 ||
 	    ipc_put_str(m, "pids", buf_cstr(&pids)) < 0 ||
 	    ipc_put_str(m, "origin", s->cfg->origin) < 0)
 		rc = -1;
 	buf_free(&pids);
+	buf_free(&limits);
 	return rc;
 }
 

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "util/buf.h"
 #include "util/conf.h"
 #include "util/ipc.h"
 #include "util/master_fds.h"
@@ -48,8 +49,7 @@ struct service {
 	unsigned fails;		/* early crashes in a row */
 	bool throttled;
 	struct ev_timer *throttle_timer;
-	uint64_t limit_hits;	/* times process_limit stopped a spawn */
-	uint64_t last_limit_log_ms;
+	struct limit_stat *limits;	/* hits per setting (limits.c) */
 	uint64_t spawned;
 	struct ev_timer *pause_timer;	/* after a process_limit hit */
 };
@@ -78,6 +78,24 @@ int anvil_update(struct child *c, const char *addr, bool connect,
     uint64_t window_s, uint64_t *count, uint64_t *rate);
 /* anvil_child_gone - give back what a dead child held. */
 void anvil_child_gone(struct child *c);
+
+/* limits.c */
+/* limit_hit - the limit set by setting stopped work of s; fmt says what
+ * happened.  Counted always, logged at most once per interval. */
+void limit_hit(struct service *s, const char *setting, const char *fmt,
+    ...) __attribute__((format(printf, 3, 4)));
+/* limit_hits - how often setting stopped s so far */
+uint64_t limit_hits(const struct service *s, const char *setting);
+/* limits_text - "setting=hits ..." of every limit s has hit */
+int limits_text(const struct service *s, struct buf *out);
+void limits_free(struct service *s);
+
+/* rate.c */
+/* rate_check - count cost events for key unless that would put more than
+ * limit in the last window_s seconds: 1 counted, 0 over (*count: the
+ * events in the window, *wait: seconds until cost fits again). */
+int rate_check(const char *key, uint64_t window_s, uint64_t limit,
+    uint64_t cost, uint64_t *count, uint64_t *wait);
 
 /* greylist.c */
 /* greylist_check - the triplet key seen now: 1 pass, 0 defer (*wait:

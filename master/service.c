@@ -36,7 +36,6 @@
 #include "util/sock.h"
 
 #define EARLY_CRASH_MS		2000
-#define LIMIT_LOG_INTERVAL_MS	60000
 #define LIMIT_PAUSE_MS		1000
 #define LISTEN_BACKLOG		511
 
@@ -210,19 +209,39 @@ connect_for(const struct service *from, const char *target,
 static void
 chan_anvil(struct child *c, struct ipc_msg *m, struct ipc_msg *r)
 {
-	const char *addr;
+	const char *addr, *limit_name = "", *rate_name = "";
 	bool connect;
-	uint64_t window = 60, count = 0, rate = 0;
+	uint64_t window = 60, count = 0, rate = 0, limit = 0, rate_limit = 0;
+	uint64_t refused = ANVIL_ADMITTED;
 	int ok;
 
 	ok = c->svc != NULL &&
 	    ipc_get_str(m, "addr", IPC_REQUIRED, &addr) == 1 &&
 	    ipc_get_bool(m, "connect", IPC_REQUIRED, &connect) == 1 &&
 	    ipc_get_u64(m, "window", IPC_OPTIONAL, &window) >= 0 &&
+	    ipc_get_u64(m, "limit", IPC_OPTIONAL, &limit) >= 0 &&
+	    ipc_get_str(m, "limit_name", IPC_OPTIONAL, &limit_name) >= 0 &&
+	    ipc_get_u64(m, "rate_limit", IPC_OPTIONAL, &rate_limit) >= 0 &&
+	    ipc_get_str(m, "rate_name", IPC_OPTIONAL, &rate_name) >= 0 &&
 	    anvil_update(c, addr, connect, window, &count, &rate) == 0;
+	if (ok && connect && limit > 0 && count > limit) {
+		refused = ANVIL_REFUSED_COUNT;
+		limit_hit(c->svc, limit_name[0] != '\0' ? limit_name :
+		    "client connection limit", "[%s] has %llu connections "
+		    "(limit %llu); the newest was refused", addr,
+		    (unsigned long long)count, (unsigned long long)limit);
+	} else if (ok && connect && rate_limit > 0 && rate > rate_limit) {
+		refused = ANVIL_REFUSED_RATE;
+		limit_hit(c->svc, rate_name[0] != '\0' ? rate_name :
+		    "client connection rate limit", "[%s] opened %llu connections in "
+		    "%llus (limit %llu); the newest was refused", addr,
+		    (unsigned long long)rate, (unsigned long long)window,
+		    (unsigned long long)rate_limit);
+	}
 	if (ipc_put_u64(r, "status", ok ? IPC_OK : IPC_EFAIL) < 0 ||
 	    ipc_put_u64(r, "count", count) < 0 ||
-	    ipc_put_u64(r, "rate", rate) < 0)
+	    ipc_put_u64(r, "rate", rate) < 0 ||
+	    ipc_put_u64(r, "refused", refused) < 0)
 		msg_warn("child pid %ld: cannot build ANVIL reply",
 		    (long)c->pid);
 }
@@ -246,6 +265,38 @@ chan_greylist(struct child *c, struct ipc_msg *m, struct ipc_msg *r)
 	    ipc_put_bool(r, "pass", pass != 0) < 0 ||
 	    ipc_put_u64(r, "wait", wait) < 0)
 		msg_warn("child pid %ld: cannot build GREYLIST reply",
+		    (long)c->pid);
+}
+
+/* chan_rate - RATE: count events against a shared limit (rate.c) */
+static void
+chan_rate(struct child *c, struct ipc_msg *m, struct ipc_msg *r)
+{
+	const char *key, *name, *what = "";
+	uint64_t window, limit, cost = 1, count = 0, wait = 0;
+	int pass = 1;
+	bool ok;
+
+	ok = c->svc != NULL &&
+	    ipc_get_str(m, "key", IPC_REQUIRED, &key) == 1 &&
+	    ipc_get_str(m, "name", IPC_REQUIRED, &name) == 1 &&
+	    ipc_get_u64(m, "window", IPC_REQUIRED, &window) == 1 &&
+	    ipc_get_u64(m, "limit", IPC_REQUIRED, &limit) == 1 &&
+	    ipc_get_u64(m, "cost", IPC_OPTIONAL, &cost) >= 0 &&
+	    ipc_get_str(m, "what", IPC_OPTIONAL, &what) >= 0;
+	if (ok)
+		pass = rate_check(key, window, limit, cost, &count, &wait);
+	if (ok && !pass)
+		limit_hit(c->svc, name, "%s%s%llu in %llus (limit %llu); "
+		    "refused for up to %llus more", what,
+		    what[0] != '\0' ? ": " : "", (unsigned long long)count,
+		    (unsigned long long)window, (unsigned long long)limit,
+		    (unsigned long long)wait);
+	if (ipc_put_u64(r, "status", ok ? IPC_OK : IPC_EFAIL) < 0 ||
+	    ipc_put_bool(r, "pass", pass != 0) < 0 ||
+	    ipc_put_u64(r, "count", count) < 0 ||
+	    ipc_put_u64(r, "wait", wait) < 0)
+		msg_warn("child pid %ld: cannot build RATE reply",
 		    (long)c->pid);
 }
 
@@ -279,7 +330,8 @@ chan_msg(struct ipc_conn *conn, struct ipc_msg *m, void *ctx)
 
 	if ((m->type != MASTER_CHAN_T_CONNECT &&
 	    m->type != MASTER_CHAN_T_ANVIL &&
-	    m->type != MASTER_CHAN_T_GREYLIST) ||
+	    m->type != MASTER_CHAN_T_GREYLIST &&
+	    m->type != MASTER_CHAN_T_RATE) ||
 	    ipc_get_u64(m, "id", IPC_REQUIRED, &id) < 0) {
 		msg_warn("child pid %ld: malformed request on the master "
 		    "channel", (long)c->pid);
@@ -292,6 +344,8 @@ chan_msg(struct ipc_conn *conn, struct ipc_msg *m, void *ctx)
 		chan_connect(c, m, &r);
 	else if (m->type == MASTER_CHAN_T_GREYLIST)
 		chan_greylist(c, m, &r);
+	else if (m->type == MASTER_CHAN_T_RATE)
+		chan_rate(c, m, &r);
 	else
 		chan_anvil(c, m, &r);
 	if (ipc_conn_send(conn, &r) < 0)
@@ -505,8 +559,6 @@ static void
 on_listener(int fd, int events, void *ctx)
 {
 	struct service *s = ctx;
-	uint64_t now = ev_now_ms();
-
 	set_watch(s, false);
 	if (s->n_avail > 0)
 		return;
@@ -516,16 +568,9 @@ on_listener(int fd, int events, void *ctx)
 	}
 	if (s->throttled)
 		return;		/* throttle_done will look again */
-	s->limit_hits++;
-	if (s->last_limit_log_ms == 0 ||
-	    now - s->last_limit_log_ms >= LIMIT_LOG_INTERVAL_MS) {
-		s->last_limit_log_ms = now;
-		msg_warn("service %s: all %ld processes are busy: "
-		    "process_limit reached (%s); connections wait. Raise the "
-		    "process limit column in master.conf or client_limit "
-		    "(-o client_limit=N)", s->cfg->name, s->limit,
-		    s->cfg->origin);
-	}
+	limit_hit(s, "process_limit", "all %ld processes are busy and "
+	    "connections wait (or raise client_limit, the connections each "
+	    "process serves)", s->limit);
 	s->pause_timer = ev_timer_add(LIMIT_PAUSE_MS, unpause, s);
 }
 
@@ -628,6 +673,10 @@ services_status(const struct master_status *rec)
 	c->state = rec->state;
 	c->conns = rec->conns;
 	c->served = rec->served;
+	if (c->svc != NULL && rec->limit_hits > c->limit_hits)
+		limit_hit(c->svc, "client_limit", "process %ld serves its "
+		    "limit of %u connections at once", (long)c->pid,
+		    rec->conns);
 	c->limit_hits = rec->limit_hits;
 	if (c->svc != NULL) {
 		if (rec->state == MASTER_ST_RETIRING && !c->retired)
@@ -658,6 +707,7 @@ service_free(struct service *s)
 	close_listeners(s);
 	ev_timer_del(&s->throttle_timer);
 	ev_timer_del(&s->pause_timer);
+	limits_free(s);
 	free(s);
 }
 

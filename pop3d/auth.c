@@ -96,15 +96,20 @@ static int
 login_delay(struct session *ss)
 {
 	char key[ADDR_PATH_MAX + 32];
-	uint64_t count = 0, rate = 0;
+	struct anvil_limits lim = {
+		.limit_name = "", .rate_limit = 1,
+		.rate_name = "pop3d_login_delay",
+		.window_s = var_pop3d_login_delay,
+	};
+	int verdict;
 
 	if (var_pop3d_login_delay == 0)
 		return 0;
 	snprintf(key, sizeof(key), "pop3-login/%s", ss->acc.user);
-	if (daemon_anvil(key, true, var_pop3d_login_delay, &count, &rate) < 0)
+	if ((verdict = daemon_anvil(key, true, &lim)) < 0)
 		return 0;
-	(void)daemon_anvil(key, false, 0, &count, &rate);
-	return rate > 1 ? -1 : 0;
+	(void)daemon_anvil(key, false, NULL);
+	return verdict == ANVIL_REFUSED_RATE ? -1 : 0;
 }
 
 /* login_reply - authd answered */

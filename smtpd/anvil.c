@@ -16,47 +16,36 @@
 int
 anvil_admit(struct session *ss)
 {
-	uint64_t count = 0, rate = 0;
+	struct anvil_limits lim = {
+		.limit = var_smtpd_client_connection_limit,
+		.limit_name = "smtpd_client_connection_limit",
+		.rate_limit = var_smtpd_client_rate_limit,
+		.rate_name = "smtpd_client_rate_limit",
+		.window_s = var_smtpd_client_rate_window,
+	};
+	int verdict;
 
-	if (var_smtpd_client_connection_limit == 0 &&
-	    var_smtpd_client_rate_limit == 0)
+	if (lim.limit == 0 && lim.rate_limit == 0)
 		return 0;
-	if (daemon_anvil(ss->addr, true, var_smtpd_client_rate_window,
-	    &count, &rate) < 0)
+	verdict = daemon_anvil(ss->addr, true, &lim);
+	if (verdict < 0)
 		return 0;
 	ss->anvil_counted = true;
-	if (var_smtpd_client_connection_limit > 0 &&
-	    count > var_smtpd_client_connection_limit) {
-		msg_warn("connection limit: [%s] has %llu connections to "
-		    "service %s (smtpd_client_connection_limit=%llu)",
-		    ss->addr, (unsigned long long)count, daemon_service(),
-		    (unsigned long long)var_smtpd_client_connection_limit);
-		stream_printf(ss->s, "421 4.7.0 %s Error: too many "
-		    "connections from %s\r\n", var_myhostname, ss->addr);
-		session_quit(ss);
-		return -1;
-	}
-	if (var_smtpd_client_rate_limit > 0 &&
-	    rate > var_smtpd_client_rate_limit) {
-		msg_warn("connection rate limit: [%s] opened %llu connections "
-		    "to service %s in %llus (smtpd_client_rate_limit=%llu)",
-		    ss->addr, (unsigned long long)rate, daemon_service(),
-		    (unsigned long long)var_smtpd_client_rate_window,
-		    (unsigned long long)var_smtpd_client_rate_limit);
-		stream_printf(ss->s, "421 4.7.0 %s Error: too many "
-		    "connections from %s\r\n", var_myhostname, ss->addr);
-		session_quit(ss);
-		return -1;
-	}
-	return 0;
+	if (verdict == ANVIL_ADMITTED)
+		return 0;
+	/* master logs the limit with its hint, once per interval */
+	msg_info("refused: [%s]: too many connections (%s)", ss->addr,
+	    verdict == ANVIL_REFUSED_COUNT ? lim.limit_name : lim.rate_name);
+	stream_printf(ss->s, "421 4.7.0 %s Error: too many connections "
+	    "from %s\r\n", var_myhostname, ss->addr);
+	session_quit(ss);
+	return -1;
 }
 
 void
 anvil_done(struct session *ss)
 {
-	uint64_t count, rate;
-
 	if (ss->anvil_counted)
-		(void)daemon_anvil(ss->addr, false, 0, &count, &rate);
+		(void)daemon_anvil(ss->addr, false, NULL);
 	ss->anvil_counted = false;
 }

@@ -246,28 +246,30 @@ int
 mlogin_count(struct mlogin_count *c, const char *user, const char *addr,
     uint64_t limit, const char *param)
 {
-	uint64_t count = 0, rate = 0;
+	struct anvil_limits lim = {
+		.limit = limit, .limit_name = param, .rate_name = "",
+		.window_s = 60,
+	};
+	int verdict;
 
 	if (limit == 0)
 		return 0;
 	snprintf(c->key, sizeof(c->key), "%s/%s", user, addr);
-	if (daemon_anvil(c->key, true, 60, &count, &rate) < 0)
+	if ((verdict = daemon_anvil(c->key, true, &lim)) < 0)
 		return 0;
 	c->counted = true;
-	if (count <= limit)
+	if (verdict == ANVIL_ADMITTED)
 		return 0;
-	msg_warn("connection limit: %s has %llu sessions from [%s] on service "
-	    "%s (%s=%llu)", user, (unsigned long long)count, addr,
-	    daemon_service(), param, (unsigned long long)limit);
+	/* master logs the limit with its hint, once per interval */
+	msg_info("refused: %s from [%s]: too many sessions (%s)", user, addr,
+	    param);
 	return -1;
 }
 
 void
 mlogin_uncount(struct mlogin_count *c)
 {
-	uint64_t count, rate;
-
 	if (c->counted)
-		(void)daemon_anvil(c->key, false, 0, &count, &rate);
+		(void)daemon_anvil(c->key, false, NULL);
 	c->counted = false;
 }

@@ -27,7 +27,7 @@
 /*
  * SERVICE attributes: name, type, listen, process_limit (0: unlimited),
  * processes, available, connections, served, client_limit_hits,
- * process_limit_hits, throttled (bool), pids (space-separated), origin.
+ * process_limit_hits, limits ("setting=hits ..."), throttled (bool), pids (space-separated), origin.
  */
 
 #endif

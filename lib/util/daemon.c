@@ -51,6 +51,7 @@ uint64_t var_memory_limit;
 uint64_t var_fd_limit;
 uint64_t var_stop_timeout;
 uint64_t var_throttle_time;
+uint64_t var_limit_log_interval;
 char *var_config_dir;
 char *var_daemon_dir;
 char *var_run_dir;
@@ -92,6 +93,10 @@ const struct conf_def daemon_params[] = {
 	    "how long a stopping process may finish its work" },
 	{ "service_throttle_time", CONF_TIME, "60s", &var_throttle_time, 1,
 	    3600, "longest pause before restarting a crashing service" },
+	{ "limit_log_interval", CONF_TIME, "60s", &var_limit_log_interval, 1,
+	    86400, "master logs each limit a service reaches (process_limit, "
+	    "client_limit, per-client and outbound rate limits) at most once "
+	    "per this interval, with the count it held back" },
 	CONF_END
 };
 
@@ -210,12 +215,9 @@ on_listen(int fd, int events, void *ctx)
 		}
 		conns++;
 		served++;
-		if (conns == var_client_limit && var_client_limit > 1) {
+		/* master logs it, once per limit_log_interval */
+		if (conns == var_client_limit && var_client_limit > 1)
 			limit_hits++;
-			msg_info("service %s: this process reached its "
-			    "client_limit of %llu connections", service,
-			    (unsigned long long)var_client_limit);
-		}
 		if (var_max_use > 0 && served >= var_max_use)
 			retiring = true;
 		spec->on_accept(c, li);
@@ -346,18 +348,22 @@ daemon_connect(const char *name, const char **error_r)
 }
 
 int
-daemon_anvil(const char *addr, bool connect, uint64_t window_s,
-    uint64_t *count, uint64_t *rate)
+daemon_anvil(const char *addr, bool connect, const struct anvil_limits *lim)
 {
 	struct ipc_msg m, r;
-	uint64_t status;
+	uint64_t status, verdict = ANVIL_ADMITTED;
 	const char *why;
 	int rc = -1;
 
 	ipc_msg_init(&m, MASTER_CHAN_T_ANVIL);
 	if (ipc_put_str(&m, "addr", addr) < 0 ||
 	    ipc_put_bool(&m, "connect", connect) < 0 ||
-	    ipc_put_u64(&m, "window", window_s) < 0 ||
+	    (lim != NULL &&
+	    (ipc_put_u64(&m, "window", lim->window_s) < 0 ||
+	    ipc_put_u64(&m, "limit", lim->limit) < 0 ||
+	    ipc_put_str(&m, "limit_name", lim->limit_name) < 0 ||
+	    ipc_put_u64(&m, "rate_limit", lim->rate_limit) < 0 ||
+	    ipc_put_str(&m, "rate_name", lim->rate_name) < 0)) ||
 	    chan_request(&m, &r, &why) < 0) {
 		ipc_msg_free(&m);
 		return -1;
@@ -365,9 +371,42 @@ daemon_anvil(const char *addr, bool connect, uint64_t window_s,
 	ipc_msg_free(&m);
 	if (ipc_get_u64(&r, "status", IPC_REQUIRED, &status) == 1 &&
 	    status == IPC_OK &&
-	    ipc_get_u64(&r, "count", IPC_REQUIRED, count) == 1 &&
-	    ipc_get_u64(&r, "rate", IPC_REQUIRED, rate) == 1)
-		rc = 0;
+	    ipc_get_u64(&r, "refused", IPC_OPTIONAL, &verdict) >= 0)
+		rc = verdict == ANVIL_REFUSED_COUNT ? ANVIL_REFUSED_COUNT :
+		    verdict == ANVIL_REFUSED_RATE ? ANVIL_REFUSED_RATE :
+		    ANVIL_ADMITTED;
+	ipc_msg_free(&r);
+	return rc;
+}
+
+int
+daemon_rate(const char *key, const char *name, const char *what,
+    uint64_t limit, uint64_t window_s, uint64_t cost, uint64_t *wait)
+{
+	struct ipc_msg m, r;
+	uint64_t status;
+	const char *why;
+	bool pass;
+	int rc = -1;
+
+	*wait = 0;
+	ipc_msg_init(&m, MASTER_CHAN_T_RATE);
+	if (ipc_put_str(&m, "key", key) < 0 ||
+	    ipc_put_str(&m, "name", name) < 0 ||
+	    ipc_put_str(&m, "what", what) < 0 ||
+	    ipc_put_u64(&m, "limit", limit) < 0 ||
+	    ipc_put_u64(&m, "window", window_s) < 0 ||
+	    ipc_put_u64(&m, "cost", cost) < 0 ||
+	    chan_request(&m, &r, &why) < 0) {
+		ipc_msg_free(&m);
+		return -1;
+	}
+	ipc_msg_free(&m);
+	if (ipc_get_u64(&r, "status", IPC_REQUIRED, &status) == 1 &&
+	    status == IPC_OK &&
+	    ipc_get_bool(&r, "pass", IPC_REQUIRED, &pass) == 1 &&
+	    ipc_get_u64(&r, "wait", IPC_REQUIRED, wait) == 1)
+		rc = pass ? 1 : 0;
 	ipc_msg_free(&r);
 	return rc;
 }

@@ -19,6 +19,7 @@
 
 #include "util/conf.h"
 #include "util/ipc.h"
+#include "util/master_fds.h"
 
 struct daemon_spec {
 	/* Parameter naming the user this daemon runs as, e.g. "mail_owner". */
@@ -47,6 +48,7 @@ extern uint64_t var_memory_limit;
 extern uint64_t var_fd_limit;
 extern uint64_t var_stop_timeout;
 extern uint64_t var_throttle_time;
+extern uint64_t var_limit_log_interval;
 extern char *var_config_dir;
 extern char *var_daemon_dir;
 extern char *var_run_dir;
@@ -69,14 +71,30 @@ void daemon_conn_done(void);
  * or -1 with *error_r (no such service, not allowed, not answering).
  */
 int daemon_connect(const char *name, const char **error_r);
+/* The per-client limits master judges a connect against (0: none). */
+struct anvil_limits {
+	uint64_t limit;			/* connections open at once */
+	const char *limit_name;		/* its setting, for master's log */
+	uint64_t rate_limit;		/* connects per window */
+	const char *rate_name;
+	uint64_t window_s;
+};
 /*
- * daemon_anvil - tell master that a client at addr connected (connect) or
- * left; *count is then its connections to this service, *rate its
- * connects in the last window_s seconds.  0, or -1 if master could not
- * answer.  Blocks briefly (master answers at once).
+ * daemon_anvil - tell master that a client at addr connected (connect,
+ * judged against lim) or left (lim NULL).  Returns enum anvil_verdict
+ * (master counts and logs a refusal, doc/ipc/master-chan.md), or -1 if
+ * master could not answer.  Blocks briefly (master answers at once).
  */
-int daemon_anvil(const char *addr, bool connect, uint64_t window_s,
-    uint64_t *count, uint64_t *rate);
+int daemon_anvil(const char *addr, bool connect,
+    const struct anvil_limits *lim);
+/*
+ * daemon_rate - count cost events under key against limit per window_s,
+ * shared by every process (master keeps the count): 1 counted, 0 over the
+ * limit (*wait: seconds until it fits; master logs it under name, with
+ * what), -1 master could not answer.
+ */
+int daemon_rate(const char *key, const char *name, const char *what,
+    uint64_t limit, uint64_t window_s, uint64_t cost, uint64_t *wait);
 /*
  * daemon_greylist - ask master about a greylisting triplet (key): 1 it
  * passes, 0 defer it (*wait: seconds until a retry may pass), -1 master

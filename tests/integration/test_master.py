@@ -113,9 +113,12 @@ class MasterTest(unittest.TestCase):
         c = Line(self.port)
         self.assertFalse(c.readable(0.7), "served beyond the limits")
         self.assertTrue(self.inst.wait_log(
-            r"service echo: all 1 processes are busy: process_limit "
-            r"reached \(.*master.conf:1\)"))
-        self.assertIn("reached its client_limit of 2", self.inst.log())
+            r"service echo: process_limit reached: all 1 processes are busy"
+            r".*Hint: raise the process limit column of echo in "
+            r"master.conf \(.*master.conf:1\)"))
+        self.assertTrue(self.inst.wait_log(
+            r"service echo: client_limit reached: process \d+ serves its "
+            r"limit of 2 connections .*Hint: raise client_limit"))
         r = postern(self.inst.dir, "status")
         self.assertRegex(r.stdout, r"process_limit=[1-9]")
         self.assertRegex(r.stdout, r"client_limit=[1-9]")

@@ -9,7 +9,7 @@ import shutil
 import time
 import unittest
 
-from harness import MailInstance, client_tls, wait_for
+from harness import MailInstance, client_tls, postern, wait_for
 
 
 class Raw:
@@ -462,8 +462,9 @@ class PerClientLimitTest(SmtpdBase):
         for c in conns:
             c.close()
         self.assertTrue(self.inst.wait_log(
-            r"connection limit: \[127\.0\.0\.1\] has 4 connections .*"
-            r"smtpd_client_connection_limit=3"))
+            r"service smtp: smtpd_client_connection_limit reached: "
+            r"\[127\.0\.0\.1\] has 4 connections \(limit 3\).*Hint: raise "
+            r"smtpd_client_connection_limit in postern.conf"))
         # Connects in the window so far exceed the rate limit soon.
         codes = []
         for _ in range(8):
@@ -472,7 +473,13 @@ class PerClientLimitTest(SmtpdBase):
             c.close()
             time.sleep(0.05)
         self.assertIn(421, codes)
-        self.assertTrue(self.inst.wait_log(r"smtpd_client_rate_limit=8"))
+        self.assertTrue(self.inst.wait_log(
+            r"service smtp: smtpd_client_rate_limit reached: \[127\.0\.0\.1\] "
+            r"opened 9 connections in 60s \(limit 8\)"))
+        # Each refusal is counted; the log holds back repeats.
+        r = postern(self.inst.dir, "status")
+        self.assertRegex(r.stdout, r"smtpd_client_connection_limit=1\b")
+        self.assertRegex(r.stdout, r"smtpd_client_rate_limit=[1-9]")
 
 
 class EarlyTalkerTest(SmtpdBase):
