@@ -234,8 +234,12 @@ cmd_rcpt(struct session *ss, char *args)
 		return;
 	case RESOLVE_REMOTE:
 		resolved_free(&res);
-		if (ss->auth_user[0] != '\0')
-			break;		/* an authenticated user's mail out */
+		if (ss->auth_user[0] != '\0') {
+			/* an authenticated user's mail out */
+			if (outbound_rcpt(ss, text, ra.to.domain) < 0)
+				return;
+			break;
+		}
 		msg_info("reject: RCPT from [%s]: <%s>: relay access denied",
 		    ss->addr, text);
 		reply(ss, 554, "5.7.1", "<%s>: Relay access denied", text);

@@ -205,6 +205,10 @@ bool sender_in_networks(const char *addr, const char *networks);
 
 /* greylist.c: 0 the recipient may go on, -1 deferred (replied 451) */
 int greylist_rcpt(struct session *ss, const char *rcpt);
+/* outbound.c */
+/* outbound_rcpt - a logged-in user's recipient in another domain: 0 to
+ * accept it, or -1 after refusing it (outbound_*_rate_limit). */
+int outbound_rcpt(struct session *ss, const char *rcpt, const char *domain);
 void cmd_xclient(struct session *ss, char *args);
 /* sender_check_mail - MAIL FROM parsed: check SPF off the loop, then
  * answer (mail_accepted, or a refusal by setting). */

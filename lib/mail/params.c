@@ -52,6 +52,9 @@ uint64_t var_smtpd_data_timeout;
 uint64_t var_smtpd_client_connection_limit;
 uint64_t var_smtpd_client_rate_limit;
 uint64_t var_smtpd_client_rate_window;
+uint64_t var_outbound_sender_rate_limit;
+uint64_t var_outbound_domain_rate_limit;
+uint64_t var_outbound_rate_window;
 uint64_t var_smtpd_greeting_delay;
 bool var_smtpd_vrfy;
 uint64_t var_smtpd_commit_threads;
@@ -251,6 +254,18 @@ const struct conf_def mail_params[] = {
 	{ "smtpd_client_rate_window", CONF_TIME, "60s",
 	    &var_smtpd_client_rate_window, 1, 3600,
 	    "the time window of smtpd_client_rate_limit" },
+	{ "outbound_sender_rate_limit", CONF_INT, "1000",
+	    &var_outbound_sender_rate_limit, 0, 100000000,
+	    "recipients in other domains one logged-in user may send to per "
+	    "outbound_rate_window, every submission service together; more "
+	    "get 450 4.7.1 (0: no limit)" },
+	{ "outbound_domain_rate_limit", CONF_INT, "0",
+	    &var_outbound_domain_rate_limit, 0, 100000000,
+	    "recipients in one other domain all our users together may send "
+	    "to per outbound_rate_window; more get 450 4.7.1 (0: no limit)" },
+	{ "outbound_rate_window", CONF_TIME, "1h", &var_outbound_rate_window,
+	    1, 7 * 86400, "the time window of outbound_sender_rate_limit and "
+	    "outbound_domain_rate_limit" },
 	{ "smtpd_greeting_delay", CONF_TIME, "0s", &var_smtpd_greeting_delay,
 	    0, 60, "wait this long before the greeting; a client that talks "
 	    "first is refused (554 5.5.1)" },
