@@ -166,7 +166,9 @@ write_file(const char *path, const char *text, unsigned mode)
 	return 0;
 }
 
-/* master_conf_text - the service table, with what is built */
+/* master_conf_text - the service table, with what is built; a system
+ * table (daemon_dir NULL) lists every service on every address at the
+ * standard ports */
 static char *
 master_conf_text(const char *daemon_dir, unsigned base)
 {
@@ -182,13 +184,15 @@ master_conf_text(const char *daemon_dir, unsigned base)
 	    "command\n");
 	for (const struct init_service *s = init_services; s->name != NULL;
 	    s++) {
-		char *probe = xasprintf("%s/%s", daemon_dir, s->command);
-		bool built = access(probe, X_OK) == 0;
+		char *probe = daemon_dir == NULL ? NULL :
+		    xasprintf("%s/%s", daemon_dir, s->command);
+		bool built = probe == NULL || access(probe, X_OK) == 0;
 		char listen[64];
 
 		free(probe);
 		if (s->port > 0)
-			snprintf(listen, sizeof(listen), "127.0.0.1:%u",
+			snprintf(listen, sizeof(listen), "%s:%u",
+			    daemon_dir == NULL ? "*" : "127.0.0.1",
 			    base + s->port);
 		else
 			snprintf(listen, sizeof(listen), "%s", s->name);
@@ -262,8 +266,46 @@ static int
 usage(void)
 {
 	fprintf(stderr, "usage: postern init DIR [--domain D] [--hostname H] "
-	    "[--port-base N]\n");
+	    "[--port-base N]\n"
+	    "       postern init --system-config DIR\n");
 	return 2;
+}
+
+/* system_config - the packaged /etc/postern: the build's paths are the
+ * defaults, so postern.conf names none; master.conf is the same table as
+ * an instance's, at the standard ports on every address.  The text
+ * depends on nothing but this source, so builds are reproducible. */
+static int
+system_config(const char *dir)
+{
+	char *path, *text;
+	int rc = 0;
+
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+		fprintf(stderr, "postern init: cannot create %s: %s\n", dir,
+		    strerror(errno));
+		return 1;
+	}
+	path = xasprintf("%s/postern.conf", dir);
+	(void)unlink(path);
+	rc |= write_file(path,
+	    "# postern.conf - Postern settings; see postern.conf(5).\n"
+	    "# Every setting has a default; `postern config -d` lists them,\n"
+	    "# `postern config -n` those changed here.  Set at least:\n\n"
+	    "#myhostname = mail.example.org\n"
+	    "#mydomain = example.org\n\n"
+	    "# TLS: the package makes a self-signed certificate here if\n"
+	    "# none exists; point these at your own.\n"
+	    "#tls_cert_file = $config_directory/tls/cert.pem\n"
+	    "#tls_key_file = $config_directory/tls/key.pem\n", 0644);
+	free(path);
+	path = xasprintf("%s/master.conf", dir);
+	(void)unlink(path);
+	text = master_conf_text(NULL, 0);
+	rc |= text == NULL ? -1 : write_file(path, text, 0644);
+	free(text);
+	free(path);
+	return rc != 0 ? 1 : 0;
 }
 
 int
@@ -273,6 +315,7 @@ cmd_init(int argc, char **argv)
 		{ "domain", required_argument, NULL, 'd' },
 		{ "hostname", required_argument, NULL, 'h' },
 		{ "port-base", required_argument, NULL, 'p' },
+		{ "system-config", required_argument, NULL, 's' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *domain = "example.test", *hostname = NULL, *why;
@@ -295,6 +338,8 @@ cmd_init(int argc, char **argv)
 				return 2;
 			}
 			break;
+		case 's':
+			return system_config(optarg);
 		default:
 			return usage();
 		}
