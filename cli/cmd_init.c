@@ -218,38 +218,39 @@ master_conf_text(const char *daemon_dir, unsigned base)
 	}
 }
 
-/* init_queue_and_maps - queue directories, recipient tables, and the
- * instance's domain made local */
+/* init_queue_and_maps - queue directories and recipient tables of the
+ * instance configured in config_dir, and domain (if any) made local */
 static int
-init_queue_and_maps(const char *real, const char *domain)
+init_queue_and_maps(const char *config_dir, const char *domain)
 {
 	struct conf *c;
 	struct svc_table t;
 	struct map *m;
 	const char *which;
-	char *qdir = xasprintf("%s/queue", real);
-	int qfd = open(qdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	struct passwd *pw = geteuid() == 0 ? getpwnam(owner_of("mail_owner"))
-	    : NULL;
+	int qfd;
+	struct passwd *pw;
 
+	cli_config_dir = config_dir;
+	if (cli_load(&c, &t, true) < 0)
+		return -1;
+	pw = geteuid() == 0 ? getpwnam(owner_of("mail_owner")) : NULL;
+	qfd = open(var_queue_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (qfd < 0 || queue_make_dirs(qfd, &which) < 0) {
 		fprintf(stderr, "postern init: cannot create %s/%s: %s\n",
-		    qdir, qfd < 0 ? "" : which, strerror(errno));
+		    var_queue_dir, qfd < 0 ? "" : which, strerror(errno));
 		return -1;
 	}
 	for (const char *const *d = queue_dirs; pw != NULL && *d != NULL;
 	    d++)
 		if (fchownat(qfd, *d, pw->pw_uid, pw->pw_gid, 0) < 0) {
 			fprintf(stderr, "postern init: cannot give %s/%s to "
-			    "%s\n", qdir, *d, pw->pw_name);
+			    "%s\n", var_queue_dir, *d, pw->pw_name);
 			return -1;
 		}
 	close(qfd);
-	free(qdir);
-	cli_config_dir = real;
-	if (cli_load(&c, &t, true) < 0)
-		return -1;
 	/* Empty tables, so that every daemon finds what it opens. */
+	m = cli_map_edit("local_domains_map", var_local_domains_map);
+	map_close(&m);
 	m = cli_map_edit("local_users_map", var_local_users_map);
 	map_close(&m);
 	m = cli_map_edit("alias_map", var_alias_map);
@@ -258,7 +259,7 @@ init_queue_and_maps(const char *real, const char *domain)
 	map_close(&m);
 	svc_table_free(&t);
 	conf_free(&c);
-	return cli_domain_add(domain) != 0 ? -1 : 0;
+	return domain != NULL && cli_domain_add(domain) != 0 ? -1 : 0;
 }
 
 /* usage - how to call init */
@@ -267,7 +268,8 @@ usage(void)
 {
 	fprintf(stderr, "usage: postern init DIR [--domain D] [--hostname H] "
 	    "[--port-base N]\n"
-	    "       postern init --system-config DIR\n");
+	    "       postern init --system-config DIR\n"
+	    "       postern [-c DIR] init --system\n");
 	return 2;
 }
 
@@ -316,6 +318,7 @@ cmd_init(int argc, char **argv)
 		{ "hostname", required_argument, NULL, 'h' },
 		{ "port-base", required_argument, NULL, 'p' },
 		{ "system-config", required_argument, NULL, 's' },
+		{ "system", no_argument, NULL, 'S' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *domain = "example.test", *hostname = NULL, *why;
@@ -340,6 +343,12 @@ cmd_init(int argc, char **argv)
 			break;
 		case 's':
 			return system_config(optarg);
+		case 'S':
+			/* The packaged instance: its directories come from
+			 * tmpfiles.d, its users from sysusers.d; this adds
+			 * what lives inside them.  Safe to run again. */
+			return init_queue_and_maps(cli_config_dir, NULL) < 0 ?
+			    1 : 0;
 		default:
 			return usage();
 		}
