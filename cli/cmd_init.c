@@ -166,7 +166,9 @@ write_file(const char *path, const char *text, unsigned mode)
 	return 0;
 }
 
-/* master_conf_text - the service table, with what is built */
+/* master_conf_text - the service table, with what is built; a system
+ * table (daemon_dir NULL) lists every service on every address at the
+ * standard ports */
 static char *
 master_conf_text(const char *daemon_dir, unsigned base)
 {
@@ -182,13 +184,15 @@ master_conf_text(const char *daemon_dir, unsigned base)
 	    "command\n");
 	for (const struct init_service *s = init_services; s->name != NULL;
 	    s++) {
-		char *probe = xasprintf("%s/%s", daemon_dir, s->command);
-		bool built = access(probe, X_OK) == 0;
+		char *probe = daemon_dir == NULL ? NULL :
+		    xasprintf("%s/%s", daemon_dir, s->command);
+		bool built = probe == NULL || access(probe, X_OK) == 0;
 		char listen[64];
 
 		free(probe);
 		if (s->port > 0)
-			snprintf(listen, sizeof(listen), "127.0.0.1:%u",
+			snprintf(listen, sizeof(listen), "%s:%u",
+			    daemon_dir == NULL ? "*" : "127.0.0.1",
 			    base + s->port);
 		else
 			snprintf(listen, sizeof(listen), "%s", s->name);
@@ -214,38 +218,39 @@ master_conf_text(const char *daemon_dir, unsigned base)
 	}
 }
 
-/* init_queue_and_maps - queue directories, recipient tables, and the
- * instance's domain made local */
+/* init_queue_and_maps - queue directories and recipient tables of the
+ * instance configured in config_dir, and domain (if any) made local */
 static int
-init_queue_and_maps(const char *real, const char *domain)
+init_queue_and_maps(const char *config_dir, const char *domain)
 {
 	struct conf *c;
 	struct svc_table t;
 	struct map *m;
 	const char *which;
-	char *qdir = xasprintf("%s/queue", real);
-	int qfd = open(qdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	struct passwd *pw = geteuid() == 0 ? getpwnam(owner_of("mail_owner"))
-	    : NULL;
+	int qfd;
+	struct passwd *pw;
 
+	cli_config_dir = config_dir;
+	if (cli_load(&c, &t, true) < 0)
+		return -1;
+	pw = geteuid() == 0 ? getpwnam(owner_of("mail_owner")) : NULL;
+	qfd = open(var_queue_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (qfd < 0 || queue_make_dirs(qfd, &which) < 0) {
 		fprintf(stderr, "postern init: cannot create %s/%s: %s\n",
-		    qdir, qfd < 0 ? "" : which, strerror(errno));
+		    var_queue_dir, qfd < 0 ? "" : which, strerror(errno));
 		return -1;
 	}
 	for (const char *const *d = queue_dirs; pw != NULL && *d != NULL;
 	    d++)
 		if (fchownat(qfd, *d, pw->pw_uid, pw->pw_gid, 0) < 0) {
 			fprintf(stderr, "postern init: cannot give %s/%s to "
-			    "%s\n", qdir, *d, pw->pw_name);
+			    "%s\n", var_queue_dir, *d, pw->pw_name);
 			return -1;
 		}
 	close(qfd);
-	free(qdir);
-	cli_config_dir = real;
-	if (cli_load(&c, &t, true) < 0)
-		return -1;
 	/* Empty tables, so that every daemon finds what it opens. */
+	m = cli_map_edit("local_domains_map", var_local_domains_map);
+	map_close(&m);
 	m = cli_map_edit("local_users_map", var_local_users_map);
 	map_close(&m);
 	m = cli_map_edit("alias_map", var_alias_map);
@@ -254,7 +259,7 @@ init_queue_and_maps(const char *real, const char *domain)
 	map_close(&m);
 	svc_table_free(&t);
 	conf_free(&c);
-	return cli_domain_add(domain) != 0 ? -1 : 0;
+	return domain != NULL && cli_domain_add(domain) != 0 ? -1 : 0;
 }
 
 /* usage - how to call init */
@@ -262,8 +267,47 @@ static int
 usage(void)
 {
 	fprintf(stderr, "usage: postern init DIR [--domain D] [--hostname H] "
-	    "[--port-base N]\n");
+	    "[--port-base N]\n"
+	    "       postern init --system-config DIR\n"
+	    "       postern [-c DIR] init --system\n");
 	return 2;
+}
+
+/* system_config - the packaged /etc/postern: the build's paths are the
+ * defaults, so postern.conf names none; master.conf is the same table as
+ * an instance's, at the standard ports on every address.  The text
+ * depends on nothing but this source, so builds are reproducible. */
+static int
+system_config(const char *dir)
+{
+	char *path, *text;
+	int rc = 0;
+
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+		fprintf(stderr, "postern init: cannot create %s: %s\n", dir,
+		    strerror(errno));
+		return 1;
+	}
+	path = xasprintf("%s/postern.conf", dir);
+	(void)unlink(path);
+	rc |= write_file(path,
+	    "# postern.conf - Postern settings; see postern.conf(5).\n"
+	    "# Every setting has a default; `postern config -d` lists them,\n"
+	    "# `postern config -n` those changed here.  Set at least:\n\n"
+	    "#myhostname = mail.example.org\n"
+	    "#mydomain = example.org\n\n"
+	    "# TLS: the package makes a self-signed certificate here if\n"
+	    "# none exists; point these at your own.\n"
+	    "#tls_cert_file = $config_directory/tls/cert.pem\n"
+	    "#tls_key_file = $config_directory/tls/key.pem\n", 0644);
+	free(path);
+	path = xasprintf("%s/master.conf", dir);
+	(void)unlink(path);
+	text = master_conf_text(NULL, 0);
+	rc |= text == NULL ? -1 : write_file(path, text, 0644);
+	free(text);
+	free(path);
+	return rc != 0 ? 1 : 0;
 }
 
 int
@@ -273,6 +317,8 @@ cmd_init(int argc, char **argv)
 		{ "domain", required_argument, NULL, 'd' },
 		{ "hostname", required_argument, NULL, 'h' },
 		{ "port-base", required_argument, NULL, 'p' },
+		{ "system-config", required_argument, NULL, 's' },
+		{ "system", no_argument, NULL, 'S' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *domain = "example.test", *hostname = NULL, *why;
@@ -295,6 +341,14 @@ cmd_init(int argc, char **argv)
 				return 2;
 			}
 			break;
+		case 's':
+			return system_config(optarg);
+		case 'S':
+			/* The packaged instance: its directories come from
+			 * tmpfiles.d, its users from sysusers.d; this adds
+			 * what lives inside them.  Safe to run again. */
+			return init_queue_and_maps(cli_config_dir, NULL) < 0 ?
+			    1 : 0;
 		default:
 			return usage();
 		}

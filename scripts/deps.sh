@@ -8,7 +8,8 @@ set -eu
 build="build-essential cmake pkg-config libssl-dev libdb-dev libsodium-dev
 libspf2-dev libopendkim-dev libopendmarc-dev openssl publicsuffix"
 test="python3 swaks libnet-ssleay-perl mandoc procps isync mutt
-fetchmail dnsmasq-base python3-dkim python3-nacl opendkim"
+fetchmail dnsmasq-base python3-dkim python3-nacl opendkim
+debhelper fakeroot lintian"
 
 want=$build
 [ "${1:-build}" = test ] && want="$build $test"
