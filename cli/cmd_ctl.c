@@ -198,6 +198,8 @@ cmd_status(int argc, char **argv)
 	struct ipc_msg m;
 	int fd, rc = 1;
 	bool unpriv = false;
+	/* --metrics: the text the metrics endpoint serves (master(8)). */
+	bool metrics = argc > 1 && strcmp(argv[argc - 1], "--metrics") == 0;
 
 	cli_load_lenient();
 	if (cli_master_pid() == 0) {
@@ -214,7 +216,8 @@ cmd_status(int argc, char **argv)
 		return 1;
 	}
 	free(path);
-	ipc_msg_init(&m, MASTER_CTL_T_STATUS);
+	ipc_msg_init(&m, metrics ? MASTER_CTL_T_METRICS :
+	    MASTER_CTL_T_STATUS);
 	if (ipc_sync_hello(fd, MASTER_CTL_PROTO, MASTER_CTL_MAJOR,
 	    MASTER_CTL_MINOR, CTL_TIMEOUT_MS, &why) < 0 ||
 	    ipc_sync_send(fd, &m, CTL_TIMEOUT_MS) < 0) {
@@ -232,7 +235,9 @@ cmd_status(int argc, char **argv)
 			    why);
 			break;
 		}
-		if (m.type == MASTER_CTL_T_MASTER) {
+		if (m.type == MASTER_CTL_T_TEXT) {
+			fputs(get_str(&m, "text"), stdout);
+		} else if (m.type == MASTER_CTL_T_MASTER) {
 			if (ipc_get_bool(&m, "unprivileged", IPC_OPTIONAL,
 			    &unpriv) < 0)
 				unpriv = false;

@@ -1,0 +1,38 @@
+/*
+ * NAME
+ *	metrics_help - the HELP text of each metric master serves
+ * DESCRIPTION
+ *	One table, also the list in master(8).  A name a daemon reports that
+ *	is not here still gets served, with a generic HELP line.
+ */
+#include <string.h>
+
+#include "master/master.h"
+
+static const struct {
+	const char *name;
+	const char *help;
+} helps[] = {
+	{ "master_processes", "Child processes of the service (gauge)." },
+	{ "master_connections", "Connections its children serve now." },
+	{ "master_connections_total", "Connections its children accepted." },
+	{ "master_processes_started_total", "Children master started." },
+	{ "master_crashes_total", "Children that ended abnormally." },
+	{ "master_process_limit_hits_total",
+	    "Times a waiting connection found every child busy at "
+	    "process_limit." },
+	{ "master_client_limit_hits_total",
+	    "Times a child reached its client_limit." },
+	{ "smtpd_messages_total", "Messages smtpd accepted (result)." },
+	{ "smtpd_rejects_total", "Recipients or messages smtpd rejected, by "
+	    "reason." },
+};
+
+const char *
+metrics_help(const char *name)
+{
+	for (size_t i = 0; i < sizeof(helps) / sizeof(helps[0]); i++)
+		if (strcmp(helps[i].name, name) == 0)
+			return helps[i].help;
+	return "Reported by a daemon.";
+}
