@@ -98,6 +98,12 @@ void metrics_render(struct buf *out);
 /* metrics_help.c: metrics_help - the HELP text of a metric name. */
 const char *metrics_help(const char *name);
 
+/* metrics_http.c */
+/* metrics_http_start - serve GET /metrics on spec (metrics_listen; ""
+ * is off): 0, or -1 with *error_r (also for a non-loopback address). */
+int metrics_http_start(const char *spec, const char **error_r);
+void metrics_http_stop(void);
+
 /* ctl.c */
 int ctl_start(const char *path);
 void ctl_stop(void);

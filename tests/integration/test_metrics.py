@@ -1,13 +1,14 @@
 """Metrics (issue 9 part 3): children's counters reach master, which adds
-them up per service; `postern status --metrics` prints the Prometheus
-text master renders.  (The HTTP endpoint, metrics_listen, is not built
-yet.)"""
+them up per service and serves them on metrics_listen (HTTP, loopback or
+a unix socket); `postern status --metrics` prints the same text."""
+import http.client
+import os
 import re
 import smtplib
-import time
+import socket
 import unittest
 
-from harness import MailInstance, wait_for
+from harness import MailInstance, free_port, wait_for
 
 
 def parse(text):
@@ -27,7 +28,8 @@ def parse(text):
 class MetricsTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.inst = MailInstance()
+        cls.port = free_port()
+        cls.inst = MailInstance(f"metrics_listen = 127.0.0.1:{cls.port}\n")
         cls.inst.start()
         cls.inst.add_user("bob@example.test")
 
@@ -71,10 +73,73 @@ class MetricsTest(unittest.TestCase):
         self.assertGreaterEqual(m[("postern_master_processes",
                                    frozenset({("service", "qmgr")}))], 1)
 
+    def get(self, path, method="GET"):
+        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        c.request(method, path)
+        r = c.getresponse()
+        body = r.read().decode()
+        c.close()
+        return r, body
+
+    def test_http_endpoint(self):
+        r, body = self.get("/metrics")
+        self.assertEqual(r.status, 200)
+        self.assertEqual(r.getheader("Content-Type"),
+                         "text/plain; version=0.0.4")
+        m = parse(body)
+        self.assertIn(("postern_master_processes",
+                       frozenset({("service", "qmgr")})), m)
+        self.assertEqual(self.get("/other")[0].status, 404)
+        self.assertEqual(self.get("/metrics", "POST")[0].status, 405)
+
+    def test_bad_requests_do_not_hurt_master(self):
+        with socket.create_connection(("127.0.0.1", self.port)) as s:
+            s.sendall(b"GET /" + b"x" * 8000 + b" HTTP/1.1\r\n")
+            self.assertIn(b"431", s.recv(4096))
+        with socket.create_connection(("127.0.0.1", self.port)) as s:
+            s.sendall(b"\x00\xff garbage\r\n\r\n")
+            self.assertIn(b"400", s.recv(4096))
+        self.assertEqual(self.get("/metrics")[0].status, 200)
+
     def test_status_still_works(self):
         r = self.inst.cmd("status")
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn("smtp", r.stdout)
+
+
+class MetricsSettingsTest(unittest.TestCase):
+    def test_off_by_default_and_unix_socket(self):
+        inst = MailInstance()
+        try:
+            inst.start()
+            self.assertNotIn("metrics", inst.log())
+            sock = os.path.join(inst.dir, "metrics.sock")
+            inst.set_conf("metrics_listen", f"unix:{sock}")
+            inst.stop()
+            inst.start()
+            with socket.socket(socket.AF_UNIX) as s:
+                s.connect(sock)
+                s.sendall(b"GET /metrics HTTP/1.0\r\n\r\n")
+                data = b""
+                while True:
+                    chunk = s.recv(65536)
+                    if not chunk:
+                        break
+                    data += chunk
+            self.assertTrue(data.startswith(b"HTTP/1.0 200"), data[:100])
+            self.assertIn(b"postern_master_processes", data)
+        finally:
+            inst.cleanup()
+
+    def test_non_loopback_refused(self):
+        inst = MailInstance("metrics_listen = 0.0.0.0:9\n")
+        try:
+            proc = inst.start(expect_ok=False)
+            self.assertNotEqual(proc.wait(20), 0)
+            self.assertIn("metrics_listen = 0.0.0.0:9: not a loopback",
+                          inst.log())
+        finally:
+            inst.cleanup()
 
 
 if __name__ == "__main__":
