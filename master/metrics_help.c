@@ -24,6 +24,10 @@ static const struct {
 	{ "master_client_limit_hits_total",
 	    "Times a child reached its client_limit." },
 	{ "smtpd_messages_total", "Messages smtpd accepted (result)." },
+	{ "qmgr_recipients_total", "Recipients qmgr settled, by result "
+	    "(delivered, deferred, bounced) and transport." },
+	{ "qmgr_delivery_seconds", "From arrival to delivery, per delivered "
+	    "recipient, by transport." },
 	{ "smtpd_rejects_total", "Recipients or messages smtpd rejected, by "
 	    "reason." },
 };

@@ -66,8 +66,19 @@ class MetricsTest(unittest.TestCase):
         self.assertEqual(self.value("postern_smtpd_rejects_total",
                                     service="smtp",
                                     reason="rcpt_unknown"), 2)
+        self.assertTrue(wait_for(lambda: self.value(
+            "postern_qmgr_recipients_total", service="qmgr",
+            result="delivered", transport="local") == 5, timeout=5),
+            self.metrics()[0])
         text, m = self.metrics()
         self.assertIn("# TYPE postern_smtpd_messages_total counter", text)
+        self.assertIn("# TYPE postern_qmgr_delivery_seconds histogram",
+                      text)
+        hist = frozenset({("service", "qmgr"), ("transport", "local")})
+        self.assertEqual(m[("postern_qmgr_delivery_seconds_count", hist)],
+                         5)
+        self.assertEqual(m[("postern_qmgr_delivery_seconds_bucket",
+                            hist | {("le", "+Inf")})], 5)
         self.assertGreaterEqual(m[("postern_master_connections_total",
                                    frozenset({("service", "smtp")}))], 1)
         self.assertGreaterEqual(m[("postern_master_processes",
