@@ -79,6 +79,9 @@ class MetricsTest(unittest.TestCase):
                          5)
         self.assertEqual(m[("postern_qmgr_delivery_seconds_bucket",
                             hist | {("le", "+Inf")})], 5)
+        r = self.inst.cmd("status")
+        self.assertIn("totals: accepted 5, rejected 2, delivered 5, "
+                      "deferred 0, bounced 0", r.stdout)
         self.assertGreaterEqual(m[("postern_master_connections_total",
                                    frozenset({("service", "smtp")}))], 1)
         self.assertGreaterEqual(m[("postern_master_processes",
