@@ -28,6 +28,8 @@ static const struct {
 	    "(delivered, deferred, bounced) and transport." },
 	{ "qmgr_delivery_seconds", "From arrival to delivery, per delivered "
 	    "recipient, by transport." },
+	{ "smtpd_auth_total", "SMTP AUTH attempts by result (ok, failed, "
+	    "tempfail)." },
 	{ "smtpd_rejects_total", "Recipients or messages smtpd rejected, by "
 	    "reason." },
 };
