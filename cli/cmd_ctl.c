@@ -190,6 +190,72 @@ get_str(const struct ipc_msg *m, const char *name)
 	return v;
 }
 
+/* metric_sum - the sum of every series of name whose labels hold want */
+static unsigned long long
+metric_sum(const char *text, const char *name, const char *want)
+{
+	unsigned long long sum = 0;
+	size_t n = strlen(name);
+
+	for (const char *p = text; *p != '\0'; p += strcspn(p, "\n"),
+	    p += *p == '\n') {
+		const char *sp = strchr(p, ' ');
+		size_t len = strcspn(p, "\n");
+
+		if (strncmp(p, name, n) != 0 || (p[n] != '{' && p[n] != ' ') ||
+		    sp == NULL || sp > p + len)
+			continue;
+		if (want != NULL && (memmem(p, (size_t)(sp - p), want,
+		    strlen(want)) == NULL))
+			continue;
+		sum += strtoull(sp + 1, NULL, 10);
+	}
+	return sum;
+}
+
+/* print_totals - the key totals from master's metrics, in one line */
+static void
+print_totals(int fd)
+{
+	struct buf text = BUF_INIT;
+	struct ipc_msg m;
+	const char *why, *t;
+
+	ipc_msg_init(&m, MASTER_CTL_T_METRICS);
+	if (ipc_sync_send(fd, &m, CTL_TIMEOUT_MS) < 0) {
+		ipc_msg_free(&m);
+		return;
+	}
+	ipc_msg_free(&m);
+	/* A master without METRICS closes the connection: no totals. */
+	while (ipc_sync_recv(fd, &m, IPC_MAX_FRAME, CTL_TIMEOUT_MS,
+	    &why) == 0) {
+		bool end = m.type == MASTER_CTL_T_END;
+
+		if (m.type == MASTER_CTL_T_TEXT) {
+			t = get_str(&m, "text");
+			buf_put(&text, t, strlen(t));
+		}
+		ipc_msg_free(&m);
+		if (end) {
+			t = buf_cstr(&text);
+			printf("totals: accepted %llu, rejected %llu, delivered "
+			    "%llu, deferred %llu, bounced %llu\n",
+			    metric_sum(t, "postern_smtpd_messages_total",
+			    "result=\"accepted\""),
+			    metric_sum(t, "postern_smtpd_rejects_total", NULL),
+			    metric_sum(t, "postern_qmgr_recipients_total",
+			    "result=\"delivered\""),
+			    metric_sum(t, "postern_qmgr_recipients_total",
+			    "result=\"deferred\""),
+			    metric_sum(t, "postern_qmgr_recipients_total",
+			    "result=\"bounced\""));
+			break;
+		}
+	}
+	buf_free(&text);
+}
+
 int
 cmd_status(int argc, char **argv)
 {
@@ -198,6 +264,8 @@ cmd_status(int argc, char **argv)
 	struct ipc_msg m;
 	int fd, rc = 1;
 	bool unpriv = false;
+	/* --metrics: the text the metrics endpoint serves (master(8)). */
+	bool metrics = argc > 1 && strcmp(argv[argc - 1], "--metrics") == 0;
 
 	cli_load_lenient();
 	if (cli_master_pid() == 0) {
@@ -214,7 +282,8 @@ cmd_status(int argc, char **argv)
 		return 1;
 	}
 	free(path);
-	ipc_msg_init(&m, MASTER_CTL_T_STATUS);
+	ipc_msg_init(&m, metrics ? MASTER_CTL_T_METRICS :
+	    MASTER_CTL_T_STATUS);
 	if (ipc_sync_hello(fd, MASTER_CTL_PROTO, MASTER_CTL_MAJOR,
 	    MASTER_CTL_MINOR, CTL_TIMEOUT_MS, &why) < 0 ||
 	    ipc_sync_send(fd, &m, CTL_TIMEOUT_MS) < 0) {
@@ -232,7 +301,9 @@ cmd_status(int argc, char **argv)
 			    why);
 			break;
 		}
-		if (m.type == MASTER_CTL_T_MASTER) {
+		if (m.type == MASTER_CTL_T_TEXT) {
+			fputs(get_str(&m, "text"), stdout);
+		} else if (m.type == MASTER_CTL_T_MASTER) {
 			if (ipc_get_bool(&m, "unprivileged", IPC_OPTIONAL,
 			    &unpriv) < 0)
 				unpriv = false;
@@ -268,6 +339,8 @@ cmd_status(int argc, char **argv)
 		} else if (m.type == MASTER_CTL_T_END) {
 			rc = get_u64(&m, "status") == IPC_OK ? 0 : 1;
 			ipc_msg_free(&m);
+			if (!metrics)
+				print_totals(fd);
 			break;
 		}
 		ipc_msg_free(&m);

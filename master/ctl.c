@@ -100,12 +100,48 @@ send_status(struct ipc_conn *c)
 	ipc_msg_free(&m);
 }
 
+/* send_metrics - answer METRICS: the endpoint's text in TEXT frames */
+static void
+send_metrics(struct ipc_conn *c)
+{
+	struct buf text = BUF_INIT;
+	struct ipc_msg m;
+	int rc = 0;
+
+	metrics_render(&text);
+	for (size_t off = 0; off < text.len && rc == 0;) {
+		size_t n = text.len - off > MASTER_CTL_TEXT_CHUNK ?
+		    MASTER_CTL_TEXT_CHUNK : text.len - off;
+		char save = (char)text.data[off + n];
+
+		/* The text is ASCII lines: any cut is a valid str. */
+		text.data[off + n] = '\0';
+		ipc_msg_init(&m, MASTER_CTL_T_TEXT);
+		if (ipc_put_str(&m, "text", (char *)text.data + off) < 0 ||
+		    ipc_conn_send(c, &m) < 0)
+			rc = -1;
+		ipc_msg_free(&m);
+		text.data[off + n] = (uint8_t)save;
+		off += n;
+	}
+	buf_free(&text);
+	ipc_msg_init(&m, MASTER_CTL_T_END);
+	if (ipc_put_u64(&m, "status", rc == 0 ? IPC_OK : IPC_EFAIL) < 0 ||
+	    ipc_conn_send(c, &m) < 0)
+		msg_warn("control: cannot send metrics reply");
+	ipc_msg_free(&m);
+}
+
 /* on_msg - one request from `postern` */
 static void
 on_msg(struct ipc_conn *c, struct ipc_msg *m, void *ctx)
 {
 	if (m->type == MASTER_CTL_T_STATUS) {
 		send_status(c);
+		return;
+	}
+	if (m->type == MASTER_CTL_T_METRICS) {
+		send_metrics(c);
 		return;
 	}
 	msg_warn("control: unknown request type %u", m->type);

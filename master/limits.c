@@ -18,6 +18,7 @@
 
 #include "master/master.h"
 #include "util/buf.h"
+#include "util/counters.h"
 #include "util/daemon.h"
 #include "util/ev.h"
 #include "util/log.h"
@@ -79,6 +80,10 @@ limit_hit(struct service *s, const char *setting, const char *fmt, ...)
 	if (l == NULL)
 		return;
 	l->hits++;
+	snprintf(how, sizeof(how), "setting=%s", setting);
+	if (counters_labels_ok(how, strlen(how)))
+		metrics_add(s->cfg->name, "master_limit_hits_total", how,
+		    COUNTER_COUNTER, 1);
 	if (l->last_log_ms != 0 &&
 	    now - l->last_log_ms < var_limit_log_interval * 1000) {
 		l->held++;

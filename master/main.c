@@ -154,6 +154,7 @@ begin_stop(void)
 	msg_info("stopping: telling %u children to finish", children_alive());
 	services_stop();
 	ctl_stop();
+	metrics_http_stop();
 	stop_timer = ev_timer_add((var_stop_timeout + 2) * 1000, stop_expired,
 	    NULL);
 	if (children_alive() == 0)
@@ -385,9 +386,14 @@ main(int argc, char **argv)
 	{
 		char *ctl = xasprintf("%s/%s", var_run_dir, MASTER_CTL_SOCKET);
 
+		const char *why;
+
 		if (ctl_start(ctl) < 0)
 			msg_fatal("cannot open the control socket");
 		free(ctl);
+		if (metrics_http_start(var_metrics_listen, &why) < 0)
+			msg_fatal("metrics_listen = %s: %s; not starting",
+			    var_metrics_listen, why);
 	}
 	if (foreground)
 		msg_info("daemon started -- version %s, configuration %s, %zu "

@@ -10,6 +10,7 @@
 
 #include "util/buf.h"
 #include "util/conf.h"
+#include "util/counters.h"
 #include "util/ipc.h"
 #include "util/master_fds.h"
 #include "util/svc.h"
@@ -102,6 +103,24 @@ int rate_check(const char *key, uint64_t window_s, uint64_t limit,
  * seconds until a retry may pass). */
 int greylist_check(const char *key, uint64_t delay, uint64_t window,
     uint64_t lifetime, uint64_t *wait);
+
+/* metrics.c */
+/* metrics_frame - a COUNTERS frame's series text from a child of service;
+ * 0, or -1 when a line is malformed (lines before it are counted). */
+int metrics_frame(const char *service, const char *text);
+/* metrics_add - master's own count (kind counter: add v; gauge: set v). */
+void metrics_add(const char *service, const char *name, const char *labels,
+    enum counter_kind kind, uint64_t v);
+/* metrics_render - every series in the Prometheus text format 0.0.4. */
+void metrics_render(struct buf *out);
+/* metrics_help.c: metrics_help - the HELP text of a metric name. */
+const char *metrics_help(const char *name);
+
+/* metrics_http.c */
+/* metrics_http_start - serve GET /metrics on spec (metrics_listen; ""
+ * is off): 0, or -1 with *error_r (also for a non-loopback address). */
+int metrics_http_start(const char *spec, const char **error_r);
+void metrics_http_stop(void);
 
 /* ctl.c */
 int ctl_start(const char *path);

@@ -328,6 +328,16 @@ chan_msg(struct ipc_conn *conn, struct ipc_msg *m, void *ctx)
 	struct ipc_msg r;
 	uint64_t id = 0;
 
+	if (m->type == MASTER_CHAN_T_COUNTERS) {
+		const char *text;
+
+		/* No reply: children send these without waiting. */
+		if (c->svc != NULL && (ipc_get_str(m, "series", IPC_REQUIRED,
+		    &text) < 0 || metrics_frame(c->svc->cfg->name, text) < 0))
+			msg_warn("child pid %ld: malformed COUNTERS frame",
+			    (long)c->pid);
+		return;
+	}
 	if ((m->type != MASTER_CHAN_T_CONNECT &&
 	    m->type != MASTER_CHAN_T_ANVIL &&
 	    m->type != MASTER_CHAN_T_GREYLIST &&
@@ -527,6 +537,8 @@ spawn(struct service *s)
 	c->next = children;
 	children = c;
 	s->spawned++;
+	metrics_add(s->cfg->name, "master_processes_started_total", "",
+	    COUNTER_COUNTER, 1);
 	msg_debug("service %s: started child pid %ld", s->cfg->name,
 	    (long)pid);
 out:
@@ -634,6 +646,8 @@ services_reaped(pid_t pid, int status)
 		return;
 	}
 	if (bad) {
+		metrics_add(s->cfg->name, "master_crashes_total", "",
+		    COUNTER_COUNTER, 1);
 		msg_warn("lost child %s pid %ld: %s", s->cfg->name, (long)pid,
 		    exit_text(status, why, sizeof(why)));
 		if (ev_now_ms() - c->started_ms < EARLY_CRASH_MS)
@@ -670,6 +684,9 @@ services_status(const struct master_status *rec)
 			break;
 	if (c == NULL)
 		return;
+	if (c->svc != NULL && rec->served > c->served)
+		metrics_add(c->svc->cfg->name, "master_connections_total", "",
+		    COUNTER_COUNTER, rec->served - c->served);
 	c->state = rec->state;
 	c->conns = rec->conns;
 	c->served = rec->served;

@@ -30,6 +30,7 @@
 #include "qmgr/qmgr.h"
 #include "util/daemon.h"
 #include "util/ev.h"
+#include "util/counters.h"
 #include "util/log.h"
 #include "util/map.h"
 #include "util/mem.h"
@@ -243,8 +244,21 @@ settle(struct job *j, enum qfile_state st, const char *dsn,
 	struct qmsg *m = j->msg;
 	struct qfile_rcpt *r = &m->env.rcpts[j->rcpt];
 	struct timeval now;
+	const char *transport = relay == NULL ? "none" :
+	    strcmp(relay, "local") == 0 ? "local" : "smtp";
+	char labels[64];
+	int64_t ms;
 
 	gettimeofday(&now, NULL);
+	(void)snprintf(labels, sizeof(labels), "result=%s,transport=%s",
+	    st == QFILE_DELIVERED ? "delivered" : st == QFILE_BOUNCED ?
+	    "bounced" : "deferred", transport);
+	counter_add("qmgr_recipients_total", labels, 1);
+	ms = (int64_t)(now.tv_sec - m->env.arrival.tv_sec) * 1000 +
+	    (now.tv_usec - m->env.arrival.tv_usec) / 1000;
+	if (st == QFILE_DELIVERED)
+		histogram_observe("qmgr_delivery_seconds", labels + 17,
+		    ms > 0 ? (uint64_t)ms : 0);
 	/* local logs its deliveries, smtp every outcome it reports. */
 	if (!logged && (st != QFILE_DELIVERED || relay == NULL ||
 	    strcmp(relay, "local") != 0))

@@ -28,6 +28,7 @@
 #include "mail/params.h"
 #include "mail/sasl.h"
 #include "smtpd/smtpd.h"
+#include "util/counters.h"
 #include "util/log.h"
 #include "util/mem.h"
 #include "util/sock.h"
@@ -51,6 +52,8 @@ done(void *ctx, int rc)
 	}
 	session_set_mode(ss, MODE_COMMAND);
 	stream_resume(ss->s);
+	counter_add("smtpd_auth_total", rc < 0 ? "result=tempfail" :
+	    rc == 0 ? "result=failed" : "result=ok", 1);
 	if (rc < 0) {
 		reply(ss, 454, "4.7.0", "Temporary authentication failure");
 	} else if (rc == 0) {

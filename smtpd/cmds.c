@@ -18,6 +18,7 @@
 
 #include "mail/params.h"
 #include "smtpd/smtpd.h"
+#include "util/counters.h"
 #include "util/log.h"
 #include "util/mem.h"
 #include "util/strnum.h"
@@ -217,6 +218,7 @@ cmd_rcpt(struct session *ss, char *args)
 	if ((why = addr_is_suspicious(&ra.to)) != NULL) {
 		msg_info("reject: RCPT from [%s]: <%s>: relay trick: %s",
 		    ss->addr, text, why);
+		counter_add("smtpd_rejects_total", "reason=relay", 1);
 		reply(ss, 554, "5.7.1", "<%s>: Relay access denied", text);
 		return;
 	}
@@ -229,6 +231,7 @@ cmd_rcpt(struct session *ss, char *args)
 		resolved_free(&res);
 		msg_info("reject: RCPT from [%s]: <%s>: user unknown",
 		    ss->addr, text);
+		counter_add("smtpd_rejects_total", "reason=rcpt_unknown", 1);
 		reply(ss, 550, "5.1.1", "<%s>: Recipient address rejected: "
 		    "User unknown", text);
 		return;
@@ -242,6 +245,7 @@ cmd_rcpt(struct session *ss, char *args)
 		}
 		msg_info("reject: RCPT from [%s]: <%s>: relay access denied",
 		    ss->addr, text);
+		counter_add("smtpd_rejects_total", "reason=relay", 1);
 		reply(ss, 554, "5.7.1", "<%s>: Relay access denied", text);
 		return;
 	case RESOLVE_TEMP:

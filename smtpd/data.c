@@ -26,6 +26,7 @@
 #include "mail/hdrdrop.h"
 #include "mail/params.h"
 #include "smtpd/smtpd.h"
+#include "util/counters.h"
 #include "util/log.h"
 #include "util/mem.h"
 #include "util/tls.h"
@@ -250,6 +251,7 @@ committed(struct commit *c)
 		reply(ss, 451, "4.3.0", "Error: queue file write error");
 	} else {
 		ss->messages++;
+		counter_add("smtpd_messages_total", "result=accepted", 1);
 		msg_info("%s: client=[%s], helo=%s, from=<%s>, size=%llu, "
 		    "nrcpt=%zu, proto=%s%s", ss->q.qid, ss->addr, ss->helo,
 		    ss->mail.from.null ? "" : addr_text(&ss->mail.from, from,

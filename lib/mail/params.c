@@ -15,6 +15,7 @@
 #include "util/tls.h"
 
 char *var_myhostname;
+char *var_metrics_listen;
 char *var_mydomain;
 char *var_mail_owner;
 char *var_store_owner;
@@ -165,6 +166,10 @@ uint64_t var_auth_block_time;
 uint64_t var_authd_hash_threads;
 
 const struct conf_def mail_params[] = {
+	{ "metrics_listen", CONF_STR, "", &var_metrics_listen, 0, 0,
+	    "where master serves GET /metrics (Prometheus text): "
+	    "unix:/path, 127.0.0.1:PORT or [::1]:PORT (empty: off; only "
+	    "loopback)" },
 	{ "myhostname", CONF_STR, "localhost", &var_myhostname, 0, 0,
 	    "this host's fully qualified name, used in greetings" },
 	{ "mydomain", CONF_STR, "localdomain", &var_mydomain, 0, 0,

@@ -15,6 +15,7 @@
 #include "util/tls.h"
 
 extern char *var_myhostname;
+extern char *var_metrics_listen;
 extern char *var_mydomain;
 extern char *var_mail_owner;
 extern char *var_store_owner;

@@ -13,7 +13,7 @@
 
 #define MASTER_CTL_PROTO	"master-ctl"
 #define MASTER_CTL_MAJOR	1
-#define MASTER_CTL_MINOR	0
+#define MASTER_CTL_MINOR	1
 #define MASTER_CTL_SOCKET	"master.sock"
 #define MASTER_LOCK_FILE	"master.pid"
 
@@ -23,6 +23,12 @@
 							   uptime */
 #define MASTER_CTL_T_SERVICE	(IPC_T_FIRST_PROTO + 2)	/* see below */
 #define MASTER_CTL_T_END	(IPC_T_FIRST_PROTO + 3)	/* status */
+#define MASTER_CTL_T_METRICS	(IPC_T_FIRST_PROTO + 4)	/* request (minor 1);
+							   answered by TEXT
+							   frames and END */
+#define MASTER_CTL_T_TEXT	(IPC_T_FIRST_PROTO + 5)	/* text: a piece of
+							   the metrics */
+#define MASTER_CTL_TEXT_CHUNK	60000
 
 /*
  * SERVICE attributes: name, type, listen, process_limit (0: unlimited),

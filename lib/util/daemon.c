@@ -30,6 +30,7 @@
 #include <sodium.h>
 
 #include "paths.h"
+#include "util/counters.h"
 #include "util/daemon.h"
 #include "util/ev.h"
 #include "util/ipc.h"
@@ -283,6 +284,72 @@ on_chan(int fd, int events, void *ctx)
 	}
 }
 
+/* Counters go to master at most this often (counters.h). */
+#define COUNTERS_INTERVAL_MS	1000
+
+static struct buf chan_pending;	/* the unsent tail of a COUNTERS frame */
+static struct ev_timer *counters_timer;
+
+/* chan_flush - write what is pending without blocking: 0 all written */
+static int
+chan_flush(void)
+{
+	while (chan_pending.len > 0) {
+		ssize_t n = send(MASTER_CHAN_FD, chan_pending.data,
+		    chan_pending.len, MSG_DONTWAIT | MSG_NOSIGNAL);
+
+		if (n <= 0)
+			return -1;
+		buf_consume(&chan_pending, (size_t)n);
+	}
+	return 0;
+}
+
+/*
+ * counters_send - one COUNTERS frame with what changed.  Never blocks: if
+ * master's side is full the deltas wait for the next try (a partly sent
+ * frame is finished first, so the stream stays whole).
+ */
+static void
+counters_send(void)
+{
+	struct buf text = BUF_INIT;
+	struct ipc_msg m;
+
+	if (chan_flush() < 0 || !counters_changed())
+		return;
+	if (counters_encode(&text, IPC_MAX_FRAME - 256) == 0) {
+		buf_free(&text);
+		return;
+	}
+	ipc_msg_init(&m, MASTER_CHAN_T_COUNTERS);
+	if (ipc_put_str(&m, "series", buf_cstr(&text)) == 0 &&
+	    ipc_frame_encode(&m, &chan_pending) == 0) {
+		counters_sent();
+		(void)chan_flush();
+	} else {
+		buf_reset(&chan_pending);
+	}
+	ipc_msg_free(&m);
+	buf_free(&text);
+}
+
+/* counters_tick - send counters once a second */
+static void
+counters_tick(void *ctx)
+{
+	counters_send();
+	counters_timer = ev_timer_add(COUNTERS_INTERVAL_MS, counters_tick,
+	    NULL);
+}
+
+/* counters_at_exit - last counts before a normal exit */
+static void
+counters_at_exit(void)
+{
+	counters_send();
+}
+
 /*
  * chan_request - send m with a fresh id on the master channel and wait
  * for the reply with that id (only replies come on this channel, in
@@ -296,6 +363,18 @@ chan_request(struct ipc_msg *m, struct ipc_msg *reply, const char **error_r)
 	uint64_t id = next_id++, got;
 	const char *err;
 
+	/* A COUNTERS frame half sent must end before this one starts. */
+	while (chan_pending.len > 0) {
+		/* The channel descriptor blocks unless asked (MSG_DONTWAIT). */
+		ssize_t n = send(MASTER_CHAN_FD, chan_pending.data,
+		    chan_pending.len, MSG_NOSIGNAL);
+
+		if (n <= 0) {
+			buf_reset(&chan_pending);
+			break;
+		}
+		buf_consume(&chan_pending, (size_t)n);
+	}
 	if (ipc_put_u64(m, "id", id) < 0 ||
 	    ipc_sync_send(MASTER_CHAN_FD, m, 10000) < 0) {
 		*error_r = "cannot ask master";
@@ -598,6 +677,9 @@ daemon_main(int argc, char **argv, const struct daemon_spec *s)
 	ev_signal(SIGTERM, on_signal, NULL);
 	ev_signal(SIGHUP, on_signal, NULL);
 	ev_io_set(MASTER_CHAN_FD, EV_READ, on_chan, NULL);
+	counters_timer = ev_timer_add(COUNTERS_INTERVAL_MS, counters_tick,
+	    NULL);
+	(void)atexit(counters_at_exit);
 	update();
 	ev_run();
 	exit(0);

@@ -38,12 +38,14 @@
 
 #define MASTER_CHAN_PROTO	"master-chan"
 #define MASTER_CHAN_MAJOR	1
-#define MASTER_CHAN_MINOR	2
+#define MASTER_CHAN_MINOR	3
 #define MASTER_CHAN_T_CONNECT	16	/* child: id, service */
 #define MASTER_CHAN_T_REPLY	17	/* master: id, status, error; fd */
 #define MASTER_CHAN_T_ANVIL	18	/* child: id, addr, connect, window */
 #define MASTER_CHAN_T_GREYLIST	19	/* child: id, key, delay, window,
 					   lifetime */
+#define MASTER_CHAN_T_COUNTERS	20	/* child: series (counters.h); no
+					   reply */
 #define MASTER_CHAN_T_RATE	21	/* child: id, key, name, window,
 					   limit, cost, what */
 

@@ -93,6 +93,10 @@ class SenderRateTest(OutboundBase):
                          r"outbound_sender_rate_limit=1\b")
         self.assertRegex(self.status_limits("submissions"),
                          r"outbound_sender_rate_limit=1\b")
+        # ... and in the metrics, by setting.
+        r = postern(self.inst.dir, "status", "--metrics")
+        self.assertIn('postern_master_limit_hits_total{service="submission",'
+                      'setting="outbound_sender_rate_limit"} 1\n', r.stdout)
         # A refused recipient is not in the transaction: mail to the
         # accepted ones goes on (into the queue for far.example).
         self.assertEqual(s.data(b"From: alice@example.test\r\n"
