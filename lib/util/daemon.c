@@ -458,29 +458,23 @@ daemon_anvil(const char *addr, bool connect, const struct anvil_limits *lim)
 	return rc;
 }
 
-int
-daemon_rate(const char *key, const char *name, const char *what,
-    uint64_t limit, uint64_t window_s, uint64_t cost, uint64_t *wait)
+/* verdict_request - send m (freed here) and read a pass/wait REPLY:
+ * 1 pass, 0 not now (*wait seconds), -1 no answer. */
+static int
+verdict_request(struct ipc_msg *m, int built, uint64_t *wait)
 {
-	struct ipc_msg m, r;
+	struct ipc_msg r;
 	uint64_t status;
 	const char *why;
 	bool pass;
 	int rc = -1;
 
 	*wait = 0;
-	ipc_msg_init(&m, MASTER_CHAN_T_RATE);
-	if (ipc_put_str(&m, "key", key) < 0 ||
-	    ipc_put_str(&m, "name", name) < 0 ||
-	    ipc_put_str(&m, "what", what) < 0 ||
-	    ipc_put_u64(&m, "limit", limit) < 0 ||
-	    ipc_put_u64(&m, "window", window_s) < 0 ||
-	    ipc_put_u64(&m, "cost", cost) < 0 ||
-	    chan_request(&m, &r, &why) < 0) {
-		ipc_msg_free(&m);
+	if (built < 0 || chan_request(m, &r, &why) < 0) {
+		ipc_msg_free(m);
 		return -1;
 	}
-	ipc_msg_free(&m);
+	ipc_msg_free(m);
 	if (ipc_get_u64(&r, "status", IPC_REQUIRED, &status) == 1 &&
 	    status == IPC_OK &&
 	    ipc_get_bool(&r, "pass", IPC_REQUIRED, &pass) == 1 &&
@@ -491,32 +485,31 @@ daemon_rate(const char *key, const char *name, const char *what,
 }
 
 int
+daemon_rate(const char *key, const char *name, const char *what,
+    uint64_t limit, uint64_t window_s, uint64_t cost, uint64_t *wait)
+{
+	struct ipc_msg m;
+
+	ipc_msg_init(&m, MASTER_CHAN_T_RATE);
+	return verdict_request(&m, ipc_put_str(&m, "key", key) < 0 ||
+	    ipc_put_str(&m, "name", name) < 0 ||
+	    ipc_put_str(&m, "what", what) < 0 ||
+	    ipc_put_u64(&m, "limit", limit) < 0 ||
+	    ipc_put_u64(&m, "window", window_s) < 0 ||
+	    ipc_put_u64(&m, "cost", cost) < 0 ? -1 : 0, wait);
+}
+
+int
 daemon_greylist(const char *key, uint64_t delay, uint64_t window,
     uint64_t lifetime, uint64_t *wait)
 {
-	struct ipc_msg m, r;
-	uint64_t status;
-	const char *why;
-	bool pass;
-	int rc = -1;
+	struct ipc_msg m;
 
 	ipc_msg_init(&m, MASTER_CHAN_T_GREYLIST);
-	if (ipc_put_str(&m, "key", key) < 0 ||
+	return verdict_request(&m, ipc_put_str(&m, "key", key) < 0 ||
 	    ipc_put_u64(&m, "delay", delay) < 0 ||
 	    ipc_put_u64(&m, "window", window) < 0 ||
-	    ipc_put_u64(&m, "lifetime", lifetime) < 0 ||
-	    chan_request(&m, &r, &why) < 0) {
-		ipc_msg_free(&m);
-		return -1;
-	}
-	ipc_msg_free(&m);
-	if (ipc_get_u64(&r, "status", IPC_REQUIRED, &status) == 1 &&
-	    status == IPC_OK &&
-	    ipc_get_bool(&r, "pass", IPC_REQUIRED, &pass) == 1 &&
-	    ipc_get_u64(&r, "wait", IPC_REQUIRED, wait) == 1)
-		rc = pass ? 1 : 0;
-	ipc_msg_free(&r);
-	return rc;
+	    ipc_put_u64(&m, "lifetime", lifetime) < 0 ? -1 : 0, wait);
 }
 
 void
