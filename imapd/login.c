@@ -19,6 +19,7 @@
 #include "mail/mstore.h"
 #include "mail/params.h"
 #include "mail/sasl.h"
+#include "util/counters.h"
 #include "util/daemon.h"
 #include "util/log.h"
 #include "util/mem.h"
@@ -70,6 +71,8 @@ login_reply(void *ctx, int rc)
 
 	if (!session_resume(ss))
 		return;		/* gone: session_free logged it out */
+	counter_add("logins_total", rc < 0 ? "result=tempfail" : rc == 0 ?
+	    "result=failed" : "result=ok", 1);
 	snprintf(tag, sizeof(tag), "%s", ss->tag);
 	if (rc < 0) {
 		tagged(ss, tag, "NO", "[UNAVAILABLE] Authentication is "

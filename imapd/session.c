@@ -21,6 +21,7 @@
 
 #include "imapd/imapd.h"
 #include "mail/params.h"
+#include "util/counters.h"
 #include "util/daemon.h"
 #include "util/ev.h"
 #include "util/log.h"
@@ -185,6 +186,8 @@ dispatch(struct session *ss)
 			c.n_args--;
 		}
 		cmd = command_find(c.name);
+		command_count("imapd_commands_total",
+		    cmd != NULL ? cmd->name : NULL);
 		if (cmd == NULL || (uid && !cmd->uid))
 			tagged(ss, c.tag, "BAD", "Unknown command %s%s",
 			    uid ? "UID " : "", c.name);

@@ -29,8 +29,20 @@ static const struct {
 	    "recipient, by transport." },
 	{ "smtpd_auth_total", "SMTP AUTH attempts by result (ok, failed, "
 	    "tempfail)." },
-	{ "smtpd_rejects_total", "Recipients or messages smtpd rejected, by "
-	    "reason." },
+	{ "smtpd_rejects_total", "Connections, senders, recipients or "
+	    "messages smtpd refused, by reason (rcpt_unknown, relay, spf, "
+	    "dmarc, spam, size, bare_eol, greylist, milter, outbound_rate, "
+	    "connection_limit, sender_not_owned, from_not_owned)." },
+	{ "smtpd_commands_total", "SMTP commands by verb (unknown: not "
+	    "in smtpd's table)." },
+	{ "imapd_commands_total", "IMAP commands by name." },
+	{ "pop3d_commands_total", "POP3 commands by name." },
+	{ "logins_total", "IMAP and POP3 logins by result (ok, failed, "
+	    "tempfail)." },
+	{ "tls_handshakes_total", "TLS handshakes by result and protocol "
+	    "version, of servers and of the smtp client." },
+	{ "qmgr_queue_messages", "Messages in each queue directory "
+	    "(gauge, every 2 seconds)." },
 };
 
 const char *

@@ -20,6 +20,7 @@
 #include "mail/mstore.h"
 #include "mail/params.h"
 #include "pop3d/pop3d.h"
+#include "util/counters.h"
 #include "util/daemon.h"
 #include "util/log.h"
 #include "util/mem.h"
@@ -120,6 +121,8 @@ login_reply(void *ctx, int rc)
 
 	if (!session_resume(ss))
 		return;		/* gone: session_free logged it out */
+	counter_add("logins_total", rc < 0 ? "result=tempfail" : rc == 0 ?
+	    "result=failed" : "result=ok", 1);
 	if (rc < 0) {
 		err(ss, false, "[SYS/TEMP] Authentication is temporarily "
 		    "unavailable, try again later");

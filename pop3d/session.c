@@ -18,6 +18,7 @@
 
 #include "mail/params.h"
 #include "pop3d/pop3d.h"
+#include "util/counters.h"
 #include "util/daemon.h"
 #include "util/log.h"
 #include "util/mem.h"
@@ -153,6 +154,7 @@ dispatch(struct session *ss, char *line)
 
 	ss->commands++;
 	if (n == 0 || n >= sizeof(name)) {
+		command_count("pop3d_commands_total", NULL);
 		err(ss, true, "Unknown command");
 		return;
 	}
@@ -162,6 +164,7 @@ dispatch(struct session *ss, char *line)
 	for (cmd = commands; cmd->name != NULL; cmd++)
 		if (strcasecmp(cmd->name, name) == 0)
 			break;
+	command_count("pop3d_commands_total", cmd->name);
 	if (cmd->name == NULL) {
 		err(ss, true, "Unknown command");
 		return;

@@ -25,14 +25,18 @@
 #include "mail/queue.h"
 #include "mail/smtp_args.h"
 #include "qmgr/qmgr.h"
+#include "util/counters.h"
 #include "util/ev.h"
 #include "util/log.h"
 #include "util/mem.h"
 
 unsigned qmgr_active;
 static struct qmsg *msgs;
+#define QUEUE_GAUGE_MS	2000
+
 static bool incoming_waiting;	/* skipped files at the active limit */
 static struct ev_timer *scan_timer, *deferred_timer, *kick_timer;
+static struct ev_timer *gauge_timer;
 
 int
 queue_move(const char *qid, const char *from, const char *to)
@@ -415,6 +419,40 @@ periodic_deferred(void *ctx)
 	queue_scan_deferred(false);
 }
 
+/* count_dir - queue files in one queue directory */
+static uint64_t
+count_dir(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	uint64_t n = 0;
+
+	if (d == NULL)
+		return 0;
+	while ((e = readdir(d)) != NULL)
+		if (valid_name(e->d_name))
+			n++;
+	closedir(d);
+	return n;
+}
+
+/* gauges - the size of each queue, for the metrics (one readdir each,
+ * every QUEUE_GAUGE_MS: cheap next to the scans above) */
+static void
+gauges(void *ctx)
+{
+	static const char *const dirs[] = { QUEUE_INCOMING, QUEUE_ACTIVE,
+	    QUEUE_DEFERRED, QUEUE_HOLD, QUEUE_CORRUPT };
+	char labels[32];
+
+	(void)ctx;
+	gauge_timer = ev_timer_add(QUEUE_GAUGE_MS, gauges, NULL);
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		snprintf(labels, sizeof(labels), "queue=%s", dirs[i]);
+		gauge_set("qmgr_queue_messages", labels, count_dir(dirs[i]));
+	}
+}
+
 void
 queue_init(void)
 {
@@ -432,4 +470,5 @@ queue_init(void)
 	scan_timer = ev_timer_add(10000, periodic_incoming, NULL);
 	deferred_timer = ev_timer_add(var_queue_run_delay * 1000,
 	    periodic_deferred, NULL);
+	gauges(NULL);
 }

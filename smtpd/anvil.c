@@ -10,6 +10,7 @@
  */
 #include "mail/params.h"
 #include "smtpd/smtpd.h"
+#include "util/counters.h"
 #include "util/daemon.h"
 #include "util/log.h"
 
@@ -34,6 +35,7 @@ anvil_admit(struct session *ss)
 	if (verdict == ANVIL_ADMITTED)
 		return 0;
 	/* master logs the limit with its hint, once per interval */
+	counter_add("smtpd_rejects_total", "reason=connection_limit", 1);
 	msg_info("refused: [%s]: too many connections (%s)", ss->addr,
 	    verdict == ANVIL_REFUSED_COUNT ? lim.limit_name : lim.rate_name);
 	stream_printf(ss->s, "421 4.7.0 %s Error: too many connections "

@@ -189,6 +189,7 @@ auth_sender_ok(struct session *ss)
 		reply(ss, 451, "4.3.0", "<%s>: Temporary lookup failure", from);
 		return -1;
 	default:
+		counter_add("smtpd_rejects_total", "reason=sender_not_owned", 1);
 		msg_info("reject: MAIL from [%s]: <%s>: not owned by user=%s",
 		    ss->addr, ss->mail.from.null ? "" : from, ss->auth_user);
 		reply(ss, 553, "5.7.1", "<%s>: Sender address not owned by "
@@ -212,6 +213,7 @@ auth_header_ok(struct session *ss)
 		reply(ss, 451, "4.3.0", "Error: temporary lookup failure");
 		return -1;
 	default:
+		counter_add("smtpd_rejects_total", "reason=from_not_owned", 1);
 		msg_info("reject: message from [%s]: From: header not owned by "
 		    "user=%s", ss->addr, ss->auth_user);
 		reply(ss, 553, "5.7.1", "Error: the From: header must be <%s> "

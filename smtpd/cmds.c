@@ -470,6 +470,7 @@ cmd_dispatch(struct session *ss, char *line, size_t len)
 			break;
 	if (c->name == NULL) {
 		ss->count_all[CNT_UNKNOWN]++;
+		command_count("smtpd_commands_total", NULL);
 		if (memchr(line, '\0', len) != NULL)
 			reply(ss, 500, "5.5.2", "Error: NUL in command");
 		else
@@ -480,6 +481,7 @@ cmd_dispatch(struct session *ss, char *line, size_t len)
 		return;
 	}
 	ss->count_all[c->counter]++;
+	command_count("smtpd_commands_total", c->name);
 	if (c->junk && ++ss->junk > var_smtpd_junk_command_limit)
 		goto junk;
 	c->fn(ss, args);

@@ -275,12 +275,14 @@ finish(struct session *ss, const char *verb)
 		    "claiming to be ours", ss->addr, ss->hd.dropped,
 		    ss->hd.dropped > 1 ? "s" : "");
 	if (ss->q_toobig) {
+		counter_add("smtpd_rejects_total", "reason=size", 1);
 		msg_info("reject: %s from [%s]: message size exceeds %llu",
 		    verb, ss->addr,
 		    (unsigned long long)var_message_size_limit);
 		reply(ss, 552, "5.3.4", "Error: message size exceeds fixed "
 		    "limit");
 	} else if (ss->bare_eol) {
+		counter_add("smtpd_rejects_total", "reason=bare_eol", 1);
 		msg_info("reject: %s from [%s]: bare CR or LF in message",
 		    verb, ss->addr);
 		reply(ss, 550, "5.6.0", "Error: bare <CR> or <LF> in message "

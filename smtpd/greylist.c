@@ -18,6 +18,7 @@
 
 #include "mail/params.h"
 #include "smtpd/smtpd.h"
+#include "util/counters.h"
 #include "util/daemon.h"
 #include "util/log.h"
 
@@ -64,6 +65,7 @@ greylist_rcpt(struct session *ss, const char *rcpt)
 	    var_smtpd_greylist_retry_window, var_smtpd_greylist_lifetime,
 	    &wait)) {
 	case 0:
+		counter_add("smtpd_rejects_total", "reason=greylist", 1);
 		msg_info("greylist: RCPT from [%s]: from=<%s> to=<%s>: "
 		    "deferred for %llus", ss->addr, from, rcpt,
 		    (unsigned long long)wait);

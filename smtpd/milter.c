@@ -51,6 +51,7 @@
 #include "mail/milter.h"
 #include "mail/params.h"
 #include "smtpd/smtpd.h"
+#include "util/counters.h"
 #include "util/log.h"
 #include "util/mem.h"
 #include "util/sock.h"
@@ -846,6 +847,7 @@ milter_checked(struct session *ss, const struct milter_result *r,
 	} else if (enh[0] == '\0') {
 		enh = code >= 500 ? "5.7.1" : "4.7.1";
 	}
+	counter_add("smtpd_rejects_total", "reason=milter", 1);
 	msg_info("%s: %s: %s from [%s]: %d %s%s%s; milter %s%s%s", ss->q.qid,
 	    r->verdict == MILTER_V_REJECT ? "reject" : "tempfail",
 	    ss->commit_verb, ss->addr, code, enh, r->text[0] != '\0' ? " " :

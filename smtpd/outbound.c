@@ -21,6 +21,7 @@
 
 #include "mail/params.h"
 #include "smtpd/smtpd.h"
+#include "util/counters.h"
 #include "util/daemon.h"
 #include "util/log.h"
 
@@ -46,6 +47,7 @@ over(struct session *ss, const char *rcpt, const char *key,
 	switch (daemon_rate(key, name, what, limit, var_outbound_rate_window,
 	    1, &wait)) {
 	case 0:
+		counter_add("smtpd_rejects_total", "reason=outbound_rate", 1);
 		msg_info("reject: RCPT from [%s]: user=%s <%s>: %s reached",
 		    ss->addr, ss->auth_user, rcpt, name);
 		reply(ss, 450, "4.7.1", "<%s>: Recipient address rejected: "

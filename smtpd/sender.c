@@ -25,6 +25,7 @@
 
 #include "mail/params.h"
 #include "smtpd/smtpd.h"
+#include "util/counters.h"
 #include "util/log.h"
 #include "util/mem.h"
 #include "util/workq.h"
@@ -161,6 +162,7 @@ checked(struct workq_job *j)
 	msg_info("[%s]: spf=%s %s=%s", ss->addr, spf_name(c->result),
 	    c->from[0] != '\0' ? "smtp.mailfrom" : "smtp.helo", id);
 	if (c->result == SPF_FAIL && var_smtpd_spf_reject_fail) {
+		counter_add("smtpd_rejects_total", "reason=spf", 1);
 		msg_info("reject: MAIL from [%s]: <%s>: SPF fail", ss->addr,
 		    id);
 		reply(ss, 550, "5.7.23", "SPF: %s is not allowed to send for "

@@ -31,6 +31,7 @@
 #include "mail/dnsbl.h"
 #include "mail/params.h"
 #include "smtpd/smtpd.h"
+#include "util/counters.h"
 #include "util/log.h"
 #include "util/mem.h"
 
@@ -190,6 +191,7 @@ spam_apply(struct session *ss, struct verify_job *c, struct buf *fields,
 	    c->spam.score, strchr(c->spam_text, ' ') + 1,
 	    c->spam_lists[0] != '\0' ? ", " : "", c->spam_lists);
 	if (c->spam.score >= var_reject_threshold) {
+		counter_add("smtpd_rejects_total", "reason=spam", 1);
 		msg_info("reject: %s from [%s]: spam score %.2f >= %.2f",
 		    ss->commit_verb, ss->addr, c->spam.score,
 		    var_reject_threshold);

@@ -32,6 +32,7 @@
 #include "mail/fromaddr.h"
 #include "mail/params.h"
 #include "smtpd/smtpd.h"
+#include "util/counters.h"
 #include "util/log.h"
 #include "util/mem.h"
 
@@ -238,6 +239,7 @@ checked(struct workq_job *j)
 	} else if (d->result == DMARC_FAIL && d->dis == DMARC_DIS_QUARANTINE)
 		quarantine = "quarantine";
 	if (reject) {
+		counter_add("smtpd_rejects_total", "reason=dmarc", 1);
 		msg_info("reject: %s from [%s]: DMARC policy of %s is reject",
 		    ss->commit_verb, ss->addr, d->from_domain);
 		reply(ss, 550, "5.7.1", "Error: the message fails the DMARC "

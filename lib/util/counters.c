@@ -145,6 +145,16 @@ counter_add(const char *name, const char *labels, uint64_t n)
 }
 
 void
+command_count(const char *name, const char *verb)
+{
+	char labels[COUNTERS_LABELS_MAX + 1];
+
+	snprintf(labels, sizeof(labels), "verb=%s",
+	    verb != NULL ? verb : "unknown");
+	counter_add(name, labels, 1);
+}
+
+void
 gauge_set(const char *name, const char *labels, uint64_t v)
 {
 	struct series *s = find(COUNTER_GAUGE, name, labels);

@@ -40,6 +40,9 @@ enum counter_kind {
 
 /* counter_add - add n to the counter name{labels} (labels may be ""). */
 void counter_add(const char *name, const char *labels, uint64_t n);
+/* command_count - one more of name{verb=VERB}; verb is a name from the
+ * daemon's command table (never the client's text), NULL: "unknown". */
+void command_count(const char *name, const char *verb);
 /* gauge_set - the gauge name{labels} is now v. */
 void gauge_set(const char *name, const char *labels, uint64_t v);
 /* histogram_observe - one observation of ms milliseconds. */

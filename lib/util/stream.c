@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "util/buf.h"
+#include "util/counters.h"
 #include "util/ev.h"
 #include "util/log.h"
 #include "util/mem.h"
@@ -290,6 +291,11 @@ handshake(struct stream *s)
 
 	s->ssl_want_write = s->ssl_want_read = false;
 	if (r == 1) {
+		char labels[64];
+
+		snprintf(labels, sizeof(labels), "result=ok,version=%s",
+		    SSL_get_version(s->ssl));
+		counter_add("tls_handshakes_total", labels, 1);
 		s->handshaking = false;
 		arm(s);
 		if (s->tls_done != NULL) {
@@ -307,6 +313,7 @@ handshake(struct stream *s)
 		s->ssl_want_write = true;
 		return 0;
 	default:
+		counter_add("tls_handshakes_total", "result=failed", 1);
 		snprintf(why, sizeof(why), "TLS handshake failed: %s",
 		    ERR_reason_error_string(ERR_peek_last_error()) != NULL ?
 		    ERR_reason_error_string(ERR_peek_last_error()) :

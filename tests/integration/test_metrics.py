@@ -8,7 +8,7 @@ import smtplib
 import socket
 import unittest
 
-from harness import MailInstance, free_port, wait_for
+from harness import ImapInstance, MailInstance, client_tls, free_port, wait_for
 
 
 def parse(text):
@@ -84,8 +84,53 @@ class MetricsTest(unittest.TestCase):
                       "deferred 0, bounced 0", r.stdout)
         self.assertGreaterEqual(m[("postern_master_connections_total",
                                    frozenset({("service", "smtp")}))], 1)
+        # Commands by verb, from smtpd's own table: 5 sent + 2 refused.
+        for verb in ("MAIL", "RCPT"):
+            self.assertGreaterEqual(self.value(
+                "postern_smtpd_commands_total", service="smtp",
+                verb=verb), 7)
+        self.assertGreaterEqual(self.value(
+            "postern_smtpd_commands_total", service="smtp", verb="DATA"), 5)
         self.assertGreaterEqual(m[("postern_master_processes",
                                    frozenset({("service", "qmgr")}))], 1)
+
+    def test_tls_versions_and_unknown_commands(self):
+        with smtplib.SMTP_SSL("127.0.0.1", self.inst.smtps_port, timeout=30,
+                              context=client_tls()) as s:
+            s.ehlo("client.test")
+            self.assertEqual(s.docmd("FROBNICATE")[0], 500)
+            version = s.sock.version()
+        self.assertTrue(wait_for(lambda: (self.value(
+            "postern_tls_handshakes_total", service="smtps", result="ok",
+            version=version) or 0) >= 1, timeout=5), self.metrics()[0])
+        self.assertGreaterEqual(self.value(
+            "postern_smtpd_commands_total", service="smtps",
+            verb="unknown"), 1)
+        # A client that gives up in the handshake is counted as failed.
+        with socket.create_connection(("127.0.0.1",
+                                       self.inst.smtps_port)) as raw:
+            raw.sendall(b"\x16\x03\x01\x00\x05hello")
+            raw.recv(100)
+        self.assertTrue(wait_for(lambda: (self.value(
+            "postern_tls_handshakes_total", service="smtps",
+            result="failed") or 0) >= 1, timeout=5), self.metrics()[0])
+
+    def test_queue_gauges(self):
+        held = os.path.join(self.inst.dir, "queue", "hold",
+                            "0000000000000000")
+        self.assertTrue(wait_for(lambda: self.value(
+            "postern_qmgr_queue_messages", service="qmgr",
+            queue="hold") == 0, timeout=5), self.metrics()[0])
+        open(held, "w").close()
+        try:
+            self.assertTrue(wait_for(lambda: self.value(
+                "postern_qmgr_queue_messages", service="qmgr",
+                queue="hold") == 1, timeout=8), self.metrics()[0])
+        finally:
+            os.unlink(held)
+        for q in ("incoming", "active", "deferred", "corrupt"):
+            self.assertIsNotNone(self.value(
+                "postern_qmgr_queue_messages", service="qmgr", queue=q))
 
     def get(self, path, method="GET"):
         c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
@@ -152,6 +197,43 @@ class MetricsSettingsTest(unittest.TestCase):
             self.assertNotEqual(proc.wait(20), 0)
             self.assertIn("metrics_listen = 0.0.0.0:9: not a loopback",
                           inst.log())
+        finally:
+            inst.cleanup()
+
+
+class MailboxMetricsTest(unittest.TestCase):
+    def test_imap_and_pop3_logins_and_commands(self):
+        inst = ImapInstance()
+        try:
+            inst.start()
+            inst.add_user("carol@example.test")
+            c = inst.imap("carol@example.test")
+            c.select("INBOX")
+            c.logout()
+            c = inst.imap()
+            with self.assertRaises(Exception):
+                c.login("carol@example.test", "wrong")
+            c.shutdown()
+            p = inst.pop3("carol@example.test")
+            p.stat()
+            p.quit()
+
+            def value(name, **labels):
+                r = inst.cmd("status", "--metrics")
+                return parse(r.stdout).get((name,
+                                            frozenset(labels.items())))
+            self.assertTrue(wait_for(lambda: value(
+                "postern_logins_total", service="imap",
+                result="failed") == 1, timeout=5))
+            self.assertEqual(value("postern_logins_total", service="imap",
+                                   result="ok"), 1)
+            self.assertEqual(value("postern_imapd_commands_total",
+                                   service="imap", verb="SELECT"), 1)
+            self.assertTrue(wait_for(lambda: value(
+                "postern_logins_total", service="pop3", result="ok") == 1,
+                timeout=5))
+            self.assertEqual(value("postern_pop3d_commands_total",
+                                   service="pop3", verb="STAT"), 1)
         finally:
             inst.cleanup()
 
