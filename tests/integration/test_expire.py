@@ -124,7 +124,9 @@ class ExpireTest(unittest.TestCase):
         self.assertEqual(got[-1], "* 2 EXPUNGE", got)
         r.send("DONE")
         self.assertIn("OK", r.until("d")[-1])
-        # The other two stay; the expired file is gone from disk.
+        # The other two stay; the expired file is gone from disk (the
+        # index records the expunge first, then the file goes).
+        wait_for(lambda: len(self.files()) == 2, 5)
         names = self.files()
         self.assertEqual(len(names), 2, names)
         self.assertEqual(len([n for n in names if ",E=" in n]), 1)
