@@ -25,6 +25,26 @@ def parse(text):
     return out
 
 
+def listening_ports(pid):
+    """The TCP ports a process holds listening sockets on (/proc)."""
+    inodes = set()
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            link = os.readlink(f"/proc/{pid}/fd/{fd}")
+        except OSError:
+            continue
+        if link.startswith("socket:["):
+            inodes.add(link[8:-1])
+    ports = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(table) as f:
+            for line in f.readlines()[1:]:
+                fields = line.split()
+                if fields[3] == "0A" and fields[9] in inodes:
+                    ports.add(int(fields[1].rsplit(":", 1)[1], 16))
+    return ports
+
+
 class MetricsTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -141,6 +161,7 @@ class MetricsTest(unittest.TestCase):
         return r, body
 
     def test_http_endpoint(self):
+        self.assertIn(self.port, listening_ports(self.inst.proc.pid))
         r, body = self.get("/metrics")
         self.assertEqual(r.status, 200)
         self.assertEqual(r.getheader("Content-Type"),
@@ -172,6 +193,11 @@ class MetricsSettingsTest(unittest.TestCase):
         try:
             inst.start()
             self.assertNotIn("metrics", inst.log())
+            # Master listens on its services' ports and nothing else.
+            ports = {int(m) for m in re.findall(
+                r"^\S+\s+inet\s+127\.0\.0\.1:(\d+)",
+                open(os.path.join(inst.dir, "master.conf")).read(), re.M)}
+            self.assertEqual(listening_ports(inst.proc.pid), ports)
             sock = os.path.join(inst.dir, "metrics.sock")
             inst.set_conf("metrics_listen", f"unix:{sock}")
             inst.stop()
