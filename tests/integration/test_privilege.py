@@ -4,10 +4,15 @@ private sockets refuse other users; the TLS services offer nothing below
 TLS 1.2 and no weak cipher, checked with openssl s_client."""
 import os
 import pwd
+import smtplib
 import subprocess
 import unittest
 
 from harness import IS_ROOT, ImapInstance, wait_for
+
+KEYDUMP = os.environ.get("POSTERN_KEYDUMP", "")
+# Regions bigger than this are sanitizer shadow or reservations, not data.
+REGION_MAX = 256 << 20
 
 # daemon -> (user, chroot directory under the instance) per DESIGN.md 1
 JAILS = {
@@ -26,6 +31,28 @@ JAILS = {
 def proc_status(pid):
     with open(f"/proc/{pid}/status") as f:
         return dict(l.rstrip("\n").split(":\t", 1) for l in f if ":\t" in l)
+
+
+def memory_has(pid, needles):
+    """Which of needles (bytes) the readable memory of pid holds (as
+    root, through /proc/PID/mem)."""
+    found = set()
+    with open(f"/proc/{pid}/maps") as maps, \
+            open(f"/proc/{pid}/mem", "rb", 0) as mem:
+        for line in maps:
+            fields = line.split()
+            lo, hi = (int(x, 16) for x in fields[0].split("-"))
+            if fields[1][0] != "r" or hi - lo > REGION_MAX or \
+                    (len(fields) > 5 and fields[5] in ("[vvar]",
+                                                       "[vsyscall]")):
+                continue
+            try:
+                mem.seek(lo)
+                data = mem.read(hi - lo)
+            except (OSError, ValueError, OverflowError):
+                continue
+            found |= {n for n in needles if n in data}
+    return found
 
 
 def daemon_of(pid):
@@ -81,6 +108,48 @@ class PrivilegeTest(unittest.TestCase):
                 self.assertEqual(
                     os.readlink(f"/proc/{pid}/root"),
                     os.path.realpath(os.path.join(self.inst.dir, jail)))
+
+    @unittest.skipUnless(KEYDUMP, "needs the keydump test tool")
+    def test_private_key_only_in_cryptd(self):
+        self.jailed()
+        user = "keyed@example.test"
+        self.inst.add_user(user)
+        with smtplib.SMTP("127.0.0.1", self.inst.smtp_port, timeout=30) as s:
+            s.sendmail("a@remote.test", [user], b"Subject: needle\r\n\r\n"
+                       b"plaintext-marker-7f3a9c only the reader sees\r\n")
+        self.inst.wait_mail(user, 1)
+        self.assertTrue(self.inst.queue_empty())
+        # No plaintext of the delivered message anywhere on disk.
+        for top, _, files in os.walk(self.inst.dir):
+            for name in files:
+                path = os.path.join(top, name)
+                if os.path.islink(path) or not os.path.isfile(path):
+                    continue
+                with open(path, "rb") as f:
+                    self.assertNotIn(b"plaintext-marker-7f3a9c", f.read(),
+                                     path)
+        r = subprocess.run(
+            [KEYDUMP, "hash:" + os.path.join(self.inst.dir, "auth", "users"),
+             user], input=self.inst.PASSWORD + "\n", capture_output=True,
+            text=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        sk = bytes.fromhex(r.stdout.strip())
+        self.assertEqual(len(sk), 32)
+        marker = b"plaintext-marker-7f3a9c"
+        # A session that has the message open: cryptd holds the key,
+        # imapd the message's plaintext (and its content key).
+        c = self.inst.imap(user)
+        self.addCleanup(c.logout)
+        c.select("INBOX")
+        typ, data = c.fetch("1", "(BODY[])")
+        self.assertIn(marker, data[0][1])
+        kids = self.jailed()
+        seen = {p: memory_has(p, {sk, marker}) for p in kids}
+        holders = sorted(kids[p] for p, f in seen.items() if sk in f)
+        self.assertLessEqual(set(holders), {"cryptd"}, seen)
+        # The scan can see: imapd, which decrypted it, holds the text.
+        self.assertTrue(any(marker in f for p, f in seen.items()
+                            if kids[p] == "imapd"), seen)
 
     def connect_as(self, path, user):
         """0 if user could connect to the unix socket path, else 1."""
