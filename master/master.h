@@ -31,6 +31,7 @@ struct child {
 	uint32_t limit_hits;
 	uint64_t started_ms;
 	bool retired;		/* told to go; not counted against limits */
+	bool ready;		/* has reported from its event loop */
 	struct service *svc;	/* NULL once the service is gone */
 	struct ipc_conn *conn;	/* master channel, our end */
 	struct anvil_hold *holds;

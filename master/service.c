@@ -12,9 +12,10 @@
  *	up to process_limit.  At the limit it logs once a minute, with the
  *	setting to raise, and looks again a second later.
  *
- *	A child that dies abnormally within two seconds of its start counts
- *	as an early crash; two in a row throttle the service's restarts with
- *	a back-off doubling from one second up to service_throttle_time.
+ *	A child that dies abnormally within two seconds of its start, before
+ *	it has reported from its event loop, counts as an early crash; two
+ *	in a row throttle the service's restarts with a back-off doubling
+ *	from one second up to service_throttle_time.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -650,7 +651,11 @@ services_reaped(pid_t pid, int status)
 		    COUNTER_COUNTER, 1);
 		msg_warn("lost child %s pid %ld: %s", s->cfg->name, (long)pid,
 		    exit_text(status, why, sizeof(why)));
-		if (ev_now_ms() - c->started_ms < EARLY_CRASH_MS)
+		/* Only a child that dies before it is up says something
+		 * is wrong with starting it (configuration, files, keys);
+		 * one killed later (kill -9, the OOM killer) is replaced at
+		 * once, however young. */
+		if (!c->ready && ev_now_ms() - c->started_ms < EARLY_CRASH_MS)
 			s->fails++;
 		else
 			s->fails = 0;
@@ -687,6 +692,7 @@ services_status(const struct master_status *rec)
 	if (c->svc != NULL && rec->served > c->served)
 		metrics_add(c->svc->cfg->name, "master_connections_total", "",
 		    COUNTER_COUNTER, rec->served - c->served);
+	c->ready = true;
 	c->state = rec->state;
 	c->conns = rec->conns;
 	c->served = rec->served;
