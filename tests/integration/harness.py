@@ -242,6 +242,7 @@ class Instance:
             raise RuntimeError("postern init failed: " + r.stderr)
         self.proc = None
         self.stderr_path = os.path.join(self.dir, "master.stderr")
+        self.extra_env = {}     # for master and, through it, the daemons
 
     def write(self, name, text):
         with open(os.path.join(self.dir, name), "w") as f:
@@ -260,7 +261,8 @@ class Instance:
         err = open(self.stderr_path, "ab")
         self.proc = subprocess.Popen(
             [os.path.join(LIBEXEC, "master"), "-f", "-c", self.dir],
-            stdout=subprocess.DEVNULL, stderr=err, env=test_env())
+            stdout=subprocess.DEVNULL, stderr=err,
+            env=dict(test_env(), **self.extra_env))
         err.close()
         if expect_ok:
             ok = wait_for(lambda: "daemon started" in self.log()[before:]
