@@ -17,6 +17,7 @@
 #include <strings.h>
 
 #include "mail/params.h"
+#include "mail/pop3_cmd.h"
 #include "pop3d/pop3d.h"
 #include "util/counters.h"
 #include "util/daemon.h"
@@ -148,19 +149,16 @@ cmd_quit(struct session *ss, char *arg)
 static void
 dispatch(struct session *ss, char *line)
 {
-	char name[8], *arg;
-	size_t n = strcspn(line, " ");
+	char name[POP3_NAME_MAX + 1];
+	const char *arg;
 	const struct command *cmd;
 
 	ss->commands++;
-	if (n == 0 || n >= sizeof(name)) {
+	if (pop3_cmd_split(line, name, &arg) < 0) {
 		command_count("pop3d_commands_total", NULL);
 		err(ss, true, "Unknown command");
 		return;
 	}
-	memcpy(name, line, n);
-	name[n] = '\0';
-	arg = line + n + (line[n] == ' ');
 	for (cmd = commands; cmd->name != NULL; cmd++)
 		if (strcasecmp(cmd->name, name) == 0)
 			break;
@@ -174,7 +172,9 @@ dispatch(struct session *ss, char *line)
 		    "Already logged in");
 		return;
 	}
-	cmd->fn(ss, arg);
+	/* arg points into line, which the commands may write to (PASS
+	 * wipes it). */
+	cmd->fn(ss, line + (arg - line));
 }
 
 /* on_input - every line that arrived, in order */

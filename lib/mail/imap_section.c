@@ -334,7 +334,9 @@ imap_section_fetch(const struct imap_section *s,
 			if (s->length < n)
 				n = (size_t)s->length;
 		}
-		rc = buf_append(out, whole.data + from, n);
+		/* A part that does not exist leaves whole.data NULL, and
+		 * NULL + 0 is undefined. */
+		rc = n > 0 ? buf_append(out, whole.data + from, n) : 0;
 	} else if (rc == -1) {
 		*error_r = "out of memory";
 	}

@@ -322,8 +322,11 @@ next_line(struct reader *r, char **line, bool *torn)
 {
 	*torn = false;
 	for (;;) {
-		char *start = (char *)r->buf.data + r->pos;
-		char *nl = r->buf.len > r->pos ? memchr(start, '\n',
+		/* Nothing read yet (an empty file): buf.data is NULL, and
+		 * NULL + 0 is undefined. */
+		char *start = r->buf.len > r->pos ? (char *)r->buf.data +
+		    r->pos : NULL;
+		char *nl = start != NULL ? memchr(start, '\n',
 		    r->buf.len - r->pos) : NULL;
 		uint8_t chunk[8192];
 		ssize_t n;
