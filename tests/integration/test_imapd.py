@@ -35,8 +35,9 @@ class LoginTest(ImapTest):
         out = r.cmd("b", 'LOGIN bob@example.test "bob\'s secret"')
         self.assertRegex(out[-1], r"^b OK \[CAPABILITY IMAP4rev1 .*"
                          r"CONDSTORE.*\] Logged in")
-        self.assertIn("login: user=bob@example.test tls=no",
-                      self.inst.log())
+        # imapd logs after it answers: wait for the line.
+        self.assertTrue(self.inst.wait_log(
+            r"login: user=bob@example\.test tls=no"), self.inst.log())
 
     def test_authenticate_plain_login_and_sasl_ir(self):
         import base64
