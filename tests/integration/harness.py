@@ -440,6 +440,27 @@ class MailInstance(Instance):
         return wait_for(lambda: not any(self.queue_files(q) for q in qs),
                         timeout)
 
+    SETTLED = ("incoming", "active", "deferred", "hold", "corrupt")
+
+    def queue_settled(self, timeout=60.0):
+        """Wait until no message is queued.  Unlike queue_empty, tmp/ may
+        keep what a killed smtpd was writing (qmgr removes it once no
+        smtpd can still be at it): check it with tmp_contents."""
+        return wait_for(lambda: not any(self.queue_files(q)
+                                        for q in self.SETTLED), timeout)
+
+    def tmp_contents(self):
+        """The bytes of every file in queue/tmp/."""
+        out = []
+        for name in self.queue_files("tmp"):
+            try:
+                with open(os.path.join(self.dir, "queue", "tmp", name),
+                          "rb") as f:
+                    out.append(f.read())
+            except FileNotFoundError:
+                pass
+        return out
+
 
 class ImapInstance(MailInstance):
     """A MailInstance with imapd and pop3d on free loopback ports

@@ -184,22 +184,15 @@ class SoakTest(unittest.TestCase):
             w.join(60)
 
         # Everything settles: no queue file stuck on either side.
-        qs = ("incoming", "active", "deferred", "hold", "corrupt")
-        self.assertTrue(wait_for(lambda: not any(
-            self.inst.queue_files(q) for q in qs), 120),
-            {q: self.inst.queue_files(q) for q in qs})
+        self.assertTrue(self.inst.queue_settled(120), {
+            q: self.inst.queue_files(q) for q in self.inst.SETTLED})
         self.assertTrue(self.far.queue_empty(60))
-        # tmp/ may keep what a killed smtpd was writing (qmgr sweeps it
-        # once no smtpd can still be at it): never a message that got 250.
+        # tmp/ may keep what a killed smtpd was writing: never a message
+        # that got 250.
         every = set().union(*accepted.values())
-        for name in self.inst.queue_files("tmp"):
-            path = os.path.join(self.inst.dir, "queue", "tmp", name)
-            try:
-                with open(path, "rb") as f:
-                    left = {t.decode() for t in TOKEN.findall(f.read())}
-            except FileNotFoundError:
-                continue
-            self.assertEqual(left & every, set(), name)
+        for data in self.inst.tmp_contents():
+            left = {t.decode() for t in TOKEN.findall(data)}
+            self.assertEqual(left & every, set())
         # Every 250 delivered; duplicates counted.
         dups = 0
         for rcpt, inst in ((BOB, self.inst), (CAROL, self.inst),
