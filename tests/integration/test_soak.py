@@ -6,8 +6,9 @@ downloads and deletes over POP3 — while a chaos loop kill -9s a random
 daemon of the first instance every few seconds.  At the end: every
 message that got a 250 is delivered (duplicates are counted and
 reported, losses fail), master restored every service, no queue file is
-stuck, and master's open descriptors and memory did not grow between the
-first part of the run and the end."""
+stuck, and the open descriptors and memory of master and of every child
+that lived through the run did not grow between the first part of the
+run and the end."""
 import imaplib
 import os
 import poplib
@@ -40,6 +41,18 @@ def rss_kb(pid):
     return 0
 
 
+def sample(pids):
+    """pid -> (name, open descriptors, resident KB) of those still there"""
+    out = {}
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/comm") as f:
+                out[pid] = (f.read().strip(), fds(pid), rss_kb(pid))
+        except (FileNotFoundError, ProcessLookupError):
+            pass
+    return out
+
+
 class SoakTest(unittest.TestCase):
     def setUp(self):
         self.far = MailInstance()
@@ -66,6 +79,10 @@ class SoakTest(unittest.TestCase):
             "-o allowed_clients=submission,imap,pop3\n"
             "cryptd unix cryptd - - - cryptd "
             "-o allowed_clients=authd,imap,pop3,smtp-out\n")
+        # ASan keeps freed blocks in a quarantine (256 MB by default) that
+        # would hide a leak among the resident memory; keep it small.
+        self.inst.extra_env = {"ASAN_OPTIONS": "detect_leaks=0:"
+                               "abort_on_error=0:quarantine_size_mb=4"}
         self.addCleanup(lambda: self.assertEqual(self.inst.cleanup(), []))
         r = self.inst.cmd("map", "add", "transport_maps", "other.test",
                           f"smtp:[127.0.0.1]:{self.far.smtp_port}")
@@ -176,9 +193,9 @@ class SoakTest(unittest.TestCase):
         for w in workers:
             w.start()
         time.sleep(SECONDS / 4)
-        early = (fds(master), rss_kb(master))
+        early = sample([master] + self.inst.children())
         time.sleep(SECONDS - SECONDS / 4)
-        late = (fds(master), rss_kb(master))
+        late = sample([master] + self.inst.children())
         stop.set()
         for w in workers:
             w.join(60)
@@ -224,9 +241,22 @@ class SoakTest(unittest.TestCase):
         c.logout()
         p = poplib.POP3("127.0.0.1", self.pop3_port, timeout=30)
         p.quit()
-        # master is never killed: its descriptors and memory hold still.
-        self.assertLessEqual(late[0], early[0] + 2, (early, late))
-        self.assertLess(late[1], early[1] + 32 * 1024, (early, late))
+        # master (never killed) and every child that lived through the
+        # run: descriptors and memory hold still.  A child's count moves
+        # with the clients it has at that moment (a few here); a leak of
+        # one per message or session would be hundreds.  Memory: the first
+        # quarter warms the allocators up; then it stays flat (master
+        # about 20 MB under ASan over two minutes of bench/soak/run).
+        lived = {pid: (early[pid], late[pid]) for pid in early
+                 if pid in late and early[pid][0] == late[pid][0]}
+        self.assertIn(master, lived)
+        for pid, ((name, fd0, rss0), (_, fd1, rss1)) in lived.items():
+            slack = 2 if pid == master else 8
+            self.assertLessEqual(fd1, fd0 + slack, (name, pid, fd0, fd1))
+            self.assertLess(rss1, rss0 + 16 * 1024, (name, pid, rss0, rss1))
+        print("lived through the run (name, fds, KB early -> late): " +
+              ", ".join(f"{e[0]} {e[1]}->{l[1]} {e[2]}->{l[2]}"
+                        for e, l in lived.values()))
 
 
 if __name__ == "__main__":
