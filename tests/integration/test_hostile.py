@@ -1,7 +1,8 @@
 """Hostile clients (issue 10, part 4): slowloris on every port does not
 starve honest clients; 1,000 connections from one address are cut at the
 per-client limit, logged once with the setting and counted in status; a
-pipelined flood of commands is bounded; a password guesser is slowed,
+pipelined flood of commands is bounded; a huge IMAP literal is refused
+before any of its bytes are read; a password guesser is slowed,
 blocked and logged while others log in.  Attackers and honest clients
 use different loopback addresses, as they would come from different
 hosts."""
@@ -164,6 +165,26 @@ class HostileTest(unittest.TestCase):
         self.assertTrue(self.inst.wait_log(
             r"too many commands without a message from \[127\.0\.0\.5\]"))
         self.honest_smtp()
+
+    def test_huge_imap_literal_refused_before_it_is_read(self):
+        s = dial(self.inst.imap_port, "127.0.0.7")
+        self.assertTrue(first_line(s).startswith("* OK"))
+        pw = self.inst.PASSWORD
+        self.assertTrue(talk(s, f'a LOGIN {USER} "{pw}"').startswith("a OK"))
+        # 10 GB announced: refused at once, no "+" inviting the bytes,
+        # and the session goes on.
+        self.assertRegex(talk(s, "b APPEND INBOX {10000000000}"),
+                         r"^b BAD \[TOOBIG\] Literal too large")
+        self.assertTrue(talk(s, "c NOOP").startswith("c OK"))
+        # A non-synchronizing one cannot be refused and then skipped: the
+        # server hangs up rather than read it.
+        s.sendall(b"d APPEND INBOX {10000000000+}\r\n" + b"x" * 4096)
+        self.assertRegex(first_line(s), r"^\* BYE \[TOOBIG\]")
+        self.assertTrue(self.inst.wait_log(
+            r"literal of 10000000000 bytes from \[127\.0\.0\.7\] "
+            r"refused"))
+        s.close()
+        self.honest_imap()
 
     def test_password_guessing_is_blocked_and_logged(self):
         s = dial(self.inst.imap_port, "127.0.0.6", 60)
