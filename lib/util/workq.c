@@ -4,9 +4,14 @@
  * DESCRIPTION
  *	One mutex guards the waiting and finished lists; an eventfd wakes
  *	the loop.  Workers are detached and live as long as the process.
+ *	They block every signal: signals are the event loop's (a signalfd
+ *	read by the main thread), and a SIGHUP or SIGTERM the kernel gave
+ *	to a worker would take its default action and end the process
+ *	instead of retiring or stopping it.
  */
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -90,6 +95,7 @@ struct workq *
 workq_new(unsigned threads, void (*batch)(struct workq_job *))
 {
 	struct workq *q = xcalloc(1, sizeof(*q));
+	sigset_t all, old;
 
 	pthread_mutex_init(&q->lock, NULL);
 	pthread_cond_init(&q->work, NULL);
@@ -98,6 +104,9 @@ workq_new(unsigned threads, void (*batch)(struct workq_job *))
 	if (q->done_fd < 0)
 		msg_fatal("eventfd: %m");
 	ev_io_set(q->done_fd, EV_READ, on_done, q);
+	/* Threads start with their creator's mask. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
 	for (unsigned i = 0; i < threads; i++) {
 		pthread_t t;
 		int rc = pthread_create(&t, NULL, worker, q);
@@ -108,6 +117,7 @@ workq_new(unsigned threads, void (*batch)(struct workq_job *))
 		}
 		pthread_detach(t);
 	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return q;
 }
 

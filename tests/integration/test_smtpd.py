@@ -498,5 +498,29 @@ class EarlyTalkerTest(SmtpdBase):
         self.assertEqual(c.reply()[0], 220)
 
 
+class ReloadTest(SmtpdBase):
+    def test_reload_lets_the_session_in_progress_finish(self):
+        # postern.conf changed: every service gets new children, and the
+        # old ones retire.  smtpd's worker threads must not take the
+        # SIGHUP that asks it to retire (the default action would end
+        # the process and cut the client off mid-transaction).
+        c, _ = self.ehlo()
+        self.assertEqual(c.cmd("MAIL FROM:<a@remote.test>")[0], 250)
+        self.assertEqual(c.cmd("RCPT TO:<bob@example.test>")[0], 250)
+        self.inst.set_conf("smtpd_timeout", "299s")
+        self.inst.reload()
+        self.assertTrue(self.inst.wait_log(r"reload done"))
+        self.assertEqual(c.cmd("DATA")[0], 354)
+        c.send("Subject: across a reload\r\n\r\nstill here\r\n.\r\n")
+        self.assertEqual(c.reply()[0], 250)
+        self.assertEqual(c.cmd("QUIT")[0], 221)
+        self.assertTrue(wait_for(lambda: any(
+            b"across a reload" in m
+            for m in self.inst.mailbox("bob@example.test")), 10))
+        # A new session is served by a new child.
+        self.ehlo()
+        self.assertNotRegex(self.inst.log(), r"killed by signal|lost ")
+
+
 if __name__ == "__main__":
     unittest.main()
