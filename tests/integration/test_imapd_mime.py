@@ -200,7 +200,7 @@ class CacheTest(ImapTest):
         self.assertIn(b"<mime2@example.org>", again)
         with open(chunk, "rb") as f:
             self.assertEqual(f.read()[:8], b"PSTRNMSG")
-        self.assertRegex(self.inst.log(), r"damaged or stale cache")
+        self.assertTrue(self.inst.wait_log(r"damaged or stale cache"))
         # DELETE takes the cache with the folder.
         c.create("Box")
         c.append("Box", None, None, SAMPLE.encode())
