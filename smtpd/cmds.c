@@ -66,7 +66,7 @@ cmd_ehlo_helo(struct session *ss, char *args, bool esmtp)
 		return;
 	}
 	session_reset(ss);
-	snprintf(ss->helo, sizeof(ss->helo), "%s", args);
+	session_helo(ss, args);
 	ss->esmtp = esmtp;
 	OK(ss, esmtp ? CNT_EHLO : CNT_HELO);
 	if (!esmtp) {
@@ -112,7 +112,7 @@ tls_ready(struct stream *s, void *ctx)
 
 	(void)s;
 	ss->tls = true;
-	ss->helo[0] = '\0';
+	session_helo(ss, "");
 	ss->esmtp = false;
 	ss->auth_user[0] = '\0';
 	session_reset(ss);

@@ -9,8 +9,12 @@
  *	null sender (RFC 7208 2.4); it is reported in the
  *	Authentication-Results field that verify.c writes at the end of the
  *	message, and by setting refuses a fail (550 5.7.23) or defers a
- *	temperror (451 4.7.24).  The same worker threads run verify.c's
- *	DKIM and DMARC checks.
+ *	temperror (451 4.7.24).  With smtpd_spf_helo the HELO name is also
+ *	checked on its own (RFC 7208 2.3), once per name a session gives:
+ *	its fail is refused like a MAIL FROM fail, and scored; its other
+ *	results are only logged (DMARC and Authentication-Results speak of
+ *	MAIL FROM).  The same worker threads run verify.c's DKIM and DMARC
+ *	checks.
  *
  *	XCLIENT (Postfix's extension) lets a client on
  *	smtpd_xclient_networks say who the real client is: ADDR, HELO and
@@ -129,7 +133,7 @@ cmd_xclient(struct session *ss, char *args)
 	session_reset(ss);
 	if (addr[0] != '\0')
 		snprintf(ss->addr, sizeof(ss->addr), "%s", addr);
-	snprintf(ss->helo, sizeof(ss->helo), "%s", helo);
+	session_helo(ss, helo);
 	ss->esmtp = false;
 	stream_printf(ss->s, "220 %s\r\n", var_smtpd_banner);
 }
@@ -142,6 +146,32 @@ work(struct workq_job *j)
 
 	c->result = spf_check(c->ip, c->helo, c->from, c->why,
 	    sizeof(c->why));
+	if (c->helo_check) {
+		char why[256];
+
+		c->helo_result = spf_check(c->ip, c->helo, "", why,
+		    sizeof(why));
+	}
+}
+
+/* helo_checkable - a name SPF can judge: a domain, not an address
+ * literal or a bare word (RFC 7208 2.3) */
+static bool
+helo_checkable(const char *helo)
+{
+	return helo[0] != '[' && strchr(helo, '.') != NULL;
+}
+
+/* refuse_fail - smtpd_spf_reject_fail: 550 for a fail of identity id */
+static void
+refuse_fail(struct session *ss, const char *id, const char *what)
+{
+	counter_add("smtpd_rejects_total", "reason=spf", 1);
+	msg_info("reject: MAIL from [%s]: <%s>: SPF fail%s", ss->addr, id,
+	    what);
+	reply(ss, 550, "5.7.23", "SPF: %s is not allowed to send for %s",
+	    ss->addr, id);
+	session_reset(ss);
 }
 
 /* checked - back in the loop: answer MAIL FROM */
@@ -161,13 +191,19 @@ checked(struct workq_job *j)
 	ss->spf = c->result;
 	msg_info("[%s]: spf=%s %s=%s", ss->addr, spf_name(c->result),
 	    c->from[0] != '\0' ? "smtp.mailfrom" : "smtp.helo", id);
+	if (c->helo_check) {
+		ss->spf_helo = c->helo_result;
+		ss->spf_helo_known = true;
+		msg_info("[%s]: spf=%s smtp.helo=%s (HELO name)", ss->addr,
+		    spf_name(c->helo_result), c->helo);
+	}
 	if (c->result == SPF_FAIL && var_smtpd_spf_reject_fail) {
-		counter_add("smtpd_rejects_total", "reason=spf", 1);
-		msg_info("reject: MAIL from [%s]: <%s>: SPF fail", ss->addr,
-		    id);
-		reply(ss, 550, "5.7.23", "SPF: %s is not allowed to send for "
-		    "%s", ss->addr, id);
-		session_reset(ss);
+		refuse_fail(ss, id, "");
+		return;
+	}
+	if (ss->spf_helo_known && ss->spf_helo == SPF_FAIL &&
+	    var_smtpd_spf_reject_fail) {
+		refuse_fail(ss, ss->helo, " of the HELO name");
 		return;
 	}
 	if (c->result == SPF_TEMPERROR && var_smtpd_spf_defer_temperror) {
@@ -190,6 +226,9 @@ sender_check_mail(struct session *ss)
 	snprintf(c->helo, sizeof(c->helo), "%s", ss->helo);
 	if (!ss->mail.from.null)
 		addr_text(&ss->mail.from, c->from, sizeof(c->from));
+	/* For the null sender the HELO name is the identity already. */
+	c->helo_check = var_smtpd_spf_helo && !ss->mail.from.null &&
+	    !ss->spf_helo_known && helo_checkable(ss->helo);
 	c->job.work = work;
 	c->job.done = checked;
 	session_set_mode(ss, MODE_CHECK);

@@ -94,6 +94,15 @@ reply_more(struct session *ss, int code, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* session_helo - the client's name changed: what was learned about the
+ * old one goes */
+void
+session_helo(struct session *ss, const char *name)
+{
+	snprintf(ss->helo, sizeof(ss->helo), "%s", name);
+	ss->spf_helo_known = false;
+}
+
 void
 session_reset(struct session *ss)
 {

@@ -65,6 +65,8 @@ struct sender_job {
 	char ip[64], helo[256], from[ADDR_PATH_MAX + 1];
 	enum spf_result result;
 	char why[256];
+	bool helo_check;		/* also the HELO name (RFC 7208 2.3) */
+	enum spf_result helo_result;
 };
 
 /* What the milters made of a message (milter.c), decided on the worker
@@ -120,6 +122,8 @@ struct session {
 	char conn_addr[64];		/* the connection's peer */
 	bool xclient_ok;		/* on smtpd_xclient_networks */
 	char helo[256];			/* "" before HELO/EHLO */
+	bool spf_helo_known;		/* spf_helo is the name's result */
+	enum spf_result spf_helo;	/* smtpd_spf_helo */
 	bool esmtp;
 	bool tls;
 	bool anvil_counted;
@@ -181,6 +185,7 @@ void reply_r(struct session *ss, const struct smtp_reply *r);
 void reply_more(struct session *ss, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void session_reset(struct session *ss);	/* end the transaction */
+void session_helo(struct session *ss, const char *name); /* "": forget */
 void session_quit(struct session *ss);	/* flush, then close */
 void session_set_mode(struct session *ss, enum smtpd_mode mode);
 void session_free(struct session *ss);

@@ -62,6 +62,7 @@ uint64_t var_smtpd_commit_threads;
 char *var_smtpd_xclient_networks;
 char *var_smtpd_cleartext_login;
 bool var_smtpd_spf;
+bool var_smtpd_spf_helo;
 bool var_smtpd_spf_reject_fail;
 bool var_smtpd_spf_defer_temperror;
 uint64_t var_smtpd_dns_threads;
@@ -288,9 +289,15 @@ const struct conf_def mail_params[] = {
 	{ "smtpd_spf", CONF_BOOL, "yes", &var_smtpd_spf, 0, 0,
 	    "check SPF (RFC 7208) on MAIL FROM (the HELO name for the null "
 	    "sender) and report it in Authentication-Results" },
+	{ "smtpd_spf_helo", CONF_BOOL, "yes", &var_smtpd_spf_helo, 0, 0,
+	    "also check the HELO name's SPF record on its own (RFC 7208 2.3), "
+	    "once per name a session gives: a fail is refused like a MAIL "
+	    "FROM fail (smtpd_spf_reject_fail) and scored "
+	    "(spam_score_spf_helo_fail); other results are logged" },
 	{ "smtpd_spf_reject_fail", CONF_BOOL, "no", &var_smtpd_spf_reject_fail,
 	    0, 0, "refuse MAIL FROM with 550 5.7.23 when SPF fails (the "
-	    "domain's -all)" },
+	    "domain's -all), for MAIL FROM or, with smtpd_spf_helo, the "
+	    "HELO name" },
 	{ "smtpd_spf_defer_temperror", CONF_BOOL, "no",
 	    &var_smtpd_spf_defer_temperror, 0, 0, "answer MAIL FROM with "
 	    "451 4.7.24 when SPF cannot be checked now (DNS failure)" },

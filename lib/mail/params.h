@@ -58,6 +58,7 @@ extern uint64_t var_smtpd_commit_threads;
 extern char *var_smtpd_xclient_networks;
 extern char *var_smtpd_cleartext_login;
 extern bool var_smtpd_spf;
+extern bool var_smtpd_spf_helo;
 extern bool var_smtpd_spf_reject_fail;
 extern bool var_smtpd_spf_defer_temperror;
 extern uint64_t var_smtpd_dns_threads;

@@ -104,6 +104,8 @@ const struct conf_def spam_params[] = {
 	    "address/prefix list) that are never greylisted" },
 	WEIGHT(SR_SPF_FAIL, "spf_fail", "3", "SPF fail (-all)"),
 	WEIGHT(SR_SPF_SOFTFAIL, "spf_softfail", "1", "SPF softfail (~all)"),
+	WEIGHT(SR_SPF_HELO_FAIL, "spf_helo_fail", "2",
+	    "SPF fail of the HELO name (smtpd_spf_helo)"),
 	WEIGHT(SR_DKIM_FAIL, "dkim_fail", "1.5", "a DKIM signature that "
 	    "fails, none passing"),
 	WEIGHT(SR_DMARC_FAIL, "dmarc_fail", "2", "a DMARC fail (whatever "

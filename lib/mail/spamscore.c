@@ -13,6 +13,7 @@
 
 static const char *const names[SR_COUNT] = {
 	[SR_SPF_FAIL] = "SPF_FAIL", [SR_SPF_SOFTFAIL] = "SPF_SOFTFAIL",
+	[SR_SPF_HELO_FAIL] = "SPF_HELO_FAIL",
 	[SR_DKIM_FAIL] = "DKIM_FAIL", [SR_DMARC_FAIL] = "DMARC_FAIL",
 	[SR_NO_AUTH] = "NO_AUTH", [SR_DNSBL] = "DNSBL", [SR_DNSWL] = "DNSWL",
 	[SR_URIBL] = "URIBL", [SR_NO_DATE] = "NO_DATE",
@@ -182,6 +183,8 @@ spam_judge(const struct spam_input *in, struct spam_verdict *v)
 		hit(v, SR_SPF_FAIL);
 	if (in->spf_checked && in->spf == SPF_SOFTFAIL)
 		hit(v, SR_SPF_SOFTFAIL);
+	if (in->spf_helo_checked && in->spf_helo == SPF_FAIL)
+		hit(v, SR_SPF_HELO_FAIL);
 	if (in->dkim_checked && dkim_fail && !ok)
 		hit(v, SR_DKIM_FAIL);
 	if (in->dmarc_checked && in->dmarc == DMARC_FAIL)

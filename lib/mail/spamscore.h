@@ -22,7 +22,7 @@
 #include "mail/spf.h"
 
 enum spam_rule {
-	SR_SPF_FAIL, SR_SPF_SOFTFAIL, SR_DKIM_FAIL, SR_DMARC_FAIL, SR_NO_AUTH,
+	SR_SPF_FAIL, SR_SPF_SOFTFAIL, SR_SPF_HELO_FAIL, SR_DKIM_FAIL, SR_DMARC_FAIL, SR_NO_AUTH,
 	SR_DNSBL, SR_DNSWL, SR_URIBL,
 	SR_NO_DATE, SR_BAD_DATE, SR_NO_MESSAGE_ID, SR_BAD_MESSAGE_ID,
 	SR_HELO_NO_RESOLVE, SR_HELO_FORGED, SR_MANY_TO, SR_HTML_ONLY,
@@ -57,6 +57,8 @@ extern char *var_smtpd_greylist_exempt_networks;
 struct spam_input {
 	bool spf_checked;
 	enum spf_result spf;
+	bool spf_helo_checked;		/* the HELO name on its own */
+	enum spf_result spf_helo;
 	bool dkim_checked;
 	const struct dkimv_sig *sigs;
 	size_t n_sigs;

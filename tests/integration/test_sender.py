@@ -94,6 +94,31 @@ class SpfTest(unittest.TestCase):
         self.assertEqual(ar, "mail.example.test; spf=fail smtp.helo=helo.test")
 
 
+    def test_helo_name_checked_on_its_own(self):
+        # MAIL FROM is neutral; helo.test allows only CLIENT.  The HELO
+        # fail is logged (and scored); Authentication-Results and DMARC
+        # speak of MAIL FROM.
+        code, _, ar = self.send("a@neutral.test", STRANGER, "helo.test",
+                                "helo-own-1")
+        self.assertEqual(code, 250)
+        self.assertEqual(ar, "mail.example.test; "
+                         "spf=neutral smtp.mailfrom=a@neutral.test")
+        self.assertTrue(self.inst.wait_log(
+            r"\[192\.0\.2\.99\]: spf=fail smtp\.helo=helo\.test "
+            r"\(HELO name\)"))
+        # Once per name a session gives, not per transaction.
+        with smtplib.SMTP("127.0.0.1", self.inst.smtp_port) as s:
+            s.ehlo("proxy.test")
+            s.docmd("XCLIENT", f"ADDR={CLIENT} HELO=helo.test")
+            s.ehlo("helo.test")
+            for i in range(3):
+                s.sendmail("a@neutral.test", [BOB],
+                           f"Subject: helo-once-{i}\r\n\r\nx\r\n".encode())
+        self.assertIsNotNone(self.inst.wait_message(BOB, b"helo-once-2"))
+        self.assertEqual(len(re.findall(
+            r"\[192\.0\.2\.7\]: spf=pass smtp\.helo=helo\.test "
+            r"\(HELO name\)", self.inst.log())), 1)
+
     def test_forged_authentication_results_removed(self):
         forged = ("Authentication-Results: mail.example.test;\r\n"
                   "\tspf=pass smtp.mailfrom=ceo@pass.test\r\n"
@@ -137,6 +162,18 @@ class SpfPolicyTest(SpfTest):
 
     def test_every_spf_result(self):
         pass            # the base class's run expects no refusals
+
+    def test_helo_name_checked_on_its_own(self):
+        code, text, _ = self.send("a@neutral.test", STRANGER, "helo.test")
+        self.assertEqual(code, 550)
+        self.assertTrue(text.startswith("5.7.23 SPF: 192.0.2.99 is not "
+                                        "allowed to send for helo.test"),
+                        text)
+        self.assertTrue(self.inst.wait_log(
+            r"reject: MAIL from \[192\.0\.2\.99\]: <helo\.test>: SPF "
+            r"fail of the HELO name"))
+        self.assertEqual(self.send("a@neutral.test", CLIENT,
+                                   "helo.test")[0], 250)
 
     def test_null_sender_checks_helo(self):
         pass

@@ -141,6 +141,17 @@ class RulesTest(SpamTest):
         self.inst.wait_log(r"smtpd\[\d+\]: \w+: spam: score=10.50, "
                            r"rules=SPF_FAIL=3,.*dnsbl=dnsbl.test")
 
+    def test_helo_name_failing_spf_is_scored(self):
+        # MAIL FROM passes; the HELO name's own record (-all) fails it.
+        self.send("alice@friends.test", message("helo-1"),
+                  helo="strict.test")
+        msg = self.delivered("helo-1")
+        got = rules(msg)
+        self.assertEqual(got.get("SPF_HELO_FAIL"), 2.0, got)
+        self.assertNotIn("SPF_FAIL", got)
+        self.assertTrue(self.inst.wait_log(
+            r"spf=fail smtp\.helo=strict\.test \(HELO name\)"))
+
     def test_list_error_answers_are_not_listings(self):
         self.send("x@friends.test", message("err-1", "<x@friends.test>"),
                   addr=OTHER)
