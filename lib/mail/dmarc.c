@@ -6,8 +6,10 @@
  *	system resolver with its own timeouts and no cache; it also takes
  *	a record handed to it (opendmarc_policy_store_dmarc), which is what
  *	this file does.  A record is a TXT record starting "v=DMARC1"; more
- *	than one at a name counts as none (RFC 7489 6.6.3).  pct= is not
- *	sampled: a failing message gets the policy whatever the pct.
+ *	than one at a name counts as none (RFC 7489 6.6.3).  pct= samples
+ *	(RFC 7489 6.6.4): a failing message outside the sample gets the next
+ *	milder policy (reject -> quarantine -> none), which shows as dis= in
+ *	Authentication-Results.
  *
  *	The library parses the record and holds the public suffix list;
  *	alignment is judged here, because libopendmarc 1.4.2 compares
@@ -119,6 +121,17 @@ aligned(const char *d, const char *from, bool strict)
 	return strcasecmp(a, b) == 0;
 }
 
+/* sampled - pct= (RFC 7489 6.6.4): the policy for pct% of failing
+ * messages, the next milder one for the rest */
+static enum dmarc_disposition
+sampled(enum dmarc_disposition policy, int pct)
+{
+	if (pct >= 100 || (pct > 0 && (int)arc4random_uniform(100) < pct))
+		return policy;
+	return policy == DMARC_DIS_REJECT ? DMARC_DIS_QUARANTINE :
+	    DMARC_DIS_NONE;
+}
+
 /* disposition - p= or sp= as ours */
 static enum dmarc_disposition
 disposition(int p)
@@ -136,7 +149,7 @@ dmarc_check(const char *from_domain, const char *spf_domain,
 	char rec[1024], orgd[256] = "";
 	DMARC_POLICY_T *p;
 	enum dns_status st;
-	int p_tag = 0, sp_tag = 0, adkim = 0, aspf = 0;
+	int p_tag = 0, sp_tag = 0, adkim = 0, aspf = 0, pct = 100;
 	bool at_org = false, pass;
 
 	memset(v, 0, sizeof(*v));
@@ -173,6 +186,9 @@ dmarc_check(const char *from_domain, const char *spf_domain,
 	(void)opendmarc_policy_fetch_sp(p, &sp_tag);
 	(void)opendmarc_policy_fetch_adkim(p, &adkim);
 	(void)opendmarc_policy_fetch_aspf(p, &aspf);
+	if (opendmarc_policy_fetch_pct(p, &pct) != DMARC_PARSE_OKAY ||
+	    pct < 0 || pct > 100)
+		pct = 100;	/* absent or out of range: all of them */
 	/* sp= governs a From: below the domain that published it. */
 	v->policy = disposition(at_org && sp_tag != 0 ? sp_tag : p_tag);
 	pass = spf == SPF_PASS && spf_domain[0] != '\0' &&
@@ -181,7 +197,7 @@ dmarc_check(const char *from_domain, const char *spf_domain,
 		pass = sigs[i].result == DKIMV_PASS && aligned(sigs[i].domain,
 		    from_domain, adkim == DMARC_RECORD_A_STRICT);
 	v->result = pass ? DMARC_PASS : DMARC_FAIL;
-	v->dis = pass ? DMARC_DIS_NONE : v->policy;
+	v->dis = pass ? DMARC_DIS_NONE : sampled(v->policy, pct);
 done:
 	(void)opendmarc_policy_connect_shutdown(p);
 }

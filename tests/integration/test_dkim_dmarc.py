@@ -51,6 +51,10 @@ RECORDS = [
     ("txt", "_dmarc.quarantine.test", "v=DMARC1; p=quarantine"),
     ("txt", "_dmarc.monitor.test", "v=DMARC1; p=none"),
     ("txt", "_dmarc.broken.test", "v=DMARC1; p=bogus"),
+    # pct=0: no failing message is sampled, each gets the milder policy.
+    ("txt", "_dmarc.sample-r.test", "v=DMARC1; p=reject; pct=0"),
+    ("txt", "_dmarc.sample-q.test", "v=DMARC1; p=quarantine; pct=0"),
+    ("txt", "_dmarc.sample-all.test", "v=DMARC1; p=quarantine; pct=100"),
     ("a", "nodmarc.test", "192.0.2.1"),
 ]
 
@@ -225,6 +229,20 @@ class VerifyTest(DkimDmarcTest):
         self.assertEqual(r["dmarc"], "fail (p=quarantine dis=quarantine) "
                          "header.from=quarantine.test")
         self.assertFalse(any(b"junky" in m for m in self.inst.mailbox(BOB)))
+
+    def test_pct_samples_the_policy(self):
+        # Outside the sample: reject becomes quarantine (Junk), quarantine
+        # becomes none (INBOX); pct=100 applies the policy.
+        for domain, marker, dis, folder in (
+                ("sample-r.test", "pct-r", "p=reject dis=quarantine", "Junk"),
+                ("sample-q.test", "pct-q", "p=quarantine dis=none", ""),
+                ("sample-all.test", "pct-all",
+                 "p=quarantine dis=quarantine", "Junk")):
+            self.assertEqual(self.send(f"a@{domain}",
+                                       message(f"a@{domain}", marker),
+                                       STRANGER)[0], 250, domain)
+            self.assertEqual(self.results(marker, folder=folder)["dmarc"],
+                             f"fail ({dis}) header.from={domain}")
 
     def test_monitoring_policy_delivers(self):
         self.assertEqual(self.send("a@monitor.test",
