@@ -146,8 +146,10 @@ report(const struct dsn_kind *k, struct qmsg *m, struct buf *b,
 		struct qfile_rcpt *r = &m->env.rcpts[i];
 
 		if (wants(k, r))
-			rc |= buf_appendf(b, "<%s>: %s\r\n", r->address,
-			    r->reason != NULL ? r->reason : k->action);
+			rc |= buf_appendf(b, "<%s>: %s%s\r\n", r->address,
+			    r->reason != NULL ? r->reason : k->action,
+			    k == &success && r->relayed ? " (relayed to a "
+			    "server that sends no delivery notices)" : "");
 	}
 	date_text(m->env.arrival.tv_sec, date, sizeof(date));
 	rc |= buf_appendf(b, "\r\n--%s\r\nContent-Type: message/delivery-"
@@ -174,7 +176,8 @@ report(const struct dsn_kind *k, struct qmsg *m, struct buf *b,
 		/* A temporary code that ran out of time is reported as
 		 * the permanent failure it became. */
 		rc |= buf_appendf(b, "Action: %s\r\nStatus: %c%.*s\r\n"
-		    "Diagnostic-Code: X-Postern; %s\r\n", k->action,
+		    "Diagnostic-Code: X-Postern; %s\r\n",
+		    k == &success && r->relayed ? "relayed" : k->action,
 		    k->status_class, (int)dl - 1, reason + 1, reason[dl] !=
 		    '\0' ? reason + dl + 1 : "");
 	}

@@ -25,8 +25,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "mail/agent.h"
 #include "mail/params.h"
 #include "mail/proto_local.h"
+#include "mail/smtp_args.h"
 #include "qmgr/qmgr.h"
 #include "util/daemon.h"
 #include "util/ev.h"
@@ -300,6 +302,18 @@ on_agent_msg(struct ipc_conn *c, struct ipc_msg *m, void *ctx)
 	msg_warn("%s transport: unexpected message", s->t->label);
 }
 
+/* dsn_handed_on - the recipient went to another MTA (RFC 3461 6.2): one
+ * that took the DSN parameters reports success itself; for one that
+ * did not, our success notice says "relayed" */
+static void
+dsn_handed_on(struct qfile_rcpt *r, uint64_t how)
+{
+	if (how == AGENT_DSN_PASSED)
+		r->notify &= ~(unsigned)SMTP_NOTIFY_SUCCESS;
+	else if (how == AGENT_DSN_RELAYED)
+		r->relayed = true;
+}
+
 /* on_reply - the agent's answer for one recipient */
 static void
 on_reply(struct ipc_conn *c, struct ipc_msg *reply, void *ctx)
@@ -307,7 +321,7 @@ on_reply(struct ipc_conn *c, struct ipc_msg *reply, void *ctx)
 	struct slot *s = ctx;
 	struct job *j = s->job;
 	const char *dsn = "4.3.0", *text = "no answer";
-	uint64_t status = IPC_ETEMP;
+	uint64_t status = IPC_ETEMP, dsn_relay = 0;
 	bool logged = false;
 
 	s->job = NULL;
@@ -326,8 +340,12 @@ on_reply(struct ipc_conn *c, struct ipc_msg *reply, void *ctx)
 		status = IPC_ETEMP;
 		dsn = "4.3.0";
 		text = "malformed reply from delivery agent";
-	} else
+	} else {
 		logged = s->t == &relay_tr;
+		if (status == IPC_OK && ipc_get_u64(reply, "dsn_relay",
+		    IPC_OPTIONAL, &dsn_relay) > 0)
+			dsn_handed_on(&j->msg->env.rcpts[j->rcpt], dsn_relay);
+	}
 	(void)c;
 	settle(j, status == IPC_OK ? QFILE_DELIVERED : status == IPC_EFAIL ?
 	    QFILE_BOUNCED : QFILE_DEFERRED, dsn, text, s->t->label, logged);
@@ -374,7 +392,13 @@ request(struct slot *s, struct job *j, const struct resolved *res)
 	    (m->env.protocol != NULL && strcmp(m->env.protocol,
 	    "BOUNCE") == 0)) |
 	    ipc_put_u64(&msg, "arrival", (uint64_t)m->env.arrival.tv_sec *
-	    1000000 + (uint64_t)m->env.arrival.tv_usec);
+	    1000000 + (uint64_t)m->env.arrival.tv_usec) |
+	    /* DSN parameters, for an MTA that takes them on */
+	    (m->env.ret != NULL ? ipc_put_str(&msg, "ret", m->env.ret) : 0) |
+	    (m->env.envid != NULL ? ipc_put_str(&msg, "envid",
+	    m->env.envid) : 0) |
+	    (r->orcpt != NULL ? ipc_put_str(&msg, "orcpt", r->orcpt) : 0) |
+	    (r->notify != 0 ? ipc_put_u64(&msg, "notify", r->notify) : 0);
 	if (rc == 0)
 		rc = ipc_conn_request(s->c, &msg, var_delivery_timeout * 1000,
 		    on_reply, s);

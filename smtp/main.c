@@ -67,7 +67,11 @@ on_msg(struct ipc_conn *c, struct ipc_msg *m, void *ctx)
 	    ipc_get_str(m, "body", IPC_OPTIONAL, &j.body) < 0 ||
 	    ipc_get_bool(m, "smtputf8", IPC_OPTIONAL, &j.smtputf8) < 0 ||
 	    ipc_get_bool(m, "sign", IPC_OPTIONAL, &j.sign) < 0 ||
-	    ipc_get_u64(m, "arrival", IPC_OPTIONAL, &j.arrival_us) < 0) {
+	    ipc_get_u64(m, "arrival", IPC_OPTIONAL, &j.arrival_us) < 0 ||
+	    ipc_get_str(m, "ret", IPC_OPTIONAL, &j.ret) < 0 ||
+	    ipc_get_str(m, "envid", IPC_OPTIONAL, &j.envid) < 0 ||
+	    ipc_get_str(m, "orcpt", IPC_OPTIONAL, &j.orcpt) < 0 ||
+	    ipc_get_u64(m, "notify", IPC_OPTIONAL, &j.notify) < 0) {
 		agent_malformed(c, &j.req);
 		return;
 	}
@@ -76,7 +80,8 @@ on_msg(struct ipc_conn *c, struct ipc_msg *m, void *ctx)
 	    j.req.qid, j.req.recipient, r.relay, delay_s(j.arrival_us), r.dsn,
 	    r.status == IPC_OK ? "sent" : r.status == IPC_EFAIL ? "bounced" :
 	    "deferred", r.text);
-	agent_answer(c, j.req.id, (uint64_t)r.status, r.dsn, r.text);
+	agent_answer_dsn(c, j.req.id, (uint64_t)r.status, r.dsn, r.text,
+	    r.dsn_relay);
 }
 
 /* on_accept - qmgr connected */

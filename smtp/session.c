@@ -15,6 +15,12 @@
  *	broken, and so is mail with UTF-8 addresses for a server without
  *	SMTPUTF8 (5.6.7, RFC 6531 3.2).
  *
+ *	A server that offers DSN gets the envelope's DSN parameters as they
+ *	came (RET, ENVID on MAIL; NOTIFY, ORCPT on RCPT; RFC 3461 6.2.1):
+ *	it reports from then on.  One that does not is told nothing, and
+ *	the answer to qmgr says so, for a "relayed" notice (RFC 3461
+ *	6.2.2).
+ *
  *	With smtp_dns_support_level = dnssec, validated TLSA records of
  *	an MX host (mx.c) make TLS mandatory and authenticated by DANE
  *	(RFC 7672) whatever the policy says, unless it says none.
@@ -36,6 +42,7 @@
 #include <unistd.h>
 
 #include "mail/params.h"
+#include "mail/smtp_args.h"
 #include "mail/smtp_resp.h"
 #include "smtp/smtp.h"
 #include "util/daemon.h"
@@ -627,6 +634,33 @@ send_body(struct smtp_conn *c, const struct smtp_job *j,
 	return 0;
 }
 
+/* dsn_params - RET and ENVID for MAIL (appended to mail), NOTIFY and
+ * ORCPT for RCPT (into rcpt), as the envelope has them */
+static void
+dsn_params(const struct smtp_job *j, char *mail, size_t msize, char *rcpt,
+    size_t rsize)
+{
+	char x[SMTP_RCPT_PARAMS_MAX], notify[64];
+	const char *semi;
+	size_t n = 0;
+
+	if (j->ret != NULL)
+		n += (size_t)snprintf(mail + n, msize - n, " RET=%s", j->ret);
+	if (j->envid != NULL && n < msize &&
+	    smtp_xtext_encode(j->envid, x, sizeof(x)) == 0)
+		(void)snprintf(mail + n, msize - n, " ENVID=%s", x);
+	n = 0;
+	smtp_notify_text((unsigned)j->notify, notify, sizeof(notify));
+	if (notify[0] != '\0')
+		n += (size_t)snprintf(rcpt + n, rsize - n, " NOTIFY=%s",
+		    notify);
+	/* Stored decoded, "type;address": the address goes as xtext. */
+	if (j->orcpt != NULL && (semi = strchr(j->orcpt, ';')) != NULL &&
+	    n < rsize && smtp_xtext_encode(semi + 1, x, sizeof(x)) == 0)
+		(void)snprintf(rcpt + n, rsize - n, " ORCPT=%.*s;%s",
+		    (int)(semi - j->orcpt), j->orcpt, x);
+}
+
 /*
  * transaction - MAIL, RCPT, DATA and the message on session s.  Sets r;
  * returns 0 when s may be used again, -1 when it must be dropped.
@@ -637,8 +671,9 @@ transaction(struct session *s, const struct smtp_job *j,
 {
 	struct smtp_conn *c = s->c;
 	struct reply rp = REPLY_INIT;
-	char params[128] = "";
+	char params[512] = "", rparams[SMTP_RCPT_PARAMS_MAX] = "";
 	bool pipe = (s->features & SMTP_EXT_PIPELINING) != 0;
+	bool dsn = (s->features & SMTP_EXT_DSN) != 0;
 	bool eight = strcasecmp(j->body, "8BITMIME") == 0 ||
 	    strcasecmp(j->body, "BINARYMIME") == 0;
 	size_t plen = 0;
@@ -698,6 +733,9 @@ transaction(struct session *s, const struct smtp_job *j,
 	if (j->smtputf8 && (s->features & SMTP_EXT_SMTPUTF8) != 0)
 		plen += (size_t)snprintf(params + plen, sizeof(params) - plen,
 		    " SMTPUTF8");
+	if (dsn)
+		dsn_params(j, params + plen, sizeof(params) - plen, rparams,
+		    sizeof(rparams));
 	if (!pipe) {
 		/* One command at a time, each after the last one's answer. */
 		if (command(c, &rp, cmd_t(), "MAIL FROM:<%s>%s", j->req.sender,
@@ -709,8 +747,8 @@ transaction(struct session *s, const struct smtp_job *j,
 			said(r, c, &rp, "MAIL FROM command");
 			goto reset;
 		}
-		if (command(c, &rp, cmd_t(), "RCPT TO:<%s>",
-		    j->req.recipient) < 0) {
+		if (command(c, &rp, cmd_t(), "RCPT TO:<%s>%s",
+		    j->req.recipient, rparams) < 0) {
 			io_failed(r, c, "sending RCPT TO");
 			goto out;
 		}
@@ -728,8 +766,9 @@ transaction(struct session *s, const struct smtp_job *j,
 
 		/* RFC 2920 3.1: MAIL, RCPT and DATA in one go, DATA last;
 		 * then the three answers in order. */
-		buf_printf(&cmd, "MAIL FROM:<%s>%s\r\nRCPT TO:<%s>\r\n"
-		    "DATA\r\n", j->req.sender, params, j->req.recipient);
+		buf_printf(&cmd, "MAIL FROM:<%s>%s\r\nRCPT TO:<%s>%s\r\n"
+		    "DATA\r\n", j->req.sender, params, j->req.recipient,
+		    rparams);
 		conn_put(c, cmd.data, cmd.len);
 		buf_free(&cmd);
 		if (conn_flush(c, cmd_t()) < 0) {
@@ -793,6 +832,7 @@ transaction(struct session *s, const struct smtp_job *j,
 	}
 	smtp_result(r, IPC_OK, "2.0.0", "%s", buf_cstr(&rp.text));
 	reply_dsn(&rp, r->dsn, sizeof(r->dsn));
+	r->dsn_relay = dsn ? AGENT_DSN_PASSED : AGENT_DSN_RELAYED;
 	rc = 0;
 	goto out;
 reset:

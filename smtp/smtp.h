@@ -31,7 +31,16 @@ struct smtp_job {
 	bool smtputf8;
 	bool sign;		/* ours: DKIM-sign it (sign.c) */
 	uint64_t arrival_us;
+	/* DSN parameters (RFC 3461), NULL or 0 when not given */
+	const char *ret;	/* "FULL" or "HDRS" */
+	const char *envid;	/* decoded */
+	const char *orcpt;	/* "rfc822;address", decoded */
+	uint64_t notify;	/* SMTP_NOTIFY_* bits */
 };
+
+/* ORCPT is at most 500 characters decoded (RFC 3461 4.2), three times
+ * that as xtext; NOTIFY and the names besides. */
+#define SMTP_RCPT_PARAMS_MAX	1600
 
 /* The outcome, for qmgr and the log line. */
 struct smtp_result {
@@ -39,6 +48,7 @@ struct smtp_result {
 	char dsn[16];
 	char relay[SMTP_HOST_MAX + 96];	/* host[ip]:port, or "none" */
 	char text[1024];
+	unsigned dsn_relay;	/* AGENT_DSN_*, when sent */
 };
 
 /* A host to try: an MX host, or the next hop itself. */

@@ -14,13 +14,22 @@ void
 agent_answer(struct ipc_conn *c, uint64_t id, uint64_t status,
     const char *dsn, const char *text)
 {
+	agent_answer_dsn(c, id, status, dsn, text, 0);
+}
+
+void
+agent_answer_dsn(struct ipc_conn *c, uint64_t id, uint64_t status,
+    const char *dsn, const char *text, unsigned dsn_relay)
+{
 	struct ipc_msg r;
 
 	ipc_msg_init(&r, LOCAL_T_REPLY);
 	if (ipc_put_u64(&r, "id", id) < 0 ||
 	    ipc_put_u64(&r, "status", status) < 0 ||
 	    ipc_put_str(&r, "dsn", dsn) < 0 ||
-	    ipc_put_str(&r, "text", text) < 0 || ipc_conn_send(c, &r) < 0)
+	    ipc_put_str(&r, "text", text) < 0 ||
+	    (dsn_relay != 0 && ipc_put_u64(&r, "dsn_relay", dsn_relay) < 0) ||
+	    ipc_conn_send(c, &r) < 0)
 		msg_warn("cannot answer qmgr");
 	ipc_msg_free(&r);
 }

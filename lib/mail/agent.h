@@ -34,5 +34,13 @@ void agent_malformed(struct ipc_conn *c, const struct agent_request *req);
  * IPC_EFAIL, IPC_EPROTO), dsn and text for qmgr and the bounce. */
 void agent_answer(struct ipc_conn *c, uint64_t id, uint64_t status,
     const char *dsn, const char *text);
+/* What became of the DSN duty of a message handed to another MTA
+ * (RFC 3461 6.2): that server took it on (it offered DSN and got the
+ * parameters), or it did not, and a success notice says "relayed". */
+#define AGENT_DSN_PASSED	1
+#define AGENT_DSN_RELAYED	2
+/* agent_answer_dsn - agent_answer, with one of AGENT_DSN_* (0: none) */
+void agent_answer_dsn(struct ipc_conn *c, uint64_t id, uint64_t status,
+    const char *dsn, const char *text, unsigned dsn_relay);
 
 #endif

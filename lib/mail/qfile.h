@@ -43,6 +43,10 @@ struct qfile_rcpt {
 	enum qfile_state state;
 	char *reason;		/* text of the last D record, or NULL */
 	uint64_t state_time;
+	bool relayed;		/* qmgr: handed to an MTA without DSN, so
+				 * a success notice says "relayed" (not
+				 * stored: after a restart it says
+				 * "delivered") */
 };
 
 struct qfile_env {

@@ -121,6 +121,50 @@ smtp_xtext_decode(const char *in, char *out, size_t max)
 	return 0;
 }
 
+int
+smtp_xtext_encode(const char *in, char *out, size_t size)
+{
+	size_t n = 0;
+
+	for (const unsigned char *p = (const unsigned char *)in; *p != '\0';
+	    p++) {
+		bool plain = *p >= 33 && *p <= 126 && *p != '+' && *p != '=';
+
+		if (n + (plain ? 1 : 3) >= size)
+			return -1;
+		if (plain)
+			out[n++] = (char)*p;
+		else
+			n += (size_t)snprintf(out + n, size - n, "+%02X", *p);
+	}
+	if (size == 0)
+		return -1;
+	out[n] = '\0';
+	return 0;
+}
+
+void
+smtp_notify_text(unsigned bits, char *out, size_t size)
+{
+	static const struct {
+		unsigned bit;
+		const char *name;
+	} names[] = {
+		{ SMTP_NOTIFY_NEVER, "NEVER" },
+		{ SMTP_NOTIFY_SUCCESS, "SUCCESS" },
+		{ SMTP_NOTIFY_FAILURE, "FAILURE" },
+		{ SMTP_NOTIFY_DELAY, "DELAY" },
+	};
+	size_t n = 0;
+
+	if (size > 0)
+		out[0] = '\0';
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if ((bits & names[i].bit) && n < size)
+			n += (size_t)snprintf(out + n, size - n, "%s%s",
+			    n > 0 ? "," : "", names[i].name);
+}
+
 /* path_start - skip "FROM:" / "TO:" and the spaces some clients add */
 static const char *
 path_start(const char *args, const char *word)

@@ -69,5 +69,13 @@ int smtp_parse_rcpt(const char *args, bool utf8, struct smtp_rcpt_args *m,
  * or longer than max. */
 int smtp_xtext_decode(const char *in, char *out, size_t max)
 	__attribute__((warn_unused_result));
+/* smtp_xtext_encode - in as RFC 3461 4 xtext ("+HH" for '+', '=' and
+ * bytes outside 33..126) into out of size bytes; 0, or -1 if it does
+ * not fit. */
+int smtp_xtext_encode(const char *in, char *out, size_t size)
+	__attribute__((warn_unused_result));
+/* smtp_notify_text - NOTIFY bits as the parameter's value
+ * ("SUCCESS,FAILURE"); "" for 0. */
+void smtp_notify_text(unsigned bits, char *out, size_t size);
 
 #endif

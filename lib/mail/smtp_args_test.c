@@ -144,7 +144,7 @@ test_rcpt(void)
 static void
 test_xtext(void)
 {
-	char out[8];
+	char out[9], big[64];
 
 	TEST_BEGIN("smtp_args: xtext");
 	CHECK(smtp_xtext_decode("a+2Bb", out, 7) == 0);
@@ -155,6 +155,32 @@ test_xtext(void)
 	CHECK(smtp_xtext_decode("a b", out, 7) == -1);
 	CHECK(smtp_xtext_decode("12345678", out, 7) == -1);
 	CHECK(smtp_xtext_decode("1234567", out, 7) == 0);
+	/* Encoding, and back. */
+	CHECK(smtp_xtext_encode("a+b=", out, sizeof(out)) == 0);
+	CHECK_STR_EQ(out, "a+2Bb+3D");
+	CHECK(smtp_xtext_decode(out, big, sizeof(big) - 1) == 0);
+	CHECK_STR_EQ(big, "a+b=");
+	CHECK(smtp_xtext_encode("\xc3\xa9 x", big, sizeof(big)) == 0);
+	CHECK_STR_EQ(big, "+C3+A9+20x");
+	CHECK(smtp_xtext_encode("a+b=c", out, sizeof(out)) == -1);
+	CHECK(smtp_xtext_encode("", out, sizeof(out)) == 0 && out[0] == '\0');
+	TEST_END();
+}
+
+/* test_notify_text - the NOTIFY value smtp passes on */
+static void
+test_notify_text(void)
+{
+	char out[64];
+
+	TEST_BEGIN("smtp_args: NOTIFY text");
+	smtp_notify_text(SMTP_NOTIFY_SUCCESS | SMTP_NOTIFY_FAILURE, out,
+	    sizeof(out));
+	CHECK_STR_EQ(out, "SUCCESS,FAILURE");
+	smtp_notify_text(SMTP_NOTIFY_NEVER, out, sizeof(out));
+	CHECK_STR_EQ(out, "NEVER");
+	smtp_notify_text(0, out, sizeof(out));
+	CHECK_STR_EQ(out, "");
 	TEST_END();
 }
 
@@ -165,5 +191,6 @@ main(void)
 	test_mail_values();
 	test_rcpt();
 	test_xtext();
+	test_notify_text();
 	return test_exit();
 }

@@ -71,6 +71,7 @@ smtp_resp_ehlo(const char *lines, uint64_t *size_max)
 		{ "8BITMIME", SMTP_EXT_8BITMIME },
 		{ "SMTPUTF8", SMTP_EXT_SMTPUTF8 },
 		{ "STARTTLS", SMTP_EXT_STARTTLS },
+		{ "DSN", SMTP_EXT_DSN },
 	};
 	const char *l = strchr(lines, '\n');
 	unsigned bits = 0;

@@ -16,6 +16,7 @@
 #define SMTP_EXT_8BITMIME	0x04	/* RFC 6152 */
 #define SMTP_EXT_SMTPUTF8	0x08	/* RFC 6531 */
 #define SMTP_EXT_STARTTLS	0x10	/* RFC 3207 */
+#define SMTP_EXT_DSN		0x20	/* RFC 3461 */
 
 /*
  * smtp_resp_line - one reply line without its CRLF: "250-text",

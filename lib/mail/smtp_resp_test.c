@@ -104,7 +104,8 @@ test_ehlo(void)
 		{ "mx.example\nSIZE 12x", SMTP_EXT_SIZE, 0 },
 		{ "mx.example\nSIZE 99999999999999999999", SMTP_EXT_SIZE, 0 },
 		{ "mx.example\nPIPELININGX\nXSTARTTLS\n8BITMIME=1", 0, 0 },
-		{ "mx.example\nAUTH PLAIN STARTTLS\nDSN", 0, 0 },
+		{ "mx.example\nAUTH PLAIN STARTTLS\nDSN", SMTP_EXT_DSN, 0 },
+		{ "mx.example\nAUTH PLAIN STARTTLS", 0, 0 },
 		{ "mx.example\n\nSTARTTLS", SMTP_EXT_STARTTLS, 0 },
 	};
 

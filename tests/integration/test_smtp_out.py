@@ -395,6 +395,10 @@ class SmtpOutTest(OutTest):
             ("a", "mx.six.test", "::ffff:127.0.0.20"),
             ("a", "mx1.g5.test", "127.0.0.18"),
             ("a", "mx2.g5.test", "127.0.0.19"),
+            ("mx", "dsn.test", "mx.dsn.test", 10),
+            ("a", "mx.dsn.test", "127.0.0.21"),
+            ("mx", "nodsn.test", "mx.nodsn.test", 10),
+            ("a", "mx.nodsn.test", "127.0.0.22"),
         ])
         cls.cadir = tempfile.mkdtemp(prefix="postern-ca-")
         cafile, cls.verified_tls = make_ca(cls.cadir)
@@ -457,6 +461,44 @@ class SmtpOutTest(OutTest):
         i = cmds.index(m["mail"])
         self.assertEqual(cmds[i + 1:i + 3], ["RCPT TO:<user@fb.test>",
                                              "DATA"])
+
+    def test_dsn_parameters_passed_on(self):
+        # RFC 3461 6.2.1: a server offering DSN gets them as they came,
+        # and reports success itself: no notice from us.
+        s = self.sink("127.0.0.21", ehlo=("PIPELINING", "SIZE 10240000",
+                                         "DSN"))
+        self.relay("user@dsn.test", b"Subject: dsn-on\r\n\r\nx\r\n",
+                   mail_options=["RET=HDRS", "ENVID=env+2B1"],
+                   rcpt_options=["NOTIFY=SUCCESS,FAILURE"])
+        self.assertTrue(s.wait_messages(1), self.inst.log()[-3000:])
+        m = s.messages()[0]
+        self.assertRegex(m["mail"], r"^MAIL FROM:<alice@example\.test> "
+                         r"SIZE=\d+ RET=HDRS ENVID=env\+2B1$")
+        # ORCPT: the address the client gave (an alias here), as xtext.
+        self.assertRegex(m["rcpt"][0], r"^RCPT TO:<user@dsn\.test> "
+                         r"NOTIFY=SUCCESS,FAILURE "
+                         r"ORCPT=rfc822;out\d+@example\.test$")
+        self.assertTrue(self.inst.wait_log(r"to=<user@dsn\.test>.*"
+                                           r"status=sent"))
+        self.assertTrue(self.inst.queue_empty(10))
+        self.assertEqual([n for n in self.inst.mailbox(ALICE)
+                          if b"dsn-on" in n], [])
+        # One that does not offer DSN is told nothing; our notice says
+        # the message was relayed (RFC 3461 6.2.2).
+        t = self.sink("127.0.0.22")
+        self.relay("user@nodsn.test", b"Subject: dsn-off\r\n\r\nx\r\n",
+                   mail_options=["RET=HDRS"],
+                   rcpt_options=["NOTIFY=SUCCESS"])
+        self.assertTrue(t.wait_messages(1), self.inst.log()[-3000:])
+        m = t.messages()[0]
+        self.assertRegex(m["mail"], r"^MAIL FROM:<alice@example\.test> "
+                         r"SIZE=\d+$")
+        self.assertEqual(m["rcpt"], ["RCPT TO:<user@nodsn.test>"])
+        notice = self.bounce(b"dsn-off")
+        self.assertIn(b"Successful Mail Delivery", notice)
+        f = dsn_fields(notice)
+        self.assertEqual(f["action"], "relayed")
+        self.assertEqual(f["final-recipient"], "rfc822; user@nodsn.test")
 
     def test_5xx_greeting_skips_to_next_mx(self):
         no = self.sink("127.0.0.18", greeting="554 5.3.2 No SMTP here")
