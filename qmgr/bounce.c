@@ -3,7 +3,8 @@
  *	bounce - delivery status notifications (RFC 3464, RFC 3461)
  * DESCRIPTION
  *	One multipart/report per message for all its failed recipients
- *	(and one for those delivered that asked for NOTIFY=SUCCESS),
+ *	(and one for those delivered that asked for NOTIFY=SUCCESS, and
+ *	one, once, for those still waiting after delay_warning_time),
  *	queued like any message (from the null sender, so that it can
  *	never cause another bounce), to the envelope sender.  Recipients
  *	that asked for NOTIFY=NEVER, or NOTIFY without FAILURE, are left
@@ -26,7 +27,7 @@
 #include "util/log.h"
 #include "util/mem.h"
 
-/* The two notices: failures (bounces) and, when asked, successes. */
+/* The notices: failures (bounces), successes when asked, delays. */
 struct dsn_kind {
 	enum qfile_state state;	/* recipients in this state are reported */
 	const char *subject;
@@ -47,6 +48,13 @@ static const struct dsn_kind success = {
 	"(DSN NOTIFY=SUCCESS).", "delivered", '2',
 };
 
+static const struct dsn_kind delay = {
+	QFILE_DEFERRED, "Delayed Mail (still being retried)",
+	"Your message has not been delivered yet to the recipients below.\r\n"
+	"The mail system will keep trying (see Will-Retry-Until); you do not "
+	"need to send it again.", "delayed", '4',
+};
+
 /* wants - RFC 3461 NOTIFY: absent means FAILURE (and DELAY) only */
 static bool
 wants(const struct dsn_kind *k, const struct qfile_rcpt *r)
@@ -55,6 +63,9 @@ wants(const struct dsn_kind *k, const struct qfile_rcpt *r)
 		return false;
 	if (k == &success)
 		return (r->notify & SMTP_NOTIFY_SUCCESS) != 0;
+	/* RFC 3461 4.1 leaves "no NOTIFY" to us: failures and delays. */
+	if (k == &delay)
+		return r->notify == 0 || (r->notify & SMTP_NOTIFY_DELAY);
 	return r->notify == 0 || (r->notify & SMTP_NOTIFY_FAILURE);
 }
 
@@ -124,7 +135,7 @@ static int
 report(const struct dsn_kind *k, struct qmsg *m, struct buf *b,
     const char *boundary)
 {
-	char date[64];
+	char date[64], until[64];
 	int rc = 0;
 
 	date_text(time(NULL), date, sizeof(date));
@@ -180,6 +191,12 @@ report(const struct dsn_kind *k, struct qmsg *m, struct buf *b,
 		    k == &success && r->relayed ? "relayed" : k->action,
 		    k->status_class, (int)dl - 1, reason + 1, reason[dl] !=
 		    '\0' ? reason + dl + 1 : "");
+		if (k == &delay && var_maximal_queue_lifetime > 0) {
+			date_text(m->env.arrival.tv_sec +
+			    (time_t)var_maximal_queue_lifetime, until,
+			    sizeof(until));
+			rc |= buf_appendf(b, "Will-Retry-Until: %s\r\n", until);
+		}
 	}
 	return rc;
 }
@@ -227,7 +244,10 @@ dsn_send(const struct dsn_kind *k, struct qmsg *m)
 		return -1;
 	}
 	snprintf(boundary, sizeof(boundary), "%s/%s", q.qid, var_myhostname);
-	full = (m->env.ret == NULL || strcmp(m->env.ret, "HDRS") != 0) &&
+	/* A delay notice carries the header only: the message is not
+	 * returned, it is still on its way. */
+	full = k != &delay && (m->env.ret == NULL ||
+	    strcmp(m->env.ret, "HDRS") != 0) &&
 	    m->env.msg_len <= var_bounce_size_limit;
 	len = full ? m->env.msg_len : header_len(rfd, m->env.msg_offset,
 	    m->env.msg_len);
@@ -250,8 +270,10 @@ dsn_send(const struct dsn_kind *k, struct qmsg *m)
 	buf_free(&b);
 	close(rfd);
 	msg_info("%s: sender %s notification: %s", m->qid, k == &failure ?
-	    "non-delivery" : "delivery status", q.qid);
+	    "non-delivery" : k == &delay ? "delay" : "delivery status", q.qid);
 notified:
+	if (k == &delay)
+		return 0;	/* they are still waiting: no state changes */
 	for (size_t i = 0; i < m->env.n_rcpts; i++) {
 		char *reason;
 		size_t dl;
@@ -268,6 +290,24 @@ notified:
 		queue_record(m, i, QFILE_NOTIFIED, reason, reason + dl);
 		free(reason);
 	}
+	return 0;
+}
+
+int
+delay_send(struct qmsg *m)
+{
+	int fd;
+
+	if (dsn_send(&delay, m) < 0)
+		return -1;
+	/* Once per message: the W record says it went. */
+	m->env.warned = (uint64_t)time(NULL);
+	m->dirty = true;
+	fd = queue_open(m, O_RDWR);
+	if (fd < 0 || qfile_append_warned(fd, m->env.warned) < 0)
+		msg_warn("%s: cannot record the delay notice: %m", m->qid);
+	if (fd >= 0)
+		close(fd);
 	return 0;
 }
 

@@ -74,6 +74,9 @@ void deliver_enqueue(struct qmsg *m, size_t rcpt);
 int bounce_send(struct qmsg *m);
 /* success_send - the same for delivered recipients with NOTIFY=SUCCESS */
 int success_send(struct qmsg *m);
+/* delay_send - tell the sender, once, that m's deferred recipients are
+ * still being retried (delay_warning_time); recorded in the file */
+int delay_send(struct qmsg *m);
 
 /* ctl.c: requests from `postern queue` */
 void ctl_accept(int fd);

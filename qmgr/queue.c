@@ -316,7 +316,7 @@ queue_done(struct qmsg *m)
 	bool expired = var_maximal_queue_lifetime > 0 &&
 	    (uint64_t)(now - m->env.arrival.tv_sec) >=
 	    var_maximal_queue_lifetime;
-	size_t deferred = 0, owed = 0, told = 0;
+	size_t deferred = 0, owed = 0, told = 0, waiting;
 	char path[64];
 	const char *to;
 	int fd;
@@ -344,6 +344,7 @@ queue_done(struct qmsg *m)
 		    (r->notify & SMTP_NOTIFY_SUCCESS))
 			told++;
 	}
+	waiting = deferred;
 	if (told > 0 && !m->deleted) {
 		if (success_send(m) < 0)
 			deferred++;	/* try the notice again later */
@@ -361,6 +362,10 @@ queue_done(struct qmsg *m)
 		msg_free(m);
 		return;
 	}
+	/* Still waiting after delay_warning_time: tell the sender, once. */
+	if (waiting > 0 && m->env.warned == 0 && var_delay_warning_time > 0 &&
+	    (uint64_t)(now - m->env.arrival.tv_sec) >= var_delay_warning_time)
+		(void)delay_send(m);
 	/* Keep it: the D records must survive what comes next. */
 	fd = queue_open(m, O_RDWR);
 	if (fd >= 0 && m->env.n_rcpts == 1 &&

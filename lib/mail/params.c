@@ -106,6 +106,7 @@ uint64_t var_queue_run_delay;
 uint64_t var_minimal_backoff_time;
 uint64_t var_maximal_backoff_time;
 uint64_t var_maximal_queue_lifetime;
+uint64_t var_delay_warning_time;
 uint64_t var_local_concurrency_limit;
 uint64_t var_qmgr_active_limit;
 uint64_t var_delivery_timeout;
@@ -374,6 +375,11 @@ const struct conf_def mail_params[] = {
 	{ "maximal_queue_lifetime", CONF_TIME, "5d",
 	    &var_maximal_queue_lifetime, 0, 86400 * 100,
 	    "after this a deferred message is returned to its sender" },
+	{ "delay_warning_time", CONF_TIME, "4h", &var_delay_warning_time, 0,
+	    86400 * 100, "tell the sender once when a message has waited "
+	    "this long and is still being retried (a DSN with Action: "
+	    "delayed, for recipients that gave no NOTIFY or NOTIFY with "
+	    "DELAY); 0: never" },
 	{ "local_destination_concurrency_limit", CONF_INT, "8",
 	    &var_local_concurrency_limit, 1, 1000,
 	    "local deliveries at once" },

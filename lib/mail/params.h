@@ -114,6 +114,7 @@ extern uint64_t var_queue_run_delay;
 extern uint64_t var_minimal_backoff_time;
 extern uint64_t var_maximal_backoff_time;
 extern uint64_t var_maximal_queue_lifetime;
+extern uint64_t var_delay_warning_time;
 extern uint64_t var_local_concurrency_limit;
 extern uint64_t var_qmgr_active_limit;
 extern uint64_t var_delivery_timeout;

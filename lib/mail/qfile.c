@@ -568,6 +568,9 @@ check:
 	r.off = e->msg_offset + len + 3;
 	r.eof = false;
 	while ((rc = next_line(&r, &line, &torn)) == 1) {
+		if (line[0] == 'W' && line[1] == ' ' && parse_u64(line + 2,
+		    UINT64_MAX, &e->warned) == 0 && e->warned > 0)
+			continue;
 		if (line[0] != 'D' || line[1] != ' ' ||
 		    parse_state(e, line + 2) < 0) {
 			snprintf(why, sizeof(why), "bad state record");
@@ -610,21 +613,12 @@ qfile_env_free(struct qfile_env *e)
 	memset(e, 0, sizeof(*e));
 }
 
-int
-qfile_append_state(int fd, size_t index, enum qfile_state state,
-    uint64_t when, const char *reason)
+/* append_record - one record line after the end mark, in one write */
+static int
+append_record(int fd, struct buf *b)
 {
-	struct buf b = BUF_INIT;
-	int rc = 0;
 	off_t end;
 
-	if (buf_appendf(&b, "D %zu %c %" PRIu64 " ", index, (char)state,
-	    when) < 0 || qfile_escape(&b, reason) < 0 ||
-	    buf_append_byte(&b, '\n') < 0) {
-		buf_free(&b);
-		errno = ENOMEM;
-		return -1;
-	}
 	/* One write at the end: a crash leaves at most a torn last line,
 	 * which the reader ignores and the next append cuts off. */
 	end = lseek(fd, 0, SEEK_END);
@@ -636,20 +630,51 @@ qfile_append_state(int fd, size_t index, enum qfile_state state,
 		    NULL;
 
 		if (nl == NULL) {
-			buf_free(&b);
 			errno = EIO;
 			return -1;
 		}
 		if (nl != tailbuf + n - 1) {
 			end -= (off_t)(tailbuf + n - 1 - nl);
-			if (ftruncate(fd, end) < 0) {
-				buf_free(&b);
+			if (ftruncate(fd, end) < 0)
 				return -1;
-			}
 		}
 	}
-	if (end < 0 || pwrite(fd, b.data, b.len, end) != (ssize_t)b.len)
-		rc = -1;
+	if (end < 0 || pwrite(fd, b->data, b->len, end) != (ssize_t)b->len)
+		return -1;
+	return 0;
+}
+
+int
+qfile_append_state(int fd, size_t index, enum qfile_state state,
+    uint64_t when, const char *reason)
+{
+	struct buf b = BUF_INIT;
+	int rc;
+
+	if (buf_appendf(&b, "D %zu %c %" PRIu64 " ", index, (char)state,
+	    when) < 0 || qfile_escape(&b, reason) < 0 ||
+	    buf_append_byte(&b, '\n') < 0) {
+		buf_free(&b);
+		errno = ENOMEM;
+		return -1;
+	}
+	rc = append_record(fd, &b);
+	buf_free(&b);
+	return rc;
+}
+
+int
+qfile_append_warned(int fd, uint64_t when)
+{
+	struct buf b = BUF_INIT;
+	int rc;
+
+	if (buf_appendf(&b, "W %" PRIu64 "\n", when) < 0) {
+		buf_free(&b);
+		errno = ENOMEM;
+		return -1;
+	}
+	rc = append_record(fd, &b);
 	buf_free(&b);
 	return rc;
 }

@@ -63,6 +63,7 @@ struct qfile_env {
 	char *ret;		/* "FULL", "HDRS" or NULL */
 	char *quarantine;	/* why it goes to Junk, or NULL */
 	char *spam;		/* smtpd's rule score and rules, or NULL */
+	uint64_t warned;	/* "W": when the delay notice went; 0: not */
 	struct qfile_rcpt *rcpts;
 	size_t n_rcpts;
 	/* Set by the reader: */
@@ -145,11 +146,15 @@ int qfile_read(int fd, struct qfile_env *e, const char **error_r)
 	__attribute__((warn_unused_result));
 void qfile_env_free(struct qfile_env *e);
 /*
+ * qfile_append_warned - record that the sender was told at when that the
+ * message is delayed (a "W" record).
  * qfile_append_state - record the outcome for recipient index, appended
  * in one write.  Not fsync'ed: the caller syncs once before it relies on
  * the records (qmgr, before moving a file to deferred/).  Returns 0, or
  * -1 with errno.
  */
+int qfile_append_warned(int fd, uint64_t when)
+	__attribute__((warn_unused_result));
 int qfile_append_state(int fd, size_t index, enum qfile_state state,
     uint64_t when, const char *reason) __attribute__((warn_unused_result));
 

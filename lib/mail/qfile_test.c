@@ -122,7 +122,17 @@ test_state(void)
 	CHECK(qfile_read(fd, &got, &why) == 0);
 	CHECK(got.rcpts[0].state == QFILE_DEFERRED);
 	CHECK(got.rcpts[1].state == QFILE_BOUNCED);
+	CHECK(got.warned == 0);
 	qfile_env_free(&got);
+	/* The delay notice record, among the state records. */
+	CHECK(qfile_append_warned(fd, 104) == 0);
+	CHECK(qfile_append_state(fd, 0, QFILE_DELIVERED, 105, "at last") == 0);
+	CHECK(qfile_read(fd, &got, &why) == 0);
+	CHECK(got.warned == 104);
+	CHECK(got.rcpts[0].state == QFILE_DELIVERED);
+	qfile_env_free(&got);
+	CHECK(lseek(fd, 0, SEEK_END) > 0 && write(fd, "W 0\n", 4) == 4);
+	CHECK(qfile_read(fd, &got, &why) == -1);	/* no time: bad */
 	close(fd);
 	TEST_END();
 }

@@ -192,6 +192,62 @@ class DeliveryTest(unittest.TestCase):
                          1)
 
 
+class DelayNoticeTest(unittest.TestCase):
+    """delay_warning_time: a message still being retried brings its sender
+    one notice, for the recipients that want it (RFC 3461/3464)."""
+
+    def setUp(self):
+        self.inst = MailInstance("delay_warning_time = 2s\n")
+        self.addCleanup(self.inst.cleanup)
+        self.inst.start()
+        self.inst.add_user("alice@example.test")
+        # remote.test waits: this instance has no outbound transport.
+        for alias, far in (("late@example.test", "far1@remote.test"),
+                           ("quiet@example.test", "far2@remote.test")):
+            r = self.inst.cmd("alias", "add", alias, far)
+            self.assertEqual(r.returncode, 0, r.stderr)
+
+    def test_one_delay_notice_for_those_who_want_it(self):
+        send(self.inst, "alice@example.test", ["late@example.test"],
+             b"Subject: slow\r\nMessage-ID: <late@test>\r\n\r\n"
+             b"body stays home\r\n")
+        send(self.inst, "alice@example.test", ["quiet@example.test"],
+             b"Subject: quiet\r\nMessage-ID: <quiet@test>\r\n\r\nx\r\n",
+             rcpt_options=["NOTIFY=FAILURE"])
+        n = self.inst.wait_message("alice@example.test", b"Delayed Mail",
+                                   timeout=20)
+        self.assertIsNotNone(n, self.inst.log()[-3000:])
+        self.assertIn(b"Final-Recipient: rfc822; far1@remote.test", n)
+        self.assertRegex(n, rb"Action: delayed\r\nStatus: 4\.\d+\.\d+\r\n")
+        self.assertRegex(n, rb"Will-Retry-Until: \w{3}, ")
+        # The header comes back, not the message: it is still on its way.
+        self.assertIn(b"Content-Type: text/rfc822-headers", n)
+        self.assertIn(b"<late@test>", n)
+        self.assertNotIn(b"body stays home", n)
+        self.assertTrue(self.inst.wait_log(
+            r"sender delay notification: \w+"))
+        # More tries go by: still one notice, and none for NOTIFY=FAILURE.
+        time.sleep(5)
+        notices = [m for m in self.inst.mailbox("alice@example.test")
+                   if b"Delayed Mail" in m]
+        self.assertEqual(len(notices), 1, self.inst.log()[-3000:])
+        self.assertNotIn(b"far2@remote.test", notices[0])
+        # The queue files say it went (for the quiet one too: nobody
+        # wanted it, and it is not asked again).
+        def warned():
+            found = 0
+            for q in ("deferred", "active"):
+                for qid in self.inst.queue_files(q):
+                    path = os.path.join(self.inst.dir, "queue", q, qid)
+                    try:
+                        with open(path, "rb") as f:
+                            found += b"\nW " in f.read()
+                    except FileNotFoundError:
+                        pass
+            return found == 2
+        self.assertTrue(wait_for(warned, 10))
+
+
 class DurabilityTest(unittest.TestCase):
     """kill -9 smtpd, qmgr and local during a load: every message that got
     250 is delivered (at least once), none that got 4xx/5xx is."""
