@@ -613,9 +613,9 @@ qfile_env_free(struct qfile_env *e)
 	memset(e, 0, sizeof(*e));
 }
 
-/* append_record - one record line after the end mark, in one write */
+/* write_record - one record line after the end mark, in one write */
 static int
-append_record(int fd, struct buf *b)
+write_record(int fd, const struct buf *b)
 {
 	off_t end;
 
@@ -644,37 +644,38 @@ append_record(int fd, struct buf *b)
 	return 0;
 }
 
+/* append_record - b as the next record line; built is -1 when making b
+ * ran out of memory.  Frees b. */
+static int
+append_record(int fd, struct buf *b, int built)
+{
+	int rc = -1;
+
+	if (built < 0)
+		errno = ENOMEM;
+	else
+		rc = write_record(fd, b);
+	buf_free(b);
+	return rc;
+}
+
 int
 qfile_append_state(int fd, size_t index, enum qfile_state state,
     uint64_t when, const char *reason)
 {
 	struct buf b = BUF_INIT;
-	int rc;
+	int built = buf_appendf(&b, "D %zu %c %" PRIu64 " ", index,
+	    (char)state, when) < 0 || qfile_escape(&b, reason) < 0 ||
+	    buf_append_byte(&b, '\n') < 0 ? -1 : 0;
 
-	if (buf_appendf(&b, "D %zu %c %" PRIu64 " ", index, (char)state,
-	    when) < 0 || qfile_escape(&b, reason) < 0 ||
-	    buf_append_byte(&b, '\n') < 0) {
-		buf_free(&b);
-		errno = ENOMEM;
-		return -1;
-	}
-	rc = append_record(fd, &b);
-	buf_free(&b);
-	return rc;
+	return append_record(fd, &b, built);
 }
 
 int
 qfile_append_warned(int fd, uint64_t when)
 {
 	struct buf b = BUF_INIT;
-	int rc;
+	int built = buf_appendf(&b, "W %" PRIu64 "\n", when);
 
-	if (buf_appendf(&b, "W %" PRIu64 "\n", when) < 0) {
-		buf_free(&b);
-		errno = ENOMEM;
-		return -1;
-	}
-	rc = append_record(fd, &b);
-	buf_free(&b);
-	return rc;
+	return append_record(fd, &b, built < 0 ? -1 : 0);
 }
