@@ -22,9 +22,13 @@ dnsbl_name(const char *ip, const char *zone, char *out, size_t size)
 		n = snprintf(out, size, "%u.%u.%u.%u.%s", a[3], a[2], a[1],
 		    a[0], zone);
 	else if (inet_pton(AF_INET6, ip, a) == 1) {
-		for (int i = 15; i >= 0 && o + 4 < size; i--)
+		/* RFC 5782 2.4: 32 nibbles, least significant first. */
+		for (int i = 15; i >= 0; i--) {
+			if (o + 4 >= size)
+				return -1;
 			o += (size_t)snprintf(out + o, size - o, "%x.%x.",
 			    a[i] & 0xf, a[i] >> 4);
+		}
 		n = (int)o + snprintf(out + o, size - o, "%s", zone);
 	} else
 		return -1;

@@ -23,6 +23,7 @@ from test_spam_train import generated
 BOB = "bob@example.test"
 GOOD = "192.0.2.7"      # SPF-allowed for friends.test, in the allow list
 LISTED = "192.0.2.66"   # in the block list
+LISTED6 = "2001:db8::66"    # in it too (RFC 5782 2.4: nibbles)
 OTHER = "192.0.2.99"    # in no list, SPF-allowed by nobody
 
 RECORDS = [
@@ -30,6 +31,8 @@ RECORDS = [
     ("txt", "strict.test", "v=spf1 -all"),
     ("a", "client.test", "192.0.2.7"),
     ("a", "66.2.0.192.dnsbl.test", "127.0.0.2"),
+    ("a", "6.6.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2"
+     ".dnsbl.test", "127.0.0.2"),
     ("a", "7.2.0.192.dnswl.test", "127.0.10.0"),
     # a list's own error answer is not a listing (RFC 5782 2.1)
     ("a", "99.2.0.192.dnsbl.test", "127.255.255.254"),
@@ -151,6 +154,18 @@ class RulesTest(SpamTest):
         self.assertNotIn("SPF_FAIL", got)
         self.assertTrue(self.inst.wait_log(
             r"spf=fail smtp\.helo=strict\.test \(HELO name\)"))
+
+    def test_ipv6_client_in_the_block_list(self):
+        code, _ = self.send("someone@friends.test",
+                            message("v6-1", "<someone@friends.test>"),
+                            addr="IPV6:" + LISTED6)
+        self.assertEqual(code, 250)
+        msg = self.delivered("v6-1", folder="Junk")
+        # Not friends.test's address either: SPF fails.
+        self.assertEqual(rules(msg), {"SPF_FAIL": 3.0, "NO_AUTH": 1.0,
+                                      "DNSBL": 4.0})
+        self.assertTrue(self.inst.wait_log(
+            r"smtpd\[\d+\]: \w+: spam: score=8\.00, .*dnsbl=dnsbl\.test"))
 
     def test_list_error_answers_are_not_listings(self):
         self.send("x@friends.test", message("err-1", "<x@friends.test>"),
