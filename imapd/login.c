@@ -114,8 +114,8 @@ static void
 start_login(struct session *ss, const char *tag, const char *user,
     const char *pw, size_t len)
 {
-	if (mlogin_start(&ss->acc, user, pw, len, ss->addr, "imap", true,
-	    login_reply, ss) < 0) {
+	if (mlogin_start(&ss->acc, user, pw, len, ss->addr, "imap",
+	    MLOGIN_KEYS, login_reply, ss) < 0) {
 		ss->mode = MODE_COMMAND;
 		tagged(ss, tag, "NO", "[UNAVAILABLE] Authentication is "
 		    "temporarily unavailable, try again later");

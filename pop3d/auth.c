@@ -163,8 +163,8 @@ static void
 start_login(struct session *ss, const char *user, const char *pw,
     size_t len)
 {
-	if (mlogin_start(&ss->acc, user, pw, len, ss->addr, "pop3", true,
-	    login_reply, ss) < 0) {
+	if (mlogin_start(&ss->acc, user, pw, len, ss->addr, "pop3",
+	    MLOGIN_KEYS_ASYNC, login_reply, ss) < 0) {
 		err(ss, false, "[SYS/TEMP] Authentication is temporarily "
 		    "unavailable, try again later");
 		return;

@@ -76,7 +76,7 @@ start(struct session *ss, const char *user, const char *pw, size_t len)
 {
 	/* A password check only: sending needs no key of the user's. */
 	if (mlogin_start(&ss->acc, user, pw, len, ss->addr, "submission",
-	    false, done, ss) < 0) {
+	    MLOGIN_PASSWORD_ONLY, done, ss) < 0) {
 		reply(ss, 454, "4.7.0", "Temporary authentication failure");
 		return;
 	}

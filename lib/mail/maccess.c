@@ -173,6 +173,15 @@ maccess_key_reply(struct ipc_msg *r, uint8_t key[MSGCRYPT_KEY_LEN],
 }
 
 int
+maccess_crypt_connect(int *crypt_fd)
+{
+	if (*crypt_fd < 0)
+		*crypt_fd = connect_to("cryptd", CRYPT_PROTO, CRYPT_MAJOR,
+		    CRYPT_MINOR);
+	return *crypt_fd < 0 ? -1 : 0;
+}
+
+int
 maccess_key(const struct maccess *a, int *crypt_fd, int fd,
     uint8_t key[MSGCRYPT_KEY_LEN], const char **error_r)
 {
@@ -181,10 +190,7 @@ maccess_key(const struct maccess *a, int *crypt_fd, int fd,
 
 	if (maccess_key_request(&m, a, fd, error_r) < 0)
 		return -1;
-	if (*crypt_fd < 0)
-		*crypt_fd = connect_to("cryptd", CRYPT_PROTO, CRYPT_MAJOR,
-		    CRYPT_MINOR);
-	if (*crypt_fd < 0) {
+	if (maccess_crypt_connect(crypt_fd) < 0) {
 		*error_r = "the key service is not available";
 	} else if (ipc_put_u64(&m, "id", 1) == 0 &&
 	    ask(crypt_fd, &m, &rep) == 0) {

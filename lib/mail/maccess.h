@@ -58,6 +58,9 @@ int maccess_login_request(struct ipc_msg *m, const char *user,
 int maccess_login_reply(struct maccess *a, struct ipc_msg *r);
 int maccess_key(const struct maccess *a, int *crypt_fd, int fd,
     uint8_t key[MSGCRYPT_KEY_LEN], const char **error_r);
+/* maccess_crypt_connect - connect *crypt_fd to cryptd unless it is; 0 or
+ * -1 (logged). */
+int maccess_crypt_connect(int *crypt_fd);
 /* maccess_key_request / maccess_key_reply - maccess_key in pieces, for a
  * request that goes out on a shared connection (no id: the caller adds
  * one); the reply (NULL: none came) is wiped. */

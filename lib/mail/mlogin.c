@@ -32,9 +32,12 @@ static int crypt_fd = -1;		/* synchronous ones */
 
 struct pending {
 	struct maccess *a;
+	enum mlogin_keys keys;
 	mlogin_fn *done;
 	void *ctx;
 };
+
+static struct ipc_conn *crypt_connect(void);
 
 /* auth_closed - authd went away; pending logins get NULL replies */
 static void
@@ -84,12 +87,20 @@ login_reply(struct ipc_conn *c, struct ipc_msg *reply, void *ctx)
 	(void)c;
 	free(ctx);
 	rc = maccess_login_reply(p.a, reply);
+	/* The cryptd holding this session, while it is still the one the
+	 * socket leads to (mlogin.h). */
+	if (rc == 1 && p.a->handle[0] != '\0') {
+		if (p.keys == MLOGIN_KEYS_ASYNC)
+			(void)crypt_connect();
+		else if (p.keys == MLOGIN_KEYS)
+			(void)maccess_crypt_connect(&crypt_fd);
+	}
 	p.done(p.ctx, rc);
 }
 
 int
 mlogin_start(struct maccess *a, const char *user, const char *pw,
-    size_t len, const char *rip, const char *service, bool keys,
+    size_t len, const char *rip, const char *service, enum mlogin_keys keys,
     mlogin_fn *done, void *ctx)
 {
 	struct ipc_conn *c = auth_connect();
@@ -100,9 +111,10 @@ mlogin_start(struct maccess *a, const char *user, const char *pw,
 	if (c == NULL)
 		return -1;
 	if (maccess_login_request(&m, user, pw, len, rip, service) == 0 &&
-	    (keys || ipc_put_u64(&m, "verify_only", 1) == 0)) {
+	    (keys != MLOGIN_PASSWORD_ONLY ||
+	    ipc_put_u64(&m, "verify_only", 1) == 0)) {
 		p = xmalloc(sizeof(*p));
-		*p = (struct pending){ a, done, ctx };
+		*p = (struct pending){ a, keys, done, ctx };
 		rc = ipc_conn_request(c, &m, AUTH_TIMEOUT_MS, login_reply, p);
 		if (rc < 0)
 			free(p);

@@ -24,15 +24,28 @@
 typedef void mlogin_fn(void *ctx, int rc);
 
 /*
+ * What a login is for: a password check only (authd opens no key session
+ * and a's handle stays ""), or reading the store, with keys fetched by
+ * mlogin_key (MLOGIN_KEYS) or mlogin_key_start (MLOGIN_KEYS_ASYNC).
+ * Once a key session is open the process's connection to cryptd is made
+ * at once and kept: after a reload, only the cryptd that holds the
+ * session (the retiring one) can serve it, and a retiring daemon cannot
+ * connect anew.
+ */
+enum mlogin_keys {
+	MLOGIN_PASSWORD_ONLY,
+	MLOGIN_KEYS,
+	MLOGIN_KEYS_ASYNC,
+};
+
+/*
  * mlogin_start - send user and password (len bytes) to authd for a; done
  * runs later.  service names the protocol for authd's log and limits
- * ("imap", "pop3", "submission").  keys: open a key session in cryptd
- * (to read the store); without, authd only checks the password and a's
- * handle stays "".  0 when sent (the request holding the password is
- * wiped), -1 when authd cannot be reached now.
+ * ("imap", "pop3", "submission").  0 when sent (the request holding the
+ * password is wiped), -1 when authd cannot be reached now.
  */
 int mlogin_start(struct maccess *a, const char *user, const char *pw,
-    size_t len, const char *rip, const char *service, bool keys,
+    size_t len, const char *rip, const char *service, enum mlogin_keys keys,
     mlogin_fn *done, void *ctx);
 /* mlogin_end - log a out at authd (cryptd wipes the key) and forget the
  * handle; harmless when not logged in. */

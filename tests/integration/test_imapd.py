@@ -400,6 +400,39 @@ class LimitTest(ImapTest):
         self.assertEqual(self.inst.imap(ALICE).logout()[0], "BYE")
 
 
+class ReloadTest(ImapTest):
+    def test_session_reads_mail_across_a_reload(self):
+        import poplib
+        self.deliver("before reload")
+        self.deliver("pop before reload", to=ALICE)
+        c = self.client()
+        c.select("INBOX")
+        p = poplib.POP3("127.0.0.1", self.inst.pop3_port, timeout=10)
+        self.addCleanup(p.close)
+        p.user(ALICE)
+        p.pass_("alice pw")
+        # postern.conf changed: every service gets new children, cryptd
+        # and authd too; the old ones serve their connections (and the
+        # session's key) until they end.
+        self.inst.set_conf("smtpd_timeout", "299s")
+        self.inst.reload()
+        self.assertTrue(self.inst.wait_log(r"reload done"))
+        self.deliver("after reload")
+        c.noop()
+        typ, data = c.fetch("1:*", "(BODY[HEADER.FIELDS (SUBJECT)])")
+        self.assertEqual(typ, "OK", (data, self.inst.log()[-3000:]))
+        text = b"".join(x[1] for x in data if isinstance(x, tuple))
+        self.assertIn(b"before reload", text)
+        self.assertIn(b"after reload", text)
+        # pop3d too (it asks cryptd without waiting); its maildrop is
+        # what was there at login.
+        self.assertIn(b"Subject: pop before reload", b"\r\n".join(
+            p.retr(1)[1]))
+        p.quit()
+        # A new login is served by the new children.
+        self.assertEqual(self.client(ALICE).select("INBOX")[0], "OK")
+        self.assertNotRegex(self.inst.log(), r"killed by signal|lost ")
+
 class DurabilityTest(ImapTest):
     def test_index_survives_kill_9(self):
         for i in range(5):
