@@ -296,8 +296,14 @@ notified:
 int
 delay_send(struct qmsg *m)
 {
+	bool any = false;
 	int fd;
 
+	/* Nobody to tell yet: ask again after the next try. */
+	for (size_t i = 0; i < m->env.n_rcpts; i++)
+		any |= wants(&delay, &m->env.rcpts[i]);
+	if (!any)
+		return 0;
 	if (dsn_send(&delay, m) < 0)
 		return -1;
 	/* Once per message: the W record says it went. */

@@ -271,6 +271,11 @@ settle(struct job *j, enum qfile_state st, const char *dsn,
 		    m->env.arrival.tv_usec) / 1e6, dsn,
 		    st == QFILE_DELIVERED ? "sent" : st == QFILE_BOUNCED ?
 		    "bounced" : "deferred", text);
+	/* Delivered to an MTA that reports success itself (RFC 3461
+	 * 6.2.1): nothing more is owed, now or after a restart. */
+	if (st == QFILE_DELIVERED && j->dsn_passed &&
+	    (r->notify & SMTP_NOTIFY_SUCCESS))
+		st = QFILE_NOTIFIED;
 	if (!m->deleted)
 		queue_record(m, j->rcpt, st, dsn, text);
 	job_free(j);
@@ -302,18 +307,6 @@ on_agent_msg(struct ipc_conn *c, struct ipc_msg *m, void *ctx)
 	msg_warn("%s transport: unexpected message", s->t->label);
 }
 
-/* dsn_handed_on - the recipient went to another MTA (RFC 3461 6.2): one
- * that took the DSN parameters reports success itself; for one that
- * did not, our success notice says "relayed" */
-static void
-dsn_handed_on(struct qfile_rcpt *r, uint64_t how)
-{
-	if (how == AGENT_DSN_PASSED)
-		r->notify &= ~(unsigned)SMTP_NOTIFY_SUCCESS;
-	else if (how == AGENT_DSN_RELAYED)
-		r->relayed = true;
-}
-
 /* on_reply - the agent's answer for one recipient */
 static void
 on_reply(struct ipc_conn *c, struct ipc_msg *reply, void *ctx)
@@ -342,9 +335,15 @@ on_reply(struct ipc_conn *c, struct ipc_msg *reply, void *ctx)
 		text = "malformed reply from delivery agent";
 	} else {
 		logged = s->t == &relay_tr;
+		/* Handed to another MTA (RFC 3461 6.2): one that took the
+		 * DSN parameters reports success itself; for one that did
+		 * not, our success notice says "relayed". */
 		if (status == IPC_OK && ipc_get_u64(reply, "dsn_relay",
-		    IPC_OPTIONAL, &dsn_relay) > 0)
-			dsn_handed_on(&j->msg->env.rcpts[j->rcpt], dsn_relay);
+		    IPC_OPTIONAL, &dsn_relay) > 0) {
+			j->dsn_passed = dsn_relay == AGENT_DSN_PASSED;
+			j->msg->env.rcpts[j->rcpt].relayed = dsn_relay ==
+			    AGENT_DSN_RELAYED;
+		}
 	}
 	(void)c;
 	settle(j, status == IPC_OK ? QFILE_DELIVERED : status == IPC_EFAIL ?

@@ -39,6 +39,7 @@ struct job {
 	struct resolved res;	/* what routing found, for the agent */
 	char *nexthop;		/* relay: domain or transport_maps next hop */
 	struct dest *dest;	/* relay, in flight: its next hop's counters */
+	bool dsn_passed;	/* the next hop took on its DSN duty */
 	struct job *next;
 };
 

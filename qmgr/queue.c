@@ -313,10 +313,12 @@ void
 queue_done(struct qmsg *m)
 {
 	time_t now = time(NULL);
+	/* A clock stepped back gives a negative age: treat it as new. */
+	uint64_t age = now > m->env.arrival.tv_sec ?
+	    (uint64_t)(now - m->env.arrival.tv_sec) : 0;
 	bool expired = var_maximal_queue_lifetime > 0 &&
-	    (uint64_t)(now - m->env.arrival.tv_sec) >=
-	    var_maximal_queue_lifetime;
-	size_t deferred = 0, owed = 0, told = 0, waiting;
+	    age >= var_maximal_queue_lifetime;
+	size_t deferred = 0, owed = 0, told = 0, waiting = 0;
 	char path[64];
 	const char *to;
 	int fd;
@@ -338,13 +340,14 @@ queue_done(struct qmsg *m)
 		}
 		if (r->state == QFILE_DEFERRED || r->state == QFILE_PENDING)
 			deferred++;
+		if (r->state == QFILE_DEFERRED)
+			waiting++;
 		else if (r->state == QFILE_BOUNCED)
 			owed++;
 		else if (r->state == QFILE_DELIVERED &&
 		    (r->notify & SMTP_NOTIFY_SUCCESS))
 			told++;
 	}
-	waiting = deferred;
 	if (told > 0 && !m->deleted) {
 		if (success_send(m) < 0)
 			deferred++;	/* try the notice again later */
@@ -362,9 +365,10 @@ queue_done(struct qmsg *m)
 		msg_free(m);
 		return;
 	}
-	/* Still waiting after delay_warning_time: tell the sender, once. */
-	if (waiting > 0 && m->env.warned == 0 && var_delay_warning_time > 0 &&
-	    (uint64_t)(now - m->env.arrival.tv_sec) >= var_delay_warning_time)
+	/* Still being retried after delay_warning_time: tell the sender,
+	 * once (not while on hold: nothing is being tried then). */
+	if (waiting > 0 && !m->hold && m->env.warned == 0 &&
+	    var_delay_warning_time > 0 && age >= var_delay_warning_time)
 		(void)delay_send(m);
 	/* Keep it: the D records must survive what comes next. */
 	fd = queue_open(m, O_RDWR);

@@ -155,11 +155,15 @@ work(struct workq_job *j)
 }
 
 /* helo_checkable - a name SPF can judge: a domain, not an address
- * literal or a bare word (RFC 7208 2.3) */
+ * (literal or bare) or a single word (RFC 7208 2.3) */
 static bool
 helo_checkable(const char *helo)
 {
-	return helo[0] != '[' && strchr(helo, '.') != NULL;
+	struct in6_addr a;
+
+	return helo[0] != '[' && strchr(helo, '.') != NULL &&
+	    inet_pton(AF_INET, helo, &a) != 1 &&
+	    inet_pton(AF_INET6, helo, &a) != 1;
 }
 
 /* refuse_fail - smtpd_spf_reject_fail: 550 for a fail of identity id */

@@ -151,7 +151,8 @@ spam_work(struct verify_job *c)
 	spam_scan(msg, len, s);
 	in.spf_checked = var_smtpd_spf;
 	in.spf = ss->spf;
-	in.spf_helo_checked = ss->spf_helo_known;
+	/* For the null sender the HELO name was the identity already. */
+	in.spf_helo_checked = ss->spf_helo_known && !ss->mail.from.null;
 	in.spf_helo = ss->spf_helo;
 	in.dkim_checked = var_smtpd_dkim && !c->dkim_error;
 	in.sigs = c->sigs;

@@ -14,7 +14,7 @@
 
 #define LOCAL_PROTO	"local"
 #define LOCAL_MAJOR	1
-#define LOCAL_MINOR	2
+#define LOCAL_MINOR	3
 
 /*
  * DELIVER attributes: id, qid, sender (str, "" for <>), recipient (the
@@ -36,11 +36,19 @@
  * SPF_FAIL=3,NO_DATE=1.5", the queue file's Y record; local adds the
  * recipient's Bayesian part, writes X-Spam-Score/X-Spam-Status and files
  * the message in Junk at junk_threshold).
+ *
+ * Minor 3 adds the envelope's DSN parameters, for smtp, all optional:
+ * ret (str: "FULL" or "HDRS"), envid (str, decoded), orcpt (str,
+ * "rfc822;address" decoded), notify (u64: SMTP_NOTIFY_* bits); and to
+ * REPLY dsn_relay (u64, optional: AGENT_DSN_PASSED, the next hop took
+ * the parameters and reports itself; AGENT_DSN_RELAYED, it offered no
+ * DSN, so a success notice says "relayed").
  */
 #define LOCAL_T_DELIVER	(IPC_T_FIRST_PROTO + 0)
 /*
  * REPLY: id, status (IPC_OK delivered, IPC_ETEMP try later, IPC_EFAIL
- * bounce), dsn (str, "2.0.0", "4.3.0", "5.2.2", ...), text (str).
+ * bounce), dsn (str, "2.0.0", "4.3.0", "5.2.2", ...), text (str);
+ * dsn_relay (minor 3, above).
  */
 #define LOCAL_T_REPLY	(IPC_T_FIRST_PROTO + 1)
 

@@ -4,10 +4,12 @@
  * DESCRIPTION
  *	One mutex guards the waiting and finished lists; an eventfd wakes
  *	the loop.  Workers are detached and live as long as the process.
- *	They block every signal: signals are the event loop's (a signalfd
- *	read by the main thread), and a SIGHUP or SIGTERM the kernel gave
- *	to a worker would take its default action and end the process
- *	instead of retiring or stopping it.
+ *	They block every signal sent to the process: those are the event
+ *	loop's (a signalfd read by the main thread), and a SIGHUP or SIGTERM
+ *	the kernel gave to a worker would take its default action and end
+ *	the process instead of retiring or stopping it.  The signals a fault
+ *	raises in the thread itself stay open, so that a crash is reported
+ *	(by the sanitizers, or as the signal) where it happened.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -94,6 +96,9 @@ on_done(int fd, int events, void *ctx)
 struct workq *
 workq_new(unsigned threads, void (*batch)(struct workq_job *))
 {
+	static const int faults[] = {
+		SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGSYS, SIGABRT, SIGTRAP,
+	};
 	struct workq *q = xcalloc(1, sizeof(*q));
 	sigset_t all, old;
 
@@ -106,7 +111,10 @@ workq_new(unsigned threads, void (*batch)(struct workq_job *))
 	ev_io_set(q->done_fd, EV_READ, on_done, q);
 	/* Threads start with their creator's mask. */
 	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
+	for (size_t i = 0; i < sizeof(faults) / sizeof(faults[0]); i++)
+		sigdelset(&all, faults[i]);
+	if (pthread_sigmask(SIG_SETMASK, &all, &old) != 0)
+		msg_fatal("pthread_sigmask failed");
 	for (unsigned i = 0; i < threads; i++) {
 		pthread_t t;
 		int rc = pthread_create(&t, NULL, worker, q);
@@ -117,7 +125,7 @@ workq_new(unsigned threads, void (*batch)(struct workq_job *))
 		}
 		pthread_detach(t);
 	}
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	(void)pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return q;
 }
 

@@ -76,7 +76,9 @@ report(unsigned long gen, enum op op, unsigned long n)
 
 /* fired_before - whether some process already failed a call for gen:
  * "once" means once for all processes, or a restarted daemon would
- * fail at the same call again and never get going */
+ * fail at the same call again and never get going.  Not atomic with
+ * report(): two processes reaching their nth call together may both
+ * fail it, which the tests tolerate (each failure is temporary). */
 static int
 fired_before(unsigned long gen)
 {
@@ -113,10 +115,10 @@ fail(enum op op)
 	if (sscanf(line, "%lu %31s %15s %lu %15s %7s", &gen, daemon, name,
 	    &nth, err, mode) != 6)
 		return 0;
-	if (gen != gen_seen) {
-		gen_seen = gen;
-		memset(calls, 0, sizeof(calls));
-	}
+	/* The first thread to see a new GEN restarts the counts. */
+	if (__atomic_exchange_n(&gen_seen, gen, __ATOMIC_ACQ_REL) != gen)
+		for (int i = 0; i < OP_N; i++)
+			__atomic_store_n(&calls[i], 0, __ATOMIC_RELAXED);
 	if (strcmp(daemon, program_invocation_short_name) != 0 ||
 	    strcmp(name, op_names[op]) != 0)
 		return 0;

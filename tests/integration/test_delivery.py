@@ -226,26 +226,35 @@ class DelayNoticeTest(unittest.TestCase):
         self.assertNotIn(b"body stays home", n)
         self.assertTrue(self.inst.wait_log(
             r"sender delay notification: \w+"))
+        # The queue file says it went (a W record); the quiet message's
+        # has none: nobody there wants a delay notice.
+        def warned():
+            """Message-ID -> whether its queue file has a W record, once
+            both files are seen (a file may be moving between queues)."""
+            found = {}
+            for q in ("deferred", "active"):
+                for qid in self.inst.queue_files(q):
+                    path = os.path.join(self.inst.dir, "queue", q, qid)
+                    try:
+                        with open(path, "rb") as f:
+                            data = f.read()
+                    except FileNotFoundError:
+                        continue
+                    for mid in (b"<late@test>", b"<quiet@test>"):
+                        if mid in data:
+                            found[mid] = b"\nW " in data
+            return found if len(found) == 2 else None
+        self.assertTrue(wait_for(lambda: (warned() or {}).get(
+            b"<late@test>"), 10))
         # More tries go by: still one notice, and none for NOTIFY=FAILURE.
         time.sleep(5)
         notices = [m for m in self.inst.mailbox("alice@example.test")
                    if b"Delayed Mail" in m]
         self.assertEqual(len(notices), 1, self.inst.log()[-3000:])
         self.assertNotIn(b"far2@remote.test", notices[0])
-        # The queue files say it went (for the quiet one too: nobody
-        # wanted it, and it is not asked again).
-        def warned():
-            found = 0
-            for q in ("deferred", "active"):
-                for qid in self.inst.queue_files(q):
-                    path = os.path.join(self.inst.dir, "queue", q, qid)
-                    try:
-                        with open(path, "rb") as f:
-                            found += b"\nW " in f.read()
-                    except FileNotFoundError:
-                        pass
-            return found == 2
-        self.assertTrue(wait_for(warned, 10))
+        state = wait_for(warned, 10)
+        self.assertEqual(state, {b"<late@test>": True,
+                                 b"<quiet@test>": False})
 
 
 class DurabilityTest(unittest.TestCase):

@@ -483,6 +483,30 @@ class SmtpOutTest(OutTest):
         self.assertTrue(self.inst.queue_empty(10))
         self.assertEqual([n for n in self.inst.mailbox(ALICE)
                           if b"dsn-on" in n], [])
+        # With another recipient still waiting (g1.test answers nobody
+        # now), the retries that read the queue file again must not
+        # send the notice the next hop owes.
+        self.relay(["user2@dsn.test", "z@g1.test"],
+                   b"Subject: dsn-two\r\n\r\nx\r\n",
+                   rcpt_options=["NOTIFY=SUCCESS,FAILURE"])
+        self.assertTrue(s.wait_messages(2), self.inst.log()[-3000:])
+        self.assertTrue(wait_for(lambda: self.inst.queue_files("deferred"),
+                                 10))
+        qid = self.inst.queue_files("deferred")[0]
+        self.assertTrue(self.inst.wait_log(
+            rf"{qid}: to=<z@g1\.test>, .*status=deferred"))
+        before = len(re.findall(rf"{qid}: to=<z@g1\.test>, .*status="
+                                "deferred", self.inst.log()))
+        self.assertTrue(wait_for(lambda: len(re.findall(
+            rf"{qid}: to=<z@g1\.test>, .*status=deferred",
+            self.inst.log())) > before, 15), "no second try")
+        time.sleep(1)       # what that try would have sent, sent by now
+        self.assertNotRegex(self.inst.log(),
+                            rf"{qid}: sender delivery status notification")
+        self.assertEqual([n for n in self.inst.mailbox(ALICE)
+                          if b"dsn-two" in n], [])
+        self.assertEqual(self.inst.cmd("queue", "delete", qid).returncode,
+                         0)
         # One that does not offer DSN is told nothing; our notice says
         # the message was relayed (RFC 3461 6.2.2).
         t = self.sink("127.0.0.22")
