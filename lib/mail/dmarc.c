@@ -25,6 +25,7 @@
 #include <strings.h>
 
 #include <opendmarc/dmarc.h>
+#include <sodium.h>
 
 #include "mail/dmarc.h"
 #include "mail/dns.h"
@@ -126,7 +127,7 @@ aligned(const char *d, const char *from, bool strict)
 static enum dmarc_disposition
 sampled(enum dmarc_disposition policy, int pct)
 {
-	if (pct >= 100 || (pct > 0 && (int)arc4random_uniform(100) < pct))
+	if (pct >= 100 || (pct > 0 && (int)randombytes_uniform(100) < pct))
 		return policy;
 	return policy == DMARC_DIS_REJECT ? DMARC_DIS_QUARANTINE :
 	    DMARC_DIS_NONE;
