@@ -121,6 +121,9 @@ list(bool json)
 				    (long long)env.arrival.tv_sec,
 				    (unsigned long long)env.msg_len);
 				json_str(env.sender);
+				if (env.warned > 0)
+					printf(", \"delay_notice\": %llu",
+					    (unsigned long long)env.warned);
 				printf(", \"recipients\": [");
 				for (size_t i = 0; i < env.n_rcpts; i++) {
 					printf("%s{\"address\": ", i > 0 ?
@@ -135,9 +138,10 @@ list(bool json)
 				}
 				printf("]}");
 			} else {
-				printf("%s %-9s %8llu %s <%s>\n", e->d_name,
+				printf("%s %-9s %8llu %s <%s>%s\n", e->d_name,
 				    *d, (unsigned long long)env.msg_len,
-				    when, env.sender);
+				    when, env.sender, env.warned > 0 ?
+				    " (told: delayed)" : "");
 				for (size_t i = 0; i < env.n_rcpts; i++)
 					printf("    <%s> %s%s%s\n",
 					    env.rcpts[i].address,

@@ -255,6 +255,13 @@ class DelayNoticeTest(unittest.TestCase):
         state = wait_for(warned, 10)
         self.assertEqual(state, {b"<late@test>": True,
                                  b"<quiet@test>": False})
+        # The admin sees it too.
+        r = self.inst.cmd("queue", "list", "--json")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        told = {e["recipients"][0]["address"]: "delay_notice" in e
+                for e in json.loads(r.stdout)}
+        self.assertEqual(told, {"far1@remote.test": True,
+                                "far2@remote.test": False})
 
 
 class DurabilityTest(unittest.TestCase):
