@@ -11,9 +11,21 @@ import re
 import smtplib
 import unittest
 
-from harness import MailInstance, wait_for
+from harness import LIBEXEC, MailInstance, wait_for
 
 FAULT_LIB = os.environ.get("POSTERN_FAULT_LIB", "")
+
+
+def malloc_can_be_wrapped():
+    """The shim's malloc is reached unless a sanitizer runtime is linked
+    into the executable itself (clang's static ASan), which then owns
+    malloc ahead of any preloaded library."""
+    if not os.environ.get("POSTERN_SANITIZE"):
+        return True
+    import subprocess
+    out = subprocess.run(["ldd", os.path.join(LIBEXEC, "smtpd")],
+                         capture_output=True, text=True).stdout
+    return "libasan" in out
 USER = "bob@example.test"
 MAX_CALLS = 40      # more calls of one kind per message would be a bug
 
@@ -122,6 +134,8 @@ class FaultTest(unittest.TestCase):
         print(f"\ncalls failed in turn: {reached}; "
               f"{len(self.accepted)} accepted, all delivered")
 
+    @unittest.skipUnless(malloc_can_be_wrapped(),
+                         "a static sanitizer runtime owns malloc")
     def test_out_of_memory_ends_the_child_and_loses_nothing(self):
         # Under ASan, RLIMIT_AS cannot be set (memory_limit is skipped),
         # so the shim makes the nth allocation return NULL instead: the
