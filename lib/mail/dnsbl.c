@@ -24,6 +24,8 @@ dnsbl_name(const char *ip, const char *zone, char *out, size_t size)
 	else if (inet_pton(AF_INET6, ip, a) == 1) {
 		/* RFC 5782 2.4: 32 nibbles, least significant first. */
 		for (int i = 15; i >= 0; i--) {
+			/* UNSAFE: "x.y." is 4 bytes; with the NUL it
+			 * needs o + 5 <= size, so snprintf never cuts. */
 			if (o + 4 >= size)
 				return -1;
 			o += (size_t)snprintf(out + o, size - o, "%x.%x.",

@@ -130,6 +130,7 @@ smtp_xtext_encode(const char *in, char *out, size_t size)
 	    p++) {
 		bool plain = *p >= 33 && *p <= 126 && *p != '+' && *p != '=';
 
+		/* UNSAFE: 1 or 3 bytes ("+HH") and the NUL must fit. */
 		if (n + (plain ? 1 : 3) >= size)
 			return -1;
 		if (plain)
