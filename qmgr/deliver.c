@@ -11,13 +11,16 @@
  *	time, so a slow or stuck agent holds one slot, not the queue.
  *
  *	Relay jobs carry a next hop: the recipient's domain, or what
- *	transport_maps says for it.  At most
+ *	transport_maps says for it, and wait in their next hop's own FIFO
+ *	(see Postfix qmgr's per-destination queues).  At most
  *	smtp_destination_concurrency_limit of them are in flight per next
- *	hop, started at least smtp_destination_rate_delay apart; a job
- *	whose next hop is at its limit waits while later jobs for other
- *	next hops go (see Postfix qmgr's per-destination queues).  A job
- *	goes preferably to the agent connection that served its next hop
- *	last, where smtp may still hold an open SMTP session to it.
+ *	hop, started at least smtp_destination_rate_delay apart; the
+ *	pump takes one job from each next hop that may start one, in turns
+ *	that begin at a different next hop each time, so a busy one holds
+ *	up neither the others nor the pump (which looks at next hops, not
+ *	at every waiting job).  A job goes preferably to the agent
+ *	connection that served its next hop last, where smtp may still
+ *	hold an open SMTP session to it.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -46,11 +49,13 @@ struct slot {
 	char *last_hop;		/* next hop it served last, or NULL */
 };
 
-/* A next hop with deliveries in flight or a rate delay running. */
+/* A next hop with jobs waiting, deliveries in flight or a rate delay
+ * running. */
 struct dest {
 	char *name;
 	unsigned busy;
 	uint64_t last_ms;	/* ev_now_ms() of the last start */
+	struct job *head, *tail;	/* waiting for a slot */
 	struct dest *next;
 };
 
@@ -154,7 +159,8 @@ dest_get(const char *name)
 	return d;
 }
 
-/* dest_prune - forget next hops with nothing in flight and no delay */
+/* dest_prune - forget next hops with nothing waiting or in flight and
+ * no delay */
 static void
 dest_prune(void)
 {
@@ -163,7 +169,8 @@ dest_prune(void)
 	for (struct dest **dp = &dests; *dp != NULL;) {
 		struct dest *d = *dp;
 
-		if (d->busy == 0 && now - d->last_ms >= delay) {
+		if (d->busy == 0 && d->head == NULL &&
+		    now - d->last_ms >= delay) {
 			*dp = d->next;
 			free(d->name);
 			free(d);
@@ -452,58 +459,105 @@ free_slot(struct transport *t, const char *hop, const char **why)
 	return empty;
 }
 
-/* dispatch - start what the transport's free slots and the next hops'
- * limits allow */
+/*
+ * start - hand j, taken off its queue, to slot s of transport t, or
+ * settle it now: dropped if its message was deleted, deferred if no
+ * agent could be had (why)
+ */
 static void
-dispatch(struct transport *t)
+start(struct transport *t, struct job *j, struct slot *s, const char *why)
 {
-	struct job *j, *prev = NULL;
+	j->next = NULL;
+	j->msg->queued--;
+	if (j->msg->deleted) {
+		job_free(j);
+		return;
+	}
+	if (s == NULL) {
+		char text[300];
+
+		snprintf(text, sizeof(text), "%s transport (service %s) "
+		    "unavailable: %s", t->label, t->service, why);
+		settle(j, QFILE_DEFERRED, "4.3.0", text, t->label, false);
+		return;
+	}
+	if (request(s, j, t == &local_tr ? &j->res : NULL) < 0) {
+		ipc_conn_close(&s->c);
+		settle(j, QFILE_DEFERRED, "4.3.0", "cannot send the request to "
+		    "the delivery agent", t->label, false);
+	}
+}
+
+/* dispatch_local - start local deliveries while there are free slots */
+static void
+dispatch_local(void)
+{
+	struct job *j;
 	struct slot *s;
 	const char *why;
 
-	if (t == &relay_tr)
-		dest_prune();
-	while ((j = prev != NULL ? prev->next : t->head) != NULL) {
-		if (!j->msg->deleted && j->nexthop != NULL &&
-		    !dest_ready(dest_get(j->nexthop))) {
-			prev = j;	/* its next hop is busy: keep it */
-			continue;
-		}
+	while ((j = local_tr.head) != NULL) {
 		s = NULL;
 		why = NULL;
-		if (!j->msg->deleted) {
-			s = free_slot(t, j->nexthop, &why);
-			if (s == NULL && why == NULL)
-				return;
-		}
-		/* Unlink j. */
-		if (prev != NULL)
-			prev->next = j->next;
-		else
-			t->head = j->next;
-		if (t->tail == j)
-			t->tail = prev;
-		j->next = NULL;
-		j->msg->queued--;
-		if (j->msg->deleted) {
-			job_free(j);
-			continue;
-		}
-		if (s == NULL) {
-			char text[300];
+		if (!j->msg->deleted &&
+		    (s = free_slot(&local_tr, NULL, &why)) == NULL && why == NULL)
+			return;		/* every slot busy */
+		start(&local_tr, pop(&local_tr.head, &local_tr.tail), s, why);
+	}
+}
 
-			snprintf(text, sizeof(text), "%s transport (service "
-			    "%s) unavailable: %s", t->label, t->service, why);
-			settle(j, QFILE_DEFERRED, "4.3.0", text, t->label,
-			    false);
-			continue;
-		}
-		if (request(s, j, t == &local_tr ? &j->res : NULL) < 0) {
-			ipc_conn_close(&s->c);
-			settle(j, QFILE_DEFERRED, "4.3.0", "cannot send the "
-			    "request to the delivery agent", t->label, false);
+/* start_one - the next job of next hop d, if it may go: 1 started (or
+ * settled), 0 d must wait, -1 every slot is busy */
+static int
+start_one(struct dest *d)
+{
+	struct job *j = d->head;
+	struct slot *s = NULL;
+	const char *why = NULL;
+
+	if (j == NULL || (!j->msg->deleted && !dest_ready(d)))
+		return 0;
+	if (!j->msg->deleted &&
+	    (s = free_slot(&relay_tr, d->name, &why)) == NULL && why == NULL)
+		return -1;
+	start(&relay_tr, pop(&d->head, &d->tail), s, why);
+	return 1;
+}
+
+/* dispatch_relay - one job from each next hop that may start one, round
+ * after round, until the slots or the jobs run out; each pump begins at
+ * another next hop */
+static void
+dispatch_relay(void)
+{
+	static unsigned turn;
+	struct dest **ring;
+	size_t n = 0, i = 0, first;
+	bool moved = true;
+
+	dest_prune();
+	for (struct dest *d = dests; d != NULL; d = d->next)
+		n++;
+	if (n == 0)
+		return;
+	/* settle() may add next hops (never remove them) while this runs:
+	 * the ring is the ones there now. */
+	ring = xcalloc(n, sizeof(*ring));
+	for (struct dest *d = dests; d != NULL; d = d->next)
+		ring[i++] = d;
+	first = turn++ % n;
+	while (moved) {
+		moved = false;
+		for (i = 0; i < n; i++) {
+			int rc = start_one(ring[(first + i) % n]);
+
+			if (rc < 0)
+				goto out;
+			moved |= rc > 0;
 		}
 	}
+out:
+	free(ring);
 }
 
 /* route - settle j now, or put it in a transport's queue */
@@ -533,7 +587,11 @@ route(struct job *j)
 			settle(j, QFILE_DEFERRED, "4.3.5", text, NULL, false);
 			break;
 		}
-		push(&relay_tr.head, &relay_tr.tail, j);
+		{
+			struct dest *d = dest_get(j->nexthop);
+
+			push(&d->head, &d->tail, j);
+		}
 		break;
 	case RESOLVE_ALIAS:	/* not asked for */
 	case RESOLVE_UNKNOWN:
@@ -559,8 +617,8 @@ pump(void *ctx)
 	pump_timer = NULL;
 	while ((j = pop(&in_head, &in_tail)) != NULL)
 		route(j);
-	dispatch(&local_tr);
-	dispatch(&relay_tr);
+	dispatch_local();
+	dispatch_relay();
 }
 
 void

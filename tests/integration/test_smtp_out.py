@@ -1047,7 +1047,9 @@ class DestinationLimitsTest(OutTest):
     def setUpClass(cls):
         cls.port = free_port()
         cls.dns = DnsServer([("mx", "lim.test", "mx.lim.test", 10),
-                             ("a", "mx.lim.test", "127.0.0.16")])
+                             ("a", "mx.lim.test", "127.0.0.16"),
+                             ("mx", "free.test", "mx.free.test", 10),
+                             ("a", "mx.free.test", "127.0.0.17")])
         cls.start_instance("smtp_destination_concurrency_limit = 2\n"
                            "smtp_destination_rate_delay = 1s\n")
 
@@ -1065,6 +1067,20 @@ class DestinationLimitsTest(OutTest):
         self.assertEqual(sorted(r for m in s.messages()
                                 for r in m["rcpt"]),
                          [f"RCPT TO:<{r}>" for r in rcpts])
+
+    def test_busy_next_hop_holds_up_no_other(self):
+        # lim.test has a backlog (two at a time, 2.5 s each, a second
+        # apart); mail for free.test, queued after it, goes at once.
+        slow = self.sink("127.0.0.16", slow=2.5)
+        quick = self.sink("127.0.0.17")
+        self.relay([f"b{i}@lim.test" for i in range(6)],
+                   b"Subject: backlog\r\n\r\nwaiting\r\n")
+        self.assertTrue(wait_for(lambda: slow.active > 0, 10))
+        self.relay("x@free.test", b"Subject: free\r\n\r\nnot stuck\r\n")
+        self.assertTrue(quick.wait_messages(1, 30), self.inst.log()[-3000:])
+        self.assertLess(len(slow.messages()), 6)
+        self.assertTrue(slow.wait_messages(6, 40), self.inst.log()[-3000:])
+        self.assertEqual(slow.most_active, 2)
 
 
 if __name__ == "__main__":
