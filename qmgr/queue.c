@@ -338,15 +338,23 @@ queue_done(struct qmsg *m)
 			queue_record(m, i, QFILE_BOUNCED, "4.4.7", text);
 			free(text);
 		}
-		if (r->state == QFILE_DEFERRED || r->state == QFILE_PENDING)
+		switch (r->state) {
+		case QFILE_DEFERRED:
+			waiting++;	/* tried, and still being retried */
+			/* FALLTHROUGH */
+		case QFILE_PENDING:
 			deferred++;
-		if (r->state == QFILE_DEFERRED)
-			waiting++;
-		else if (r->state == QFILE_BOUNCED)
+			break;
+		case QFILE_BOUNCED:
 			owed++;
-		else if (r->state == QFILE_DELIVERED &&
-		    (r->notify & SMTP_NOTIFY_SUCCESS))
-			told++;
+			break;
+		case QFILE_DELIVERED:
+			if (r->notify & SMTP_NOTIFY_SUCCESS)
+				told++;
+			break;
+		default:
+			break;
+		}
 	}
 	if (told > 0 && !m->deleted) {
 		if (success_send(m) < 0)
