@@ -150,7 +150,7 @@ static void
 dispatch(struct session *ss, char *line)
 {
 	char name[POP3_NAME_MAX + 1];
-	const char *arg;
+	size_t arg;
 	const struct command *cmd;
 
 	ss->commands++;
@@ -172,9 +172,7 @@ dispatch(struct session *ss, char *line)
 		    "Already logged in");
 		return;
 	}
-	/* arg points into line, which the commands may write to (PASS
-	 * wipes it). */
-	cmd->fn(ss, line + (arg - line));
+	cmd->fn(ss, line + arg);	/* PASS wipes what it is given */
 }
 
 /* on_input - every line that arrived, in order */

@@ -7,8 +7,7 @@
 #include "mail/pop3_cmd.h"
 
 int
-pop3_cmd_split(const char *line, char name[POP3_NAME_MAX + 1],
-    const char **arg)
+pop3_cmd_split(const char *line, char name[POP3_NAME_MAX + 1], size_t *arg)
 {
 	size_t n = strcspn(line, " ");
 
@@ -16,6 +15,6 @@ pop3_cmd_split(const char *line, char name[POP3_NAME_MAX + 1],
 		return -1;
 	memcpy(name, line, n);
 	name[n] = '\0';
-	*arg = line + n + (line[n] == ' ');
+	*arg = n + (line[n] == ' ');
 	return 0;
 }

@@ -13,10 +13,12 @@
 
 /*
  * pop3_cmd_split - the keyword of line (NUL-ended, without CRLF) into
- * name, and *arg pointing past it and the one space after it ("" if
- * none).  0, or -1 for an empty or over-long keyword.
+ * name, and in *arg where the arguments start: past the keyword and the
+ * one space after it (at the NUL if none).  An offset, so that a caller
+ * with a writable line keeps writing to it.  0, or -1 for an empty or
+ * over-long keyword.
  */
 int pop3_cmd_split(const char *line, char name[POP3_NAME_MAX + 1],
-    const char **arg) __attribute__((warn_unused_result));
+    size_t *arg) __attribute__((warn_unused_result));
 
 #endif

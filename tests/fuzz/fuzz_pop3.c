@@ -14,12 +14,14 @@ command(char *line)
 {
 	char name[POP3_NAME_MAX + 1];
 	const char *arg, *why, *sp;
+	size_t off;
 	uint64_t n;
 
-	if (pop3_cmd_split(line, name, &arg) < 0)
+	if (pop3_cmd_split(line, name, &off) < 0)
 		return;
 	FUZZ_CHECK(strlen(name) >= 1 && strlen(name) <= POP3_NAME_MAX);
-	FUZZ_CHECK(arg >= line && arg <= line + strlen(line));
+	FUZZ_CHECK(off <= strlen(line));
+	arg = line + off;
 	if (strnum_u64(arg, 1, UINT32_MAX, &n, &why) == 0)
 		FUZZ_CHECK(n >= 1 && n <= UINT32_MAX);
 	if ((sp = strchr(arg, ' ')) != NULL &&
