@@ -531,7 +531,8 @@ static void
 dispatch_relay(void)
 {
 	static unsigned turn;
-	struct dest **ring;
+	static struct dest **ring;	/* kept: the pump runs per reply */
+	static size_t ring_size;
 	size_t n = 0, i = 0, first;
 	bool moved = true;
 
@@ -540,9 +541,11 @@ dispatch_relay(void)
 		n++;
 	if (n == 0)
 		return;
-	/* settle() may add next hops (never remove them) while this runs:
-	 * the ring is the ones there now. */
-	ring = xcalloc(n, sizeof(*ring));
+	if (n > ring_size) {
+		ring = xrealloc(ring, n * sizeof(*ring));
+		ring_size = n;
+	}
+	/* The next hops there now: nothing below prunes one. */
 	for (struct dest *d = dests; d != NULL; d = d->next)
 		ring[i++] = d;
 	first = turn++ % n;
@@ -552,12 +555,10 @@ dispatch_relay(void)
 			int rc = start_one(ring[(first + i) % n]);
 
 			if (rc < 0)
-				goto out;
+				return;
 			moved |= rc > 0;
 		}
 	}
-out:
-	free(ring);
 }
 
 /* route - settle j now, or put it in a transport's queue */
